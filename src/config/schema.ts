@@ -1,0 +1,58 @@
+import { z } from "zod";
+
+export const AskForApprovalSchema = z.union([
+  z.enum(["untrusted", "on-request", "never"]),
+  z
+    .object({
+      granular: z.object({
+        sandbox_approval: z.boolean(),
+        rules: z.boolean(),
+        mcp_elicitations: z.boolean(),
+        request_permissions: z.boolean().optional(),
+        skill_approval: z.boolean().optional(),
+      }),
+    })
+    .strict(),
+]);
+
+export const SandboxModeSchema = z.enum(["read-only", "workspace-write", "danger-full-access"]);
+
+/** One entry of Spool's `[[model_catalog]]` (what `model/list` serves). */
+export const CatalogModelSchema = z.object({
+  id: z.string().min(1),
+  model: z.string().min(1).optional(),
+  display_name: z.string().optional(),
+  description: z.string().default(""),
+  hidden: z.boolean().default(false),
+  is_default: z.boolean().default(false),
+  default_reasoning_effort: z.string().min(1).default("medium"),
+  supported_reasoning_efforts: z.array(z.string().min(1)).default(["low", "medium", "high"]),
+  input_modalities: z.array(z.enum(["text", "image", "audio"])).optional(),
+});
+export type CatalogModel = z.infer<typeof CatalogModelSchema>;
+
+/**
+ * The keys of Codex's config.toml that Spool reads. Unknown keys pass through untouched (a Codex
+ * config.toml works unchanged) and are noted once at debug level. Sections owned by later layers
+ * (`model_providers`, `otel`) are typed by the modules that use them.
+ */
+export const SpoolConfigSchema = z
+  .object({
+    model: z.string().min(1).optional(),
+    model_provider: z.string().min(1).optional(),
+    model_reasoning_effort: z.string().min(1).optional(),
+    approval_policy: AskForApprovalSchema.optional(),
+    sandbox_mode: SandboxModeSchema.optional(),
+    model_providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    otel: z.record(z.string(), z.unknown()).optional(),
+    rollout_trace: z
+      .object({ root: z.string().min(1).optional() })
+      .loose()
+      .optional(),
+    model_catalog: z.array(CatalogModelSchema).optional(),
+  })
+  .loose();
+export type SpoolConfig = z.infer<typeof SpoolConfigSchema>;
+
+/** Top-level keys Spool acts on; anything else is accepted and noted once. */
+export const KNOWN_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(Object.keys(SpoolConfigSchema.shape));

@@ -1,0 +1,305 @@
+import {
+  ErrorCode,
+  JsonRpcRequestSchema,
+  displayRequestId,
+  type JsonRpcErrorObject,
+  type JsonRpcRequest,
+  type RequestId,
+  type W3cTraceContext,
+} from "../protocol/index.js";
+import { logger, type Logger } from "../telemetry/index.js";
+import { ConnectionError, JsonRpcError } from "./errors.js";
+import type { RequestSpanHandle, RequestTracer } from "./request-span.js";
+import type { Transport } from "./transport.js";
+
+/** Everything a request handler learns about its request beyond the params. */
+export interface RequestContext extends RequestSpanHandle {
+  readonly requestId: RequestId;
+  readonly method: string;
+  readonly connection: RpcConnection;
+}
+
+/** The server side of a connection: answers requests, hears notifications. */
+export interface RpcHandler {
+  /** Resolves to the result or throws `JsonRpcError`; anything else thrown becomes -32603. */
+  handleRequest(request: JsonRpcRequest, ctx: RequestContext): unknown;
+  handleNotification?(method: string, params: unknown): void;
+  /** Called once when the connection closes. */
+  closed?(): void;
+}
+
+export interface RpcConnectionOptions {
+  /** Answers inbound requests; without one, every request gets -32601. */
+  handler?: RpcHandler;
+  /** Wraps every inbound request in its span; without one, requests run untraced. */
+  tracer?: RequestTracer;
+  /** Inbound messages waiting to be handled before new requests get -32001. */
+  maxQueuedMessages?: number;
+  /** Label for this connection in logs and span attributes. */
+  id?: string;
+  /** Writes the `"jsonrpc": "2.0"` member on outbound messages (Codex omits it). */
+  writeJsonRpcVersion?: boolean;
+  /** Called with each frame sent and received, for transcripts. */
+  onFrame?: (direction: "in" | "out", frame: string) => void;
+}
+
+type Inbound =
+  { kind: "request"; request: JsonRpcRequest } | { kind: "notification"; method: string; params: unknown };
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+const DEFAULT_MAX_QUEUED = 1024;
+
+const noSpan: RequestSpanHandle = {
+  recordTurnId() {},
+  requestTrace: () => undefined,
+  recordError() {},
+};
+
+/**
+ * One JSON-RPC peer over one transport, symmetric: it answers the peer's requests through its
+ * handler and can send its own requests and notifications. Inbound messages are handled in
+ * arrival order from a bounded queue; every frame gets an answer, and bad frames never close it.
+ */
+export class RpcConnection {
+  readonly id: string;
+  private readonly log: Logger = logger("spool_rpc::connection");
+  private readonly queue: (Inbound | undefined)[] = [];
+  private queueHead = 0;
+  private draining = false;
+  private closed = false;
+  private nextOutboundId = 1;
+  private readonly pending = new Map<string, PendingCall>();
+  private readonly closeListeners: ((error?: Error) => void)[] = [];
+  private readonly maxQueued: number;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly options: RpcConnectionOptions = {},
+  ) {
+    this.id = options.id ?? "0";
+    this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED;
+  }
+
+  /** Starts reading from the transport. */
+  start(): this {
+    this.transport.start({
+      message: (frame) => this.onFrame(frame),
+      oversized: (bytes) =>
+        this.sendError(null, ErrorCode.InvalidRequest, `message of ${bytes} bytes exceeds the size limit`),
+      unsupported: (reason) => this.sendError(null, ErrorCode.InvalidRequest, reason),
+      closed: (error) => this.onClosed(error),
+    });
+    return this;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Sends a notification to the peer. */
+  notify(method: string, params?: unknown): void {
+    this.write(params === undefined ? { method } : { method, params });
+  }
+
+  /** Sends a request and resolves with the peer's result; rejects with `JsonRpcError` or `ConnectionError`. */
+  request<T = unknown>(method: string, params?: unknown, trace?: W3cTraceContext): Promise<T> {
+    if (this.closed) return Promise.reject(new ConnectionError("connection is closed"));
+    const id = this.nextOutboundId++;
+    const msg: Record<string, unknown> = { id, method };
+    if (params !== undefined) msg.params = params;
+    if (trace) msg.trace = trace;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(String(id), { resolve: resolve as (v: unknown) => void, reject });
+      this.write(msg);
+    });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private onFrame(frame: string): void {
+    this.options.onFrame?.("in", frame);
+    let msg: unknown;
+    try {
+      msg = JSON.parse(frame);
+    } catch (err) {
+      this.sendError(null, ErrorCode.ParseError, `Parse error: ${(err as Error).message}`);
+      return;
+    }
+    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
+      const what = Array.isArray(msg) ? "batch requests are not supported" : "message is not a JSON object";
+      this.sendError(null, ErrorCode.InvalidRequest, `Invalid request: ${what}`);
+      return;
+    }
+    const obj = msg as Record<string, unknown>;
+    const rawId = obj.id;
+    const idOk = typeof rawId === "string" || (typeof rawId === "number" && Number.isInteger(rawId));
+    if ("method" in obj) {
+      if (rawId === undefined) {
+        if (typeof obj.method !== "string") {
+          this.sendError(null, ErrorCode.InvalidRequest, "Invalid request: method must be a string");
+          return;
+        }
+        if (this.queue.length - this.queueHead >= this.maxQueued) {
+          this.log.warn("ingress queue full; notification dropped", {
+            method: obj.method,
+            connection_id: this.id,
+          });
+          return;
+        }
+        this.enqueue({ kind: "notification", method: obj.method, params: obj.params });
+        return;
+      }
+      const parsed = JsonRpcRequestSchema.safeParse(obj);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        this.sendError(
+          idOk ? (rawId as RequestId) : null,
+          ErrorCode.InvalidRequest,
+          `Invalid request: ${issue.path.join(".") || "envelope"}: ${issue.message}`,
+        );
+        return;
+      }
+      if (this.queue.length - this.queueHead >= this.maxQueued) {
+        this.sendError(parsed.data.id, ErrorCode.ServerOverloaded, "Server overloaded; retry later.");
+        return;
+      }
+      this.enqueue({ kind: "request", request: parsed.data });
+      return;
+    }
+    if (idOk && ("result" in obj || "error" in obj)) {
+      this.onResponse(String(rawId), obj);
+      return;
+    }
+    this.sendError(
+      idOk ? (rawId as RequestId) : null,
+      ErrorCode.InvalidRequest,
+      "Invalid request: no method",
+    );
+  }
+
+  private onResponse(id: string, obj: Record<string, unknown>): void {
+    const call = this.pending.get(id);
+    if (!call) {
+      this.log.warn("response to an unknown request id", { id, connection_id: this.id });
+      return;
+    }
+    this.pending.delete(id);
+    const error = obj.error as Partial<JsonRpcErrorObject> | undefined;
+    if (error !== undefined) {
+      call.reject(
+        new JsonRpcError(
+          Number(error?.code ?? ErrorCode.InternalError),
+          String(error?.message ?? "error"),
+          error?.data,
+        ),
+      );
+    } else {
+      call.resolve(obj.result);
+    }
+  }
+
+  private enqueue(item: Inbound): void {
+    this.queue.push(item);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queueHead < this.queue.length) {
+        const item = this.queue[this.queueHead]!;
+        this.queue[this.queueHead++] = undefined;
+        if (item.kind === "request") await this.handleRequest(item.request);
+        else this.handleNotification(item.method, item.params);
+        if (this.queueHead >= 4096 && this.queueHead * 2 >= this.queue.length) {
+          this.queue.splice(0, this.queueHead);
+          this.queueHead = 0;
+        }
+      }
+    } finally {
+      this.queue.length = 0;
+      this.queueHead = 0;
+      this.draining = false;
+    }
+  }
+
+  private handleNotification(method: string, params: unknown): void {
+    try {
+      this.options.handler?.handleNotification?.(method, params);
+    } catch (err) {
+      this.log.error("notification handler failed", { method, error: String((err as Error)?.stack ?? err) });
+    }
+  }
+
+  private async handleRequest(request: JsonRpcRequest): Promise<void> {
+    const run = async (span: RequestSpanHandle) => {
+      try {
+        const handler = this.options.handler;
+        if (!handler) throw JsonRpcError.methodNotFound(request.method);
+        const ctx: RequestContext = {
+          requestId: request.id,
+          method: request.method,
+          connection: this,
+          recordTurnId: (id) => span.recordTurnId(id),
+          requestTrace: () => span.requestTrace(),
+          recordError: (code, message) => span.recordError(code, message),
+        };
+        const result = await handler.handleRequest(request, ctx);
+        this.write({ id: request.id, result: result ?? {} });
+      } catch (err) {
+        const e = this.toWireError(err, request);
+        span.recordError(e.code, e.message);
+        this.sendError(request.id, e.code, e.message, e.data);
+      }
+    };
+    if (this.options.tracer) await this.options.tracer.run(request, run);
+    else await run(noSpan);
+  }
+
+  private toWireError(err: unknown, request: JsonRpcRequest): JsonRpcError {
+    if (err instanceof JsonRpcError) return err;
+    this.log.error("request handler failed", {
+      rpc_method: request.method,
+      rpc_request_id: displayRequestId(request.id),
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+    const message = err instanceof Error ? err.message : String(err);
+    return JsonRpcError.internal(`Internal error: ${message}`);
+  }
+
+  private sendError(id: RequestId | null, code: number, message: string, data?: unknown): void {
+    const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
+    this.write({ id, error });
+  }
+
+  private write(msg: Record<string, unknown>): void {
+    if (this.closed) return;
+    const frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...msg } : msg);
+    this.options.onFrame?.("out", frame);
+    this.transport.send(frame);
+  }
+
+  private onClosed(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = new ConnectionError(error ? `connection closed: ${error.message}` : "connection closed");
+    for (const call of this.pending.values()) call.reject(reason);
+    this.pending.clear();
+    try {
+      this.options.handler?.closed?.();
+    } finally {
+      for (const l of this.closeListeners.splice(0)) l(error);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/** How a connection reaches us; becomes the `rpc.transport` span attribute. */
+export type TransportKind = "stdio" | "websocket" | "in-process";
+
+export interface TransportHandlers {
+  /** One complete inbound message (a line, a text frame). */
+  message(frame: string): void;
+  /** An inbound message over the size limit was discarded; `bytes` is its size as far as read. */
+  oversized(bytes: number): void;
+  /** A frame the transport cannot carry as text (a binary WebSocket frame). */
+  unsupported(reason: string): void;
+  /** The peer went away or the transport failed; called once. */
+  closed(error?: Error): void;
+}
+
+/**
+ * The small surface the JSON-RPC core needs from a transport: deliver frames, send frames, close.
+ * It knows nothing of JSON.
+ */
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Begins delivering inbound frames; called once. */
+  start(handlers: TransportHandlers): void;
+  send(frame: string): void;
+  close(): void;
+}
+
+/** Default largest inbound message: 8 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;

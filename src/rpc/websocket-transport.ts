@@ -1,0 +1,45 @@
+import type { RawData, WebSocket } from "ws";
+import { DEFAULT_MAX_FRAME_BYTES, type Transport, type TransportHandlers } from "./transport.js";
+
+/** One JSON-RPC message per text frame over an open `ws` socket (server or client side). */
+export class WebSocketTransport implements Transport {
+  readonly kind = "websocket" as const;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+  ) {}
+
+  start(handlers: TransportHandlers): void {
+    let closed = false;
+    const finish = (error?: Error) => {
+      if (closed) return;
+      closed = true;
+      handlers.closed(error);
+    };
+    this.socket.on("message", (data: RawData, isBinary: boolean) => {
+      const bytes = Array.isArray(data)
+        ? data.reduce((n, b) => n + b.length, 0)
+        : data instanceof ArrayBuffer
+          ? data.byteLength
+          : data.length;
+      if (bytes > this.maxFrameBytes) return handlers.oversized(bytes);
+      if (isBinary)
+        return handlers.unsupported("Invalid request: binary frames are not supported; send text frames");
+      const text = Array.isArray(data)
+        ? Buffer.concat(data).toString("utf8")
+        : Buffer.from(data as Buffer).toString("utf8");
+      handlers.message(text);
+    });
+    this.socket.on("close", () => finish());
+    this.socket.on("error", (err) => finish(err));
+  }
+
+  send(frame: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

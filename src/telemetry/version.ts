@@ -1,0 +1,15 @@
+import { readFileSync } from "node:fs";
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** The package version, read once from package.json (same path from src/ and dist/). */
+export const SPOOL_VERSION: string = readVersion();

@@ -1,0 +1,41 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { checkLayering, readSources } from "./support/layering.js";
+
+test("src/ imports only go down ARCHITECTURE.md's layer table, through index.ts", () => {
+  const files = readSources("src");
+  assert.ok(files.length > 10, "the checker must actually see the source tree");
+  assert.deepEqual(checkLayering(files), []);
+});
+
+test("an upward import is reported", () => {
+  const problems = checkLayering([{ path: "protocol/x.ts", text: 'import { a } from "../rpc/index.js";' }]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /protocol may not import/);
+});
+
+test("an import past another folder's index.ts is reported", () => {
+  const problems = checkLayering([
+    { path: "rpc/x.ts", text: 'import type { Logger } from "../telemetry/log.js";' },
+  ]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /only through telemetry\/index.ts/);
+});
+
+test("imports within a folder and down through index.ts pass", () => {
+  const problems = checkLayering([
+    {
+      path: "app-server/x.ts",
+      text: 'import { a } from "./y.js";\nexport { b } from "../rpc/index.js";\nconst m = await import("../core/index.js");',
+    },
+  ]);
+  assert.deepEqual(problems, []);
+});
+
+test("only rpc's request-span factory obtains the tracer outside telemetry/", () => {
+  const users = readSources("src")
+    .filter((f) => !f.path.startsWith("telemetry/") && !f.path.endsWith(".test.ts"))
+    .filter((f) => /\bgetTracer\(/.test(f.text) && /\bSpanKind\.SERVER\b/.test(f.text))
+    .map((f) => f.path);
+  assert.deepEqual(users, ["rpc/request-span.ts"]);
+});

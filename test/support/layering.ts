@@ -1,0 +1,100 @@
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+
+/** ARCHITECTURE.md's table: each folder and the folders it may import. */
+export const LAYERS: Readonly<Record<string, readonly string[]>> = {
+  protocol: [],
+  telemetry: ["protocol"],
+  "rollout-trace": ["protocol", "telemetry"],
+  config: ["protocol"],
+  rpc: ["protocol", "telemetry", "config"],
+  "model-client": ["protocol", "telemetry", "config"],
+  "exec-server": ["protocol", "telemetry", "config", "rpc"],
+  core: ["protocol", "telemetry", "rollout-trace", "config", "rpc", "model-client", "exec-server"],
+  "app-server": [
+    "protocol",
+    "telemetry",
+    "rollout-trace",
+    "config",
+    "rpc",
+    "model-client",
+    "exec-server",
+    "core",
+  ],
+  cli: [
+    "protocol",
+    "telemetry",
+    "rollout-trace",
+    "config",
+    "rpc",
+    "model-client",
+    "exec-server",
+    "core",
+    "app-server",
+  ],
+};
+
+export interface SourceFile {
+  /** Path relative to src/, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+const IMPORT_RE =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+/** Every relative import specifier in a file. */
+export function relativeImports(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2];
+    if (spec && spec.startsWith(".")) out.push(spec);
+  }
+  return out;
+}
+
+/** Violations of the layer table and of the "only through index.ts" rule. */
+export function checkLayering(files: readonly SourceFile[]): string[] {
+  const problems: string[] = [];
+  for (const file of files) {
+    const folder = file.path.split("/")[0]!;
+    if (!(folder in LAYERS)) {
+      problems.push(`${file.path}: folder ${folder} is not in ARCHITECTURE.md's table`);
+      continue;
+    }
+    for (const spec of relativeImports(file.text)) {
+      const target = join(dirname(file.path), spec).split(sep).join("/");
+      if (target.startsWith("..")) {
+        problems.push(`${file.path}: imports ${spec}, outside src/`);
+        continue;
+      }
+      const targetFolder = target.split("/")[0]!;
+      if (targetFolder === folder) continue;
+      if (!LAYERS[folder]!.includes(targetFolder)) {
+        problems.push(`${file.path}: imports ${spec} (${targetFolder}), which ${folder} may not import`);
+      } else if (target !== `${targetFolder}/index.js`) {
+        problems.push(
+          `${file.path}: imports ${spec}; other folders are reached only through ${targetFolder}/index.ts`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Reads every .ts file under `srcDir` (tests included: they obey the same table). */
+export function readSources(srcDir: string): SourceFile[] {
+  const root = resolve(srcDir);
+  const out: SourceFile[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith(".ts")) {
+        out.push({ path: relative(root, path).split(sep).join("/"), text: readFileSync(path, "utf8") });
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
