@@ -25,3 +25,5 @@ export {
 } from "./tracing-provider.js";
 export type { TracingHandle, TracingOptions } from "./tracing-provider.js";
 export { SPOOL_VERSION } from "./version.js";
+export { otlpAttributes, otlpValue, spansFromOtlpJson, startOtlpReceiver } from "./otlp-receiver.js";
+export type { OtlpReceiver, ReceivedSpan } from "./otlp-receiver.js";
