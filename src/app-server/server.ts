@@ -52,7 +52,7 @@ export class AppServer {
   /** Serves one client over `transport`; resolves when that connection closes. */
   serve(transport: Transport): Promise<void> {
     const id = String(this.nextConnectionId++);
-    let session!: ConnectionSession;
+    const session = new ConnectionSession(id, (method, params) => connection.notify(method, params));
     const connection = new RpcConnection(transport, {
       id,
       maxQueuedMessages: this.options.maxQueuedMessages,
@@ -62,7 +62,6 @@ export class AppServer {
         handleNotification: (method) => processor.handleNotification(method),
       },
     });
-    session = new ConnectionSession(id, connection);
     const processor = new MessageProcessor(session, this.services, METHODS);
     this.connections.add(connection);
     log.debug("connection opened", { connection_id: id, transport: transport.kind });

@@ -1,5 +1,4 @@
 import type { InitializeParams } from "../protocol/index.js";
-import type { RpcConnection } from "../rpc/index.js";
 
 /**
  * What the app-server knows about one client connection: whether it has initialized, who the
@@ -15,7 +14,7 @@ export class ConnectionSession {
 
   constructor(
     readonly id: string,
-    readonly connection: RpcConnection,
+    private readonly send: (method: string, params: unknown) => void,
   ) {}
 
   /** Records the client's `initialize`; the caller has already refused a second one. */
@@ -30,7 +29,7 @@ export class ConnectionSession {
   /** Sends a notification unless this connection opted out of its method. */
   notify(method: string, params: unknown): boolean {
     if (this.optOut.has(method)) return false;
-    this.connection.notify(method, params);
+    this.send(method, params);
     return true;
   }
 }

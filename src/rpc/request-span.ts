@@ -1,12 +1,4 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  trace,
-  type Attributes,
-  type Span,
-} from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from "@opentelemetry/api";
 import { displayRequestId, type JsonRpcRequest, type W3cTraceContext } from "../protocol/index.js";
 import {
   contextFromW3cTraceContext,
