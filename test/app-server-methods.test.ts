@@ -14,7 +14,10 @@ function rpcError(code: number, message: RegExp | string) {
 test("requests before initialize get Not initialized; a second initialize gets Already initialized", async () => {
   const { client } = inProcessAppServer();
   await assert.rejects(client.request("model/list", {}), rpcError(-32600, "Not initialized"));
-  const result = await client.request<Record<string, string>>("initialize", CLIENT_INFO);
+  const result = await client.request<{ userAgent: string; codexHome: string; platformFamily: string }>(
+    "initialize",
+    CLIENT_INFO,
+  );
   assert.equal(result.platformFamily, "unix");
   assert.match(result.userAgent, /^spool\/\S+ .* spool_tests\/9\.9\.9$/);
   assert.ok(result.codexHome.startsWith("/"));
