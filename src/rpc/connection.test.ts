@@ -80,6 +80,16 @@ test("non-object frames, batches and bad envelopes get -32600", async () => {
   assert.match((replies[6 - 1]!.error as { message: string }).message, /trace/);
 });
 
+test("responses, even malformed ones, are never answered", async () => {
+  const { client } = serve(echo);
+  client.send('{"id":null,"error":{"code":-32700,"message":"Parse error"}}');
+  client.send('{"id":99,"result":{}}');
+  client.send('{"id":1,"method":"echo","params":"after"}');
+  const replies = await client.waitFor(1);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(replies, [{ id: 1, result: "after" }]);
+});
+
 test("a handler crash gets -32603 without a stack on the wire; the stack goes to the log", async () => {
   const records: LogRecord[] = [];
   configureLogging({ filter: "error", sink: (r) => records.push(r) });

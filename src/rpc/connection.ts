@@ -177,8 +177,14 @@ export class RpcConnection {
       this.enqueue({ kind: "request", request: parsed.data });
       return;
     }
-    if (idOk && ("result" in obj || "error" in obj)) {
-      this.onResponse(String(rawId), obj);
+    if ("result" in obj || "error" in obj) {
+      // Responses are never answered, not even malformed ones: two peers would ping-pong.
+      if (idOk) this.onResponse(String(rawId), obj);
+      else
+        this.log.warn("response without a usable id", {
+          connection_id: this.id,
+          error: JSON.stringify(obj.error),
+        });
       return;
     }
     this.sendError(

@@ -1,0 +1,19 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { MAIN } from "./support/spawned-servers.js";
+
+test("spool demo prints each request's span as read back from the exporter, parented by its carrier", async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, [MAIN, "demo"], { timeout: 60_000 });
+  for (const method of ["initialize", "model/list", "config/read"]) {
+    const carrier = new RegExp(`→ ${method}  trace carrier 00-([0-9a-f]{32})-([0-9a-f]{16})-01`).exec(stdout);
+    assert.ok(carrier, `demo sent ${method} with a carrier`);
+    const block = new RegExp(
+      `  ${method.replace("/", "\\/")}  \\[SERVER\\]\\n    trace ${carrier[1]}  span [0-9a-f]{16}  parent ${carrier[2]} \\(remote\\)`,
+    );
+    assert.match(stdout, block, `span for ${method} in the carrier's trace`);
+  }
+  assert.match(stdout, /rpc\.transport = "stdio"/);
+  assert.match(stdout, /app_server\.client_name = "spool_demo"/);
+});
