@@ -1,0 +1,142 @@
+// model/list round trips over stdio to a spawned `spool app-server`, tracing off vs tracing on
+// (batch-exporting OTLP http/protobuf to a discarding local sink in a separate process), in one run.
+// Prints p50/p99 latency and req/s, sequential and with 32 requests in flight, and the ratio.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { RpcConnection, StreamTransport } from "../src/rpc/index.js";
+import { fmt, percentile } from "./support/stats.js";
+
+const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
+const SEQ = Number(process.env.BENCH_SEQ ?? 5000);
+const PAR = Number(process.env.BENCH_PAR ?? 20000);
+const IN_FLIGHT = 32;
+
+/** A local OTLP/HTTP sink in its own process that reads and discards bodies, counting them. */
+async function startSink(): Promise<{ url: string; stop(): void; count(): Promise<string> }> {
+  const code = `
+    const { createServer } = await import("node:http");
+    let requests = 0, bytes = 0;
+    const server = createServer((req, res) => {
+      req.on("data", (d) => (bytes += d.length));
+      req.on("end", () => { requests++; res.writeHead(200, { "content-type": "application/x-protobuf" }).end(); });
+    });
+    server.listen(0, "127.0.0.1", () => console.log("http://127.0.0.1:" + server.address().port));
+    process.stdin.on("data", () => console.log(requests + " export requests, " + bytes + " bytes"));`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const rl = createInterface({ input: child.stdout });
+  const lines: string[] = [];
+  let wake: (() => void) | undefined;
+  rl.on("line", (l) => {
+    lines.push(l);
+    wake?.();
+  });
+  const next = async () => {
+    while (lines.length === 0) await new Promise<void>((r) => (wake = r));
+    return lines.shift()!;
+  };
+  const url = await next();
+  return {
+    url,
+    stop: () => child.kill(),
+    async count() {
+      child.stdin.write("?\n");
+      return next();
+    },
+  };
+}
+
+interface Result {
+  seqP50: number;
+  seqP99: number;
+  seqRps: number;
+  parP50: number;
+  parP99: number;
+  parRps: number;
+}
+
+async function measure(env: NodeJS.ProcessEnv): Promise<Result> {
+  const home = mkdtempSync(join(tmpdir(), "spool-bench-"));
+  const child = spawn(process.execPath, [MAIN, "app-server"], {
+    env: { ...process.env, SPOOL_HOME: home, ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const client = new RpcConnection(new StreamTransport(child.stdout, child.stdin)).start();
+  await client.request("initialize", { clientInfo: { name: "bench", version: "0" } });
+  client.notify("initialized");
+  for (let i = 0; i < 1000; i++) await client.request("model/list", {});
+
+  const seq: number[] = [];
+  let t0 = performance.now();
+  for (let i = 0; i < SEQ; i++) {
+    const s = performance.now();
+    await client.request("model/list", {});
+    seq.push(performance.now() - s);
+  }
+  const seqRps = SEQ / ((performance.now() - t0) / 1000);
+
+  const par: number[] = [];
+  let issued = 0;
+  t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (issued < PAR) {
+        issued++;
+        const s = performance.now();
+        await client.request("model/list", {});
+        par.push(performance.now() - s);
+      }
+    }),
+  );
+  const parRps = PAR / ((performance.now() - t0) / 1000);
+  child.stdin.end();
+  await new Promise((r) => child.once("exit", r));
+  rmSync(home, { recursive: true, force: true });
+  return {
+    seqP50: percentile(seq, 50),
+    seqP99: percentile(seq, 99),
+    seqRps,
+    parP50: percentile(par, 50),
+    parP99: percentile(par, 99),
+    parRps,
+  };
+}
+
+function line(label: string, r: Result): string {
+  return (
+    `${label.padEnd(12)} sequential p50 ${fmt(r.seqP50)} ms  p99 ${fmt(r.seqP99)} ms  ${fmt(r.seqRps, 0)} req/s` +
+    ` | ${IN_FLIGHT} in flight p50 ${fmt(r.parP50)} ms  p99 ${fmt(r.parP99)} ms  ${fmt(r.parRps, 0)} req/s`
+  );
+}
+
+const sink = await startSink();
+const tracingOn = {
+  OTEL_TRACES_EXPORTER: "otlp",
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/protobuf",
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${sink.url}/v1/traces`,
+};
+// Alternate off/on twice so drift on a shared machine hits both sides alike; keep the best run of each.
+const runs: { off: Result[]; on: Result[] } = { off: [], on: [] };
+for (let round = 0; round < 2; round++) {
+  runs.off.push(await measure({ OTEL_TRACES_EXPORTER: "none" }));
+  runs.on.push(await measure(tracingOn));
+}
+const best = (rs: Result[]) => rs.reduce((a, b) => (b.seqP50 < a.seqP50 ? b : a));
+const off = best(runs.off);
+const on = best(runs.on);
+const exported = await sink.count();
+sink.stop();
+console.log(
+  `model/list over stdio (${SEQ} sequential, ${PAR} with ${IN_FLIGHT} in flight; best of 2 runs each)`,
+);
+console.log(line("tracing off", off));
+console.log(line("tracing on", on));
+console.log(`sink received: ${exported} (OTLP http/protobuf, batch span processor defaults)`);
+console.log(
+  `ratio on/off: sequential p50 ${fmt(on.seqP50 / off.seqP50, 2)}x, sequential throughput ${fmt(on.seqRps / off.seqRps, 2)}x, ` +
+    `${IN_FLIGHT}-in-flight throughput ${fmt(on.parRps / off.parRps, 2)}x (target ≥ 0.9x; p50 target ≤ 0.15 ms with tracing on)`,
+);
