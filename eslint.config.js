@@ -27,6 +27,19 @@ export default tseslint.config(
   },
   {
     files: ["**/*.mjs", "**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          "process",
+          "console",
+          "URL",
+          "Buffer",
+          "setTimeout",
+          "clearTimeout",
+          "setImmediate",
+          "performance",
+        ].map((g) => [g, "readonly"]),
+      ),
+    },
   },
 );
