@@ -54,3 +54,18 @@ test("by default requests are handled strictly one after another", async () => {
   client.close();
   server.close();
 });
+
+test("bufferedOutboundBytes counts in-process frames until the peer receives them", async () => {
+  const [a, b] = createInProcessTransportPair();
+  const sender = new RpcConnection(a).start();
+  const received = new Promise<void>((resolve) => {
+    new RpcConnection(b, {
+      handler: { handleRequest: () => ({}), handleNotification: () => resolve() },
+    }).start();
+  });
+  sender.notify("x", { pad: "y".repeat(1000) });
+  assert.ok(sender.bufferedOutboundBytes > 1000);
+  await received;
+  assert.equal(sender.bufferedOutboundBytes, 0);
+  sender.close();
+});

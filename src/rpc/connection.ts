@@ -109,6 +109,11 @@ export class RpcConnection {
     return this.closed;
   }
 
+  /** Outbound bytes the transport has not yet passed on (0 when it cannot tell). */
+  get bufferedOutboundBytes(): number {
+    return this.transport.bufferedBytes?.() ?? 0;
+  }
+
   onClose(listener: (error?: Error) => void): void {
     if (this.closed) listener();
     else this.closeListeners.push(listener);
