@@ -1,0 +1,49 @@
+import { listenWebSocket, type WebSocketListener } from "../rpc/index.js";
+import type { ExecServerOptions } from "./process-session.js";
+import { serveExecConnection } from "./server-connection.js";
+
+export interface ExecServerListenOptions extends ExecServerOptions {
+  /** Default `127.0.0.1`; anything off loopback needs `token`. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  token?: string;
+}
+
+/**
+ * Runs the exec-server over WebSocket (`ws://host:port`, plus `/readyz` and `/healthz`). Every
+ * connection gets its own session; closing a connection kills the processes it started.
+ *
+ * @example
+ * const server = await listenExecServer({ port: 0 });
+ * console.log(server.url); // ws://127.0.0.1:41234
+ */
+export async function listenExecServer(options: ExecServerListenOptions): Promise<WebSocketListener> {
+  const { host = "127.0.0.1", port, token, ...serverOptions } = options;
+  return listenWebSocket({
+    host,
+    port,
+    ...(token !== undefined ? { token } : {}),
+    onConnection(transport) {
+      serveExecConnection(transport, serverOptions);
+    },
+  });
+}
+
+/** Parses `ws://HOST:PORT` for `--listen`; the port may be 0. */
+export function parseListenUrl(listen: string): { host: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(listen);
+  } catch {
+    throw new Error(`--listen must be ws://HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  const explicitPort = /:(\d+)\/?$/.exec(listen);
+  if (url.protocol !== "ws:" || !explicitPort) {
+    throw new Error(`--listen must be ws://HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  if (url.pathname !== "/" && url.pathname !== "") {
+    throw new Error(`--listen takes no path, got ${JSON.stringify(listen)}`);
+  }
+  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(explicitPort[1]) };
+}
