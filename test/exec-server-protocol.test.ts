@@ -38,7 +38,8 @@ function start(peer: RawPeer, processId: string, argv: string[], extra: Record<s
   });
 }
 
-const closedOf = (id: string) => (n: Notification) => n.method === "process/closed" && n.params.processId === id;
+const closedOf = (id: string) => (n: Notification) =>
+  n.method === "process/closed" && n.params.processId === id;
 
 async function rejectsWith(promise: Promise<unknown>, code: number, message?: RegExp): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -65,7 +66,11 @@ for (const kind of KINDS) {
         await rejectsWith(start(fresh, "p", ["true"]), -32600, /Not initialized/);
         const init = await fresh.conn.request<{ sessionId: string }>("initialize", { clientName: "t" });
         assert.match(init.sessionId, /^[0-9a-f-]{36}$/);
-        await rejectsWith(fresh.conn.request("initialize", { clientName: "t" }), -32600, /Already initialized/);
+        await rejectsWith(
+          fresh.conn.request("initialize", { clientName: "t" }),
+          -32600,
+          /Already initialized/,
+        );
         await rejectsWith(
           fresh.conn.request("initialize", { clientName: "t", resumeSessionId: "x" }),
           -32600,
@@ -168,7 +173,11 @@ for (const kind of KINDS) {
     });
 
     test("process/write answers unknownProcess and stdinClosed with a status, not an error", async () => {
-      const unknown = await peer.conn.request("process/write", { processId: "nope", chunk: "", writeId: "w" });
+      const unknown = await peer.conn.request("process/write", {
+        processId: "nope",
+        chunk: "",
+        writeId: "w",
+      });
       assert.deepEqual(unknown, { status: "unknownProcess" });
       await start(peer, "nostdin", ["sleep", "5"]);
       const closed = await peer.conn.request("process/write", {
@@ -200,9 +209,16 @@ for (const kind of KINDS) {
     });
 
     test("process/signal interrupt delivers SIGINT to the process", async () => {
-      await start(peer, "int", ["sh", "-c", "trap 'echo caught; exit 7' INT; echo ready; while :; do sleep 0.05; done"]);
+      await start(peer, "int", [
+        "sh",
+        "-c",
+        "trap 'echo caught; exit 7' INT; echo ready; while :; do sleep 0.05; done",
+      ]);
       await peer.waitFor((n) => n.params.processId === "int" && n.method === "process/output");
-      assert.deepEqual(await peer.conn.request("process/signal", { processId: "int", signal: "interrupt" }), {});
+      assert.deepEqual(
+        await peer.conn.request("process/signal", { processId: "int", signal: "interrupt" }),
+        {},
+      );
       const exited = await peer.waitFor((n) => n.method === "process/exited" && n.params.processId === "int");
       assert.equal(exited.params.exitCode, 7);
       await peer.waitFor(closedOf("int"));
@@ -211,12 +227,20 @@ for (const kind of KINDS) {
 
     test("process/terminate kills a running process; unknown or exited processes answer running: false", async () => {
       await start(peer, "term", ["sleep", "30"]);
-      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "term" }), { running: true });
-      const exited = await peer.waitFor((n) => n.method === "process/exited" && n.params.processId === "term");
+      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "term" }), {
+        running: true,
+      });
+      const exited = await peer.waitFor(
+        (n) => n.method === "process/exited" && n.params.processId === "term",
+      );
       assert.equal(exited.params.exitCode, 128 + 15);
       await peer.waitFor(closedOf("term"));
-      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "term" }), { running: false });
-      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "ghost" }), { running: false });
+      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "term" }), {
+        running: false,
+      });
+      assert.deepEqual(await peer.conn.request("process/terminate", { processId: "ghost" }), {
+        running: false,
+      });
     });
 
     test("terminate escalates to SIGKILL after the grace period when SIGTERM is ignored", async () => {
@@ -240,7 +264,13 @@ for (const kind of KINDS) {
       assert.equal(decode(peer.notifications, "env1").trim(), "ONLY=1");
       await start(peer, "env2", ["/usr/bin/env"], {
         env: { B: "overlay" },
-        envPolicy: { inherit: "none", ignoreDefaultExcludes: false, exclude: [], set: { A: "a", B: "set" }, includeOnly: [] },
+        envPolicy: {
+          inherit: "none",
+          ignoreDefaultExcludes: false,
+          exclude: [],
+          set: { A: "a", B: "set" },
+          includeOnly: [],
+        },
       });
       await peer.waitFor(closedOf("env2"));
       assert.deepEqual(decode(peer.notifications, "env2").trim().split("\n").sort(), ["A=a", "B=overlay"]);
@@ -258,8 +288,16 @@ for (const kind of KINDS) {
       await rejectsWith(start(peer, "empty", []), -32602, /argv must not be empty/);
       await rejectsWith(start(peer, "rel", ["true"], { cwd: "tmp" }), -32602, /file:\/\/ URI/);
       await rejectsWith(start(peer, "bare", ["true"], { cwd: "/tmp" }), -32602, /file:\/\/ URI/);
-      await rejectsWith(start(peer, "sb", ["true"], { sandbox: { mode: "read-only" } }), -32602, /unsupported.*sandbox/);
-      await rejectsWith(start(peer, "net", ["true"], { enforceManagedNetwork: true }), -32602, /enforceManagedNetwork/);
+      await rejectsWith(
+        start(peer, "sb", ["true"], { sandbox: { mode: "read-only" } }),
+        -32602,
+        /unsupported.*sandbox/,
+      );
+      await rejectsWith(
+        start(peer, "net", ["true"], { enforceManagedNetwork: true }),
+        -32602,
+        /enforceManagedNetwork/,
+      );
       await rejectsWith(start(peer, "ptyarg0", ["true"], { tty: true, arg0: "x" }), -32602, /arg0/);
       await rejectsWith(start(peer, "types", ["true"], { argv: "true" }), -32602, /argv/);
       await rejectsWith(start(peer, "missing", ["definitely-not-a-command-xyz"]), -32603, /failed to start/);
