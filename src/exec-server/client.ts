@@ -227,6 +227,8 @@ export class ExecServerClient {
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
         cleanup();
+        // terminate() during a handshake emits one more 'error'; it has nothing left to say.
+        socket.on("error", () => {});
         socket.terminate();
         reject(new ExecServerUnavailableError(`cannot reach exec-server at ${url}: ${err.message}`));
       };
