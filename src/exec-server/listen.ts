@@ -1,6 +1,6 @@
 import { listenWebSocket, type WebSocketListener } from "../rpc/index.js";
 import type { ExecServerOptions } from "./process-session.js";
-import { serveExecConnection } from "./server-connection.js";
+import { serveExecConnection, type ExecServerConnection } from "./server-connection.js";
 
 export interface ExecServerListenOptions extends ExecServerOptions {
   /** Default `127.0.0.1`; anything off loopback needs `token`. */
@@ -8,6 +8,8 @@ export interface ExecServerListenOptions extends ExecServerOptions {
   /** 0 picks a free port. */
   port: number;
   token?: string;
+  /** Called with each accepted connection (diagnostics, tests). */
+  onConnection?: (connection: ExecServerConnection) => void;
 }
 
 /**
@@ -19,13 +21,14 @@ export interface ExecServerListenOptions extends ExecServerOptions {
  * console.log(server.url); // ws://127.0.0.1:41234
  */
 export async function listenExecServer(options: ExecServerListenOptions): Promise<WebSocketListener> {
-  const { host = "127.0.0.1", port, token, ...serverOptions } = options;
+  const { host = "127.0.0.1", port, token, onConnection, ...serverOptions } = options;
   return listenWebSocket({
     host,
     port,
     ...(token !== undefined ? { token } : {}),
     onConnection(transport) {
-      serveExecConnection(transport, serverOptions);
+      const served = serveExecConnection(transport, serverOptions);
+      onConnection?.(served);
     },
   });
 }

@@ -28,7 +28,7 @@ export interface ExecServerOptions {
   terminateGraceMs?: number;
   /** How long a closed process stays readable before it is forgotten (default 30 s). */
   closedProcessRetentionMs?: number;
-  /** Unsent notification bytes above which process output is paused (default 8 MiB). */
+  /** Unsent notification bytes above which process output is paused (default 1 MiB). */
   outputHighWaterBytes?: number;
 }
 
@@ -36,7 +36,7 @@ const DEFAULTS: Required<ExecServerOptions> = {
   retainedOutputBytes: 4 * 1024 * 1024,
   terminateGraceMs: 2000,
   closedProcessRetentionMs: 30_000,
-  outputHighWaterBytes: 8 * 1024 * 1024,
+  outputHighWaterBytes: 1024 * 1024,
 };
 
 /** What the session needs from its connection. */
@@ -245,9 +245,11 @@ export class ProcessSession {
     }
   }
 
-  /** Pids of the live children, for diagnostics and tests. */
-  pidOf(processId: string): number | undefined {
-    return this.processes.get(processId)?.child?.pid;
+  /** What this session holds in memory for output: retained ring bytes and unsent notification bytes. */
+  memoryStats(): { retainedOutputBytes: number; bufferedNotificationBytes: number } {
+    let retained = 0;
+    for (const p of this.processes.values()) retained += p.ring.bytes;
+    return { retainedOutputBytes: retained, bufferedNotificationBytes: this.outlet.bufferedBytes() };
   }
 
   private kill(proc: ManagedProcess): void {
