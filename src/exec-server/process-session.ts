@@ -238,7 +238,7 @@ export class ProcessSession {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
-    clearInterval(this.resumeTimer);
+    clearTimeout(this.resumeTimer);
     for (const proc of this.processes.values()) {
       if (proc.child && !proc.closed) this.kill(proc);
       this.wake(proc);
@@ -281,13 +281,25 @@ export class ProcessSession {
   private pause(): void {
     this.paused = true;
     for (const p of this.processes.values()) p.child?.pauseOutput();
-    // The transport has no drain event to wait for, so poll it while paused.
-    this.resumeTimer = setInterval(() => {
-      if (this.outlet.bufferedBytes() > this.options.outputHighWaterBytes / 4) return;
-      clearInterval(this.resumeTimer);
+    this.scheduleResumeCheck(0);
+  }
+
+  // The transport has no drain event, so it is polled while output is paused: first on the next
+  // loop turns (an in-process peer drains there), then every millisecond (a socket drains at the
+  // network's pace) without spinning a core.
+  private scheduleResumeCheck(attempt: number): void {
+    const check = () => {
+      this.resumeTimer = undefined;
+      if (this.shutDown) return;
+      if (this.outlet.bufferedBytes() > this.options.outputHighWaterBytes / 4) {
+        this.scheduleResumeCheck(attempt + 1);
+        return;
+      }
       this.paused = false;
       for (const p of this.processes.values()) p.child?.resumeOutput();
-    }, 2);
+    };
+    if (attempt < 4) setImmediate(check);
+    else this.resumeTimer = setTimeout(check, 1);
   }
 
   private onExited(proc: ManagedProcess, exitCode: number): void {
