@@ -16,7 +16,8 @@ configureLogging({ filter: "off" });
 const started: ChildProcess[] = [];
 
 after(() => {
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 interface Server {
@@ -26,16 +27,22 @@ interface Server {
 }
 
 async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
-  const child = spawn(process.execPath, ["dist/cli/main.js", "exec-server", "--listen", "ws://127.0.0.1:0", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    ["dist/cli/main.js", "exec-server", "--listen", "ws://127.0.0.1:0", ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   started.push(child);
   const stderrLines: string[] = [];
   createInterface({ input: child.stderr! }).on("line", (l) => stderrLines.push(l));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`exec-server exited with ${code}: ${stderrLines.join("\n")}`)));
+    child.once("exit", (code) =>
+      reject(new Error(`exec-server exited with ${code}: ${stderrLines.join("\n")}`)),
+    );
   });
   return { child, url, stderrLines };
 }
@@ -117,7 +124,14 @@ test("timing events reach stderr under RUST_LOG's codex alias; the child continu
     conn.notify("initialized", {});
     await conn.request(
       "process/start",
-      { processId: "tp", argv: ["sh", "-c", 'printf %s "$TRACEPARENT"'], cwd: CWD, env: PATH_ENV, tty: false, arg0: null },
+      {
+        processId: "tp",
+        argv: ["sh", "-c", 'printf %s "$TRACEPARENT"'],
+        cwd: CWD,
+        env: PATH_ENV,
+        tty: false,
+        arg0: null,
+      },
       { traceparent },
     );
     await done;

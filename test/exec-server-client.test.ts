@@ -35,7 +35,11 @@ for (const kind of KINDS) {
           },
         });
         // "first" arrives while the process is still blocked on stdin.
-        await textUntil(chunks, (t) => t.includes("first"), (cb) => (changed = cb));
+        await textUntil(
+          chunks,
+          (t) => t.includes("first"),
+          (cb) => (changed = cb),
+        );
         assert.equal(await proc.write("yes\n"), "accepted");
         assert.deepEqual(await proc.wait(), { exitCode: 5 });
         assert.equal(await proc.exited, 5);
@@ -118,7 +122,10 @@ for (const kind of KINDS) {
       const { client, close } = await typedClient(kind);
       try {
         await assert.rejects(client.start({ argv: [] }), /argv must not be empty/);
-        await assert.rejects(client.start({ argv: ["no-such-program-xyz"], env: PATH_ENV }), /failed to start/);
+        await assert.rejects(
+          client.start({ argv: ["no-such-program-xyz"], env: PATH_ENV }),
+          /failed to start/,
+        );
         const ok = await client.start({ argv: ["true"], env: PATH_ENV });
         assert.deepEqual(await ok.wait(), { exitCode: 0 });
         assert.ok((await client.environmentInfo()).shell.path);

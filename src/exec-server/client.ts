@@ -196,7 +196,6 @@ export class ExecServerClient {
     transport: Transport,
     options: { endpoint: string; clientName?: string },
   ): Promise<ExecServerClient> {
-    let client!: ExecServerClient;
     const connection = new RpcConnection(transport, {
       handler: {
         handleRequest: () => {
@@ -205,7 +204,7 @@ export class ExecServerClient {
         handleNotification: (method, params) => client.onNotification(method, params),
       },
     });
-    client = new ExecServerClient(connection, options.endpoint);
+    const client = new ExecServerClient(connection, options.endpoint);
     connection.onClose((error) => client.onConnectionLost(error));
     connection.start();
     await client.call<ExecInitializeResponse>(ExecMethod.Initialize, {

@@ -60,7 +60,6 @@ export function serveExecConnection(
 ): ExecServerConnection {
   const connectionId = String(++connectionCounter);
   let sessionId: string | undefined;
-  let connection!: RpcConnection;
   const session = new ProcessSession(
     {
       notify: (method, params) => connection.notify(method, params),
@@ -138,7 +137,12 @@ export function serveExecConnection(
     "exec_server.connection_id": connectionId,
   }));
   // Long-poll reads must not hold up writes and terminates on the same connection.
-  connection = new RpcConnection(transport, { handler, tracer, id: connectionId, maxConcurrentRequests: 64 });
+  const connection = new RpcConnection(transport, {
+    handler,
+    tracer,
+    id: connectionId,
+    maxConcurrentRequests: 64,
+  });
   log.debug("exec-server connection started", { transport: transport.kind, connection_id: connectionId });
   connection.start();
   return { connection, session };

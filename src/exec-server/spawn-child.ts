@@ -1,6 +1,7 @@
 import { spawn as spawnPipe } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
+import type * as NodePty from "node-pty";
 import type { ExecOutputStream } from "../protocol/index.js";
 
 export interface SpawnRequest {
@@ -106,7 +107,7 @@ function spawnPiped(req: SpawnRequest, events: ChildEvents): Promise<ChildHandle
   });
 }
 
-type PtyModule = typeof import("node-pty");
+type PtyModule = typeof NodePty;
 let ptyModule: Promise<PtyModule> | undefined;
 
 async function spawnPty(req: SpawnRequest, events: ChildEvents): Promise<ChildHandle> {
@@ -120,7 +121,7 @@ async function spawnPty(req: SpawnRequest, events: ChildEvents): Promise<ChildHa
     throw new SpawnError(`tty processes need node-pty, which failed to load: ${(err as Error).message}`);
   }
   const [file, ...args] = req.argv as [string, ...string[]];
-  let term: import("node-pty").IPty;
+  let term: NodePty.IPty;
   try {
     term = pty.spawn(file, args, {
       name: "xterm-256color",
