@@ -154,6 +154,30 @@ test("timing events reach stderr under RUST_LOG's codex alias; the child continu
   }
 });
 
+test("stopping spool exec-server with SIGTERM kills its processes, even ones ignoring SIGTERM", async () => {
+  const server = await startServer();
+  const client = await ExecServerClient.connectWebSocket(server.url);
+  let out = "";
+  let changed = () => {};
+  await client.start({
+    argv: ["sh", "-c", "trap '' TERM; echo $$; while :; do sleep 0.05; done"],
+    env: PATH_ENV,
+    onOutput: (c) => {
+      out += c.bytes.toString();
+      changed();
+    },
+  });
+  await new Promise<void>((resolve) => {
+    changed = () => out.includes("\n") && resolve();
+    changed();
+  });
+  const pid = Number(out.trim());
+  server.child.kill("SIGTERM");
+  await exitOf(server.child);
+  assert.equal(server.child.exitCode, 0);
+  assert.equal(await waitPidGone(pid, 1000), true, `process ${pid} outlived its exec-server`);
+});
+
 test("a remote exec-server that goes away fails the running process with a message naming its URL", async () => {
   const server = await startServer();
   const client = await ExecServerClient.connectWebSocket(server.url);

@@ -118,6 +118,35 @@ for (const kind of KINDS) {
       assert.equal(await waitPidGone(background), true, `background child ${background} still alive`);
     });
 
+    test("aborting the signal terminates the process; the default environment drops secrets", async () => {
+      const { client, close } = await typedClient(kind);
+      process.env.SPOOL_TEST_API_KEY = "secret";
+      process.env.SPOOL_TEST_VISIBLE = "visible";
+      try {
+        let out = "";
+        const proc = await client.start({
+          argv: ["sh", "-c", 'echo "${SPOOL_TEST_API_KEY:-unset} $SPOOL_TEST_VISIBLE"'],
+          onOutput: (c) => (out += c.bytes.toString()),
+        });
+        await proc.wait();
+        assert.equal(out, "unset visible\n");
+
+        const controller = new AbortController();
+        const sleeper = await client.start({
+          argv: ["sleep", "30"],
+          env: PATH_ENV,
+          signal: controller.signal,
+        });
+        controller.abort();
+        assert.deepEqual(await sleeper.wait(), { exitCode: 143 });
+        await assert.rejects(client.start({ argv: ["true"], signal: controller.signal }), /abort/i);
+      } finally {
+        delete process.env.SPOOL_TEST_API_KEY;
+        delete process.env.SPOOL_TEST_VISIBLE;
+        await close();
+      }
+    });
+
     test("a failed start rejects with the server's error and the client stays usable", async () => {
       const { client, close } = await typedClient(kind);
       try {

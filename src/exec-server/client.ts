@@ -43,8 +43,15 @@ export interface StartProcessOptions {
   argv: string[];
   /** Absolute native path or `file://` URI; default: the client process's cwd. */
   cwd?: string;
-  /** Exactly the child's environment unless `envPolicy` is given (Codex's rule). */
+  /**
+   * The child's environment: exactly this unless `envPolicy` is given (Codex's rule), else laid
+   * over what the policy builds.
+   */
   env?: Record<string, string>;
+  /**
+   * Picks variables from the exec-server's own environment. When neither `env` nor `envPolicy`
+   * is given, the default inherits everything except names matching *KEY*, *SECRET*, *TOKEN*.
+   */
   envPolicy?: ExecEnvPolicy;
   tty?: boolean;
   pipeStdin?: boolean;
@@ -53,7 +60,17 @@ export interface StartProcessOptions {
   processId?: string;
   /** Receives output as it arrives, from the first byte. */
   onOutput?: (chunk: OutputChunk) => void;
+  /** Aborting terminates the process (SIGTERM, then SIGKILL after the server's grace period). */
+  signal?: AbortSignal;
 }
+
+const DEFAULT_ENV_POLICY: ExecEnvPolicy = {
+  inherit: "all",
+  ignoreDefaultExcludes: false,
+  exclude: [],
+  set: {},
+  includeOnly: [],
+};
 
 export interface ProcessResult {
   exitCode: number;
@@ -207,9 +224,14 @@ export class ExecServerClient {
     const client = new ExecServerClient(connection, options.endpoint);
     connection.onClose((error) => client.onConnectionLost(error));
     connection.start();
-    await client.call<ExecInitializeResponse>(ExecMethod.Initialize, {
-      clientName: options.clientName ?? "spool",
-    });
+    try {
+      await client.call<ExecInitializeResponse>(ExecMethod.Initialize, {
+        clientName: options.clientName ?? "spool",
+      });
+    } catch (err) {
+      client.close();
+      throw err;
+    }
     connection.notify(ExecMethod.Initialized, {});
     return client;
   }
@@ -273,6 +295,7 @@ export class ExecServerClient {
    * arrives; the request carries the current span so the server's span continues this trace.
    */
   async start(options: StartProcessOptions): Promise<ExecProcess> {
+    options.signal?.throwIfAborted();
     const processId = options.processId ?? `proc-${randomUUID()}`;
     if (this.processes.has(processId)) throw new TypeError(`process ${processId} is already running here`);
     const proc = new ExecProcess(processId, this, options.onOutput);
@@ -287,11 +310,25 @@ export class ExecServerClient {
         tty: options.tty ?? false,
         pipeStdin: options.pipeStdin ?? false,
         arg0: options.arg0 ?? null,
-        ...(options.envPolicy ? { envPolicy: options.envPolicy } : {}),
+        envPolicy: options.envPolicy ?? (options.env ? null : DEFAULT_ENV_POLICY),
       });
     } catch (err) {
       this.processes.delete(processId);
       throw err;
+    }
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => {
+        proc
+          .terminate()
+          .catch((err: unknown) => log.debug("terminate on abort failed", { error: String(err) }));
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        const detach = () => signal.removeEventListener("abort", onAbort);
+        proc.wait().then(detach, detach);
+      }
     }
     return proc;
   }

@@ -14,7 +14,8 @@ export interface ExecServerListenOptions extends ExecServerOptions {
 
 /**
  * Runs the exec-server over WebSocket (`ws://host:port`, plus `/readyz` and `/healthz`). Every
- * connection gets its own session; closing a connection kills the processes it started.
+ * connection gets its own session; closing a connection kills the processes it started, and
+ * `close()` resolves once those processes are gone.
  *
  * @example
  * const server = await listenExecServer({ port: 0 });
@@ -22,15 +23,29 @@ export interface ExecServerListenOptions extends ExecServerOptions {
  */
 export async function listenExecServer(options: ExecServerListenOptions): Promise<WebSocketListener> {
   const { host = "127.0.0.1", port, token, onConnection, ...serverOptions } = options;
-  return listenWebSocket({
+  const sessions = new Set<ExecServerConnection["session"]>();
+  const listener = await listenWebSocket({
     host,
     port,
     ...(token !== undefined ? { token } : {}),
     onConnection(transport) {
       const served = serveExecConnection(transport, serverOptions);
+      sessions.add(served.session);
+      served.connection.onClose(() => {
+        void served.session.idle().finally(() => sessions.delete(served.session));
+      });
       onConnection?.(served);
     },
   });
+  return {
+    url: listener.url,
+    port: listener.port,
+    // Closing drops every connection, which kills its processes; wait until they are gone.
+    async close() {
+      await listener.close();
+      await Promise.all([...sessions].map((s) => s.idle()));
+    },
+  };
 }
 
 /** Parses `ws://HOST:PORT` for `--listen`; the port may be 0. */

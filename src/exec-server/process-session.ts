@@ -245,6 +245,16 @@ export class ProcessSession {
     }
   }
 
+  /**
+   * Resolves once every process this session started has exited and closed, or after
+   * `timeoutMs`; lets a stopping server wait for the SIGKILL backstop before it exits.
+   */
+  async idle(timeoutMs = this.options.terminateGraceMs + 1000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const busy = () => [...this.processes.values()].some((p) => p.child !== undefined && !p.closed);
+    while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
   /** What this session holds in memory for output: retained ring bytes and unsent notification bytes. */
   memoryStats(): { retainedOutputBytes: number; bufferedNotificationBytes: number } {
     let retained = 0;
