@@ -302,6 +302,16 @@ for (const kind of KINDS) {
       await rejectsWith(start(peer, "types", ["true"], { argv: "true" }), -32602, /argv/);
       await rejectsWith(start(peer, "missing", ["definitely-not-a-command-xyz"]), -32603, /failed to start/);
       await rejectsWith(
+        start(peer, "missing", ["definitely-not-a-command-xyz"], { tty: true }),
+        -32603,
+        /failed to start.*not found/,
+      );
+      await rejectsWith(
+        start(peer, "missing", ["true"], { cwd: `${CWD}/no-such-dir` }),
+        -32603,
+        /cwd .*no-such-dir does not exist/,
+      );
+      await rejectsWith(
         peer.conn.request("process/read", { processId: "nope", afterSeq: 0, maxBytes: null, waitMs: 0 }),
         -32600,
         /unknown process id nope/,

@@ -1,4 +1,6 @@
 import { spawn as spawnPipe } from "node:child_process";
+import { accessSync, constants as fsConstants, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
 import { constants as osConstants } from "node:os";
 import type { Readable } from "node:stream";
 import type * as NodePty from "node-pty";
@@ -58,7 +60,34 @@ function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
 
 /** Starts a child; resolves once it runs, rejects with `SpawnError` when it cannot start. */
 export async function spawnChild(req: SpawnRequest, events: ChildEvents): Promise<ChildHandle> {
+  // Checked up front so a bad cwd is named as such (spawn would blame the program with ENOENT).
+  let isDir = false;
+  try {
+    isDir = statSync(req.cwd).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new SpawnError(`cwd ${req.cwd} does not exist or is not a directory`);
   return req.tty ? spawnPty(req, events) : spawnPiped(req, events);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A pty child reports a missing program only as exit status 1 after `execvp` fails in the
+ * forked child, so the program is looked up first, as execvp would, to fail the start instead.
+ */
+function ptyProgramExists(file: string, cwd: string, env: Record<string, string>): boolean {
+  if (file.includes("/")) return isExecutable(resolve(cwd, file));
+  const path = env.PATH ?? "/usr/local/bin:/usr/bin:/bin";
+  return path.split(delimiter).some((dir) => dir !== "" && isExecutable(join(resolve(cwd, dir), file)));
 }
 
 function spawnPiped(req: SpawnRequest, events: ChildEvents): Promise<ChildHandle> {
@@ -121,6 +150,11 @@ async function spawnPty(req: SpawnRequest, events: ChildEvents): Promise<ChildHa
     throw new SpawnError(`tty processes need node-pty, which failed to load: ${(err as Error).message}`);
   }
   const [file, ...args] = req.argv as [string, ...string[]];
+  if (!ptyProgramExists(file, req.cwd, req.env)) {
+    throw new SpawnError(
+      `failed to start ${JSON.stringify(file)} on a pty: program not found or not executable`,
+    );
+  }
   let term: NodePty.IPty;
   try {
     term = pty.spawn(file, args, {
