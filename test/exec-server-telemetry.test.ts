@@ -2,7 +2,8 @@ import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { configureLogging, installTracing, type LogRecord } from "../src/telemetry/index.js";
+import { ExecServerClient } from "../src/exec-server/index.js";
+import { configureLogging, getTracer, installTracing, type LogRecord } from "../src/telemetry/index.js";
 import { CWD, KINDS, PATH_ENV, decode, initializedPeer, type Notification } from "./support/exec-server.js";
 
 const exporter = new InMemorySpanExporter();
@@ -180,4 +181,23 @@ test("the spool target name selects the events as the codex alias does", async (
   await peer.close();
   assert.equal(events("codex.exec_server_request").length, 1);
   records.length = 0;
+});
+
+test("the client sends the current span as the carrier, so the server's span is its child", async () => {
+  exporter.reset();
+  const client = await ExecServerClient.inProcess();
+  try {
+    const parent = await getTracer().startActiveSpan("tool.call", async (span) => {
+      const proc = await client.start({ argv: ["true"], env: PATH_ENV });
+      await proc.wait();
+      span.end();
+      return span.spanContext();
+    });
+    const server = exporter.getFinishedSpans().find((s) => s.name === "process/start");
+    assert.ok(server);
+    assert.equal(server.spanContext().traceId, parent.traceId);
+    assert.equal(server.parentSpanContext?.spanId, parent.spanId);
+  } finally {
+    client.close();
+  }
 });

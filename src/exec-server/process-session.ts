@@ -146,6 +146,9 @@ export class ProcessSession {
       if (carrier.tracestate) env.TRACESTATE = carrier.tracestate;
       else delete env.TRACESTATE;
     }
+    // Timed from here, so the duration covers the whole start; a start that fails is no process
+    // and gets no process event (its request event says error).
+    const guard = processStarted(proc.id);
     try {
       proc.child = await spawnChild(
         { argv: params.argv, cwd, env, tty: proc.tty, pipeStdin: proc.pipeStdin, arg0: params.arg0 },
@@ -164,7 +167,7 @@ export class ProcessSession {
       throw err;
     }
     proc.openStreams += proc.child.streamCount;
-    proc.guard = processStarted(proc.id);
+    proc.guard = guard;
     if (this.shutDown) this.kill(proc);
     if (this.paused) proc.child.pauseOutput();
     return { processId: proc.id };
