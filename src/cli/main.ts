@@ -4,6 +4,7 @@ import { SPOOL_VERSION } from "../telemetry/index.js";
 import { UsageError } from "./common.js";
 import { registerAppServerCommand } from "./app-server-command.js";
 import { registerDemoCommand } from "./demo-command.js";
+import { registerExecServerCommand } from "./exec-server-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   // Verb registrations, one line each:
   registerAppServerCommand(program);
   registerDemoCommand(program);
+  registerExecServerCommand(program);
   return program;
 }
 

@@ -35,6 +35,12 @@ export interface RpcConnectionOptions {
   tracer?: RequestTracer;
   /** Inbound messages waiting to be handled before new requests get -32001. */
   maxQueuedMessages?: number;
+  /**
+   * Requests handled at once (default 1: strictly in arrival order). A service with long-poll
+   * methods (the exec-server's `process/read` with `waitMs`) needs more, or one waiting request
+   * would hold up every later one on the connection. Past the limit, later messages queue.
+   */
+  maxConcurrentRequests?: number;
   /** Label for this connection in logs and span attributes. */
   id?: string;
   /** Writes the `"jsonrpc": "2.0"` member on outbound messages (Codex omits it). */
@@ -75,6 +81,8 @@ export class RpcConnection {
   private readonly pending = new Map<string, PendingCall>();
   private readonly closeListeners: ((error?: Error) => void)[] = [];
   private readonly maxQueued: number;
+  private readonly maxConcurrent: number;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly transport: Transport,
@@ -82,6 +90,7 @@ export class RpcConnection {
   ) {
     this.id = options.id ?? "0";
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED;
+    this.maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? 1);
   }
 
   /** Starts reading from the transport. */
@@ -98,6 +107,11 @@ export class RpcConnection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Outbound bytes the transport has not yet passed on (0 when it cannot tell). */
+  get bufferedOutboundBytes(): number {
+    return this.transport.bufferedBytes?.() ?? 0;
   }
 
   onClose(listener: (error?: Error) => void): void {
@@ -226,7 +240,7 @@ export class RpcConnection {
       while (this.queueHead < this.queue.length) {
         const item = this.queue[this.queueHead]!;
         this.queue[this.queueHead++] = undefined;
-        if (item.kind === "request") await this.handleRequest(item.request);
+        if (item.kind === "request") await this.startRequest(item.request);
         else this.handleNotification(item.method, item.params);
         if (this.queueHead >= 4096 && this.queueHead * 2 >= this.queue.length) {
           this.queue.splice(0, this.queueHead);
@@ -238,6 +252,17 @@ export class RpcConnection {
       this.queueHead = 0;
       this.draining = false;
     }
+  }
+
+  /** Runs a request; returns once another may start (at once while under the concurrency limit). */
+  private async startRequest(request: JsonRpcRequest): Promise<void> {
+    if (this.maxConcurrent === 1) return this.handleRequest(request);
+    const running = this.handleRequest(request).catch((err: unknown) =>
+      this.log.error("request handling failed", { error: String(err) }),
+    );
+    this.inFlight.add(running);
+    void running.finally(() => this.inFlight.delete(running));
+    if (this.inFlight.size >= this.maxConcurrent) await Promise.race(this.inFlight);
   }
 
   private handleNotification(method: string, params: unknown): void {

@@ -6,6 +6,7 @@ class InProcessEnd implements Transport {
   private handlers: TransportHandlers | undefined;
   private backlog: string[] = [];
   private closed = false;
+  private pendingBytes = 0;
 
   start(handlers: TransportHandlers): void {
     this.handlers = handlers;
@@ -14,8 +15,16 @@ class InProcessEnd implements Transport {
 
   send(frame: string): void {
     if (this.closed) return;
+    this.pendingBytes += frame.length;
     // Delivered on a later tick, as a socket would, so neither side re-enters the other.
-    setImmediate(() => this.peer.deliver(frame));
+    setImmediate(() => {
+      this.pendingBytes -= frame.length;
+      this.peer.deliver(frame);
+    });
+  }
+
+  bufferedBytes(): number {
+    return this.pendingBytes;
   }
 
   private deliver(frame: string): void {

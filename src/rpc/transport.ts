@@ -22,6 +22,11 @@ export interface Transport {
   start(handlers: TransportHandlers): void;
   send(frame: string): void;
   close(): void;
+  /**
+   * Bytes sent but not yet handed to the peer (or the OS). Lets a producer that can pause (a
+   * child process's output) stop before an unbounded send buffer builds up.
+   */
+  bufferedBytes?(): number;
 }
 
 /** Default largest inbound message: 8 MiB. */

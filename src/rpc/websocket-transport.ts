@@ -42,4 +42,8 @@ export class WebSocketTransport implements Transport {
   close(): void {
     this.socket.close();
   }
+
+  bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
 }

@@ -1,0 +1,403 @@
+import { randomUUID } from "node:crypto";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+import { WebSocket } from "ws";
+import {
+  ExecMethod,
+  ProcessClosedNotificationSchema,
+  ProcessExitedNotificationSchema,
+  ProcessOutputNotificationSchema,
+  type EnvironmentInfoResponse,
+  type ExecEnvPolicy,
+  type ExecInitializeResponse,
+  type ExecOutputStream,
+  type ProcessTerminateResponse,
+  type ProcessWriteResponse,
+  type WriteStatus,
+} from "../protocol/index.js";
+import {
+  ConnectionError,
+  RpcConnection,
+  WebSocketTransport,
+  createInProcessTransportPair,
+  type Transport,
+} from "../rpc/index.js";
+import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
+import type { ExecServerOptions } from "./process-session.js";
+import { serveExecConnection } from "./server-connection.js";
+
+const log = logger("spool_exec_server::client");
+
+/** The exec-server is gone (closed, crashed, unreachable); the message names where it was. */
+export class ExecServerUnavailableError extends Error {
+  override readonly name = "ExecServerUnavailableError";
+}
+
+export interface OutputChunk {
+  readonly seq: number;
+  readonly stream: ExecOutputStream;
+  readonly bytes: Buffer;
+}
+
+export interface StartProcessOptions {
+  argv: string[];
+  /** Absolute native path or `file://` URI; default: the client process's cwd. */
+  cwd?: string;
+  /**
+   * The child's environment: exactly this unless `envPolicy` is given (Codex's rule), else laid
+   * over what the policy builds.
+   */
+  env?: Record<string, string>;
+  /**
+   * Picks variables from the exec-server's own environment. When neither `env` nor `envPolicy`
+   * is given, the default inherits everything except names matching *KEY*, *SECRET*, *TOKEN*.
+   */
+  envPolicy?: ExecEnvPolicy;
+  tty?: boolean;
+  pipeStdin?: boolean;
+  arg0?: string;
+  /** Default: a fresh unique id. */
+  processId?: string;
+  /** Receives output as it arrives, from the first byte. */
+  onOutput?: (chunk: OutputChunk) => void;
+  /** Aborting terminates the process (SIGTERM, then SIGKILL after the server's grace period). */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_ENV_POLICY: ExecEnvPolicy = {
+  inherit: "all",
+  ignoreDefaultExcludes: false,
+  exclude: [],
+  set: {},
+  includeOnly: [],
+};
+
+export interface ProcessResult {
+  exitCode: number;
+}
+
+function cwdUri(cwd: string | undefined): string {
+  if (cwd === undefined) return pathToFileURL(process.cwd()).href;
+  if (cwd.startsWith("file:")) return cwd;
+  if (!isAbsolute(cwd)) throw new TypeError(`cwd must be absolute, got ${JSON.stringify(cwd)}`);
+  return pathToFileURL(cwd).href;
+}
+
+function settleable<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Marked handled: a caller that never awaits it must not crash the process on rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/** A process running in an exec-server. */
+export class ExecProcess {
+  private listeners: ((chunk: OutputChunk) => void)[] = [];
+  private backlog: OutputChunk[] | undefined = [];
+  private readonly exit = settleable<number>();
+  private readonly close = settleable<void>();
+  private exitCode: number | undefined;
+
+  /** @internal */
+  constructor(
+    readonly processId: string,
+    private readonly client: ExecServerClient,
+    onOutput: ((chunk: OutputChunk) => void) | undefined,
+  ) {
+    if (onOutput) this.onOutput(onOutput);
+  }
+
+  /** Resolves with the exit code when the process exits (output may still be in flight). */
+  get exited(): Promise<number> {
+    return this.exit.promise;
+  }
+
+  /**
+   * Adds an output listener. Output that arrived before the first listener is replayed to it,
+   * so nothing is lost between `start` and `onOutput`. Returns a function removing it.
+   */
+  onOutput(listener: (chunk: OutputChunk) => void): () => void {
+    this.listeners.push(listener);
+    if (this.backlog) {
+      const pending = this.backlog;
+      this.backlog = undefined;
+      for (const c of pending) listener(c);
+    }
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Writes to stdin (needs `pipeStdin` or `tty`); resolves with the server's status. */
+  async write(data: string | Uint8Array): Promise<WriteStatus> {
+    const chunk = Buffer.from(data).toString("base64");
+    const r = await this.client.call<ProcessWriteResponse>(ExecMethod.ProcessWrite, {
+      processId: this.processId,
+      chunk,
+      writeId: randomUUID(),
+    });
+    return r.status;
+  }
+
+  /** Sends SIGINT to the process group. */
+  async interrupt(): Promise<void> {
+    await this.client.call(ExecMethod.ProcessSignal, { processId: this.processId, signal: "interrupt" });
+  }
+
+  /** SIGTERM, then SIGKILL after the server's grace period; false if it was no longer running. */
+  async terminate(): Promise<boolean> {
+    const r = await this.client.call<ProcessTerminateResponse>(ExecMethod.ProcessTerminate, {
+      processId: this.processId,
+    });
+    return r.running;
+  }
+
+  /** Resolves once the process has exited and all its output has been delivered. */
+  async wait(): Promise<ProcessResult> {
+    await this.close.promise;
+    return { exitCode: await this.exit.promise };
+  }
+
+  /** @internal */
+  deliver(chunk: OutputChunk): void {
+    if (this.backlog) this.backlog.push(chunk);
+    else for (const l of this.listeners) l(chunk);
+  }
+
+  /** @internal */
+  markExited(exitCode: number): void {
+    this.exitCode = exitCode;
+    this.exit.resolve(exitCode);
+  }
+
+  /** @internal */
+  markClosed(): void {
+    this.close.resolve();
+  }
+
+  /** @internal */
+  fail(error: Error): void {
+    if (this.exitCode === undefined) this.exit.reject(error);
+    this.close.reject(error);
+  }
+}
+
+/**
+ * The client core uses to run commands: the same API whether the exec-server is in this
+ * process or remote over WebSocket. A remote exec-server that goes away fails every running
+ * process with `ExecServerUnavailableError` naming its URL; there is no reconnect.
+ *
+ * @example
+ * const client = await ExecServerClient.inProcess();
+ * const proc = await client.start({ argv: ["echo", "hi"], onOutput: (c) => process.stdout.write(c.bytes) });
+ * const { exitCode } = await proc.wait();
+ */
+export class ExecServerClient {
+  private readonly processes = new Map<string, ExecProcess>();
+  private lostReason: string | undefined;
+  private closing = false;
+
+  private constructor(
+    private readonly connection: RpcConnection,
+    /** Where the exec-server is, for error messages: its URL or `in-process`. */
+    readonly endpoint: string,
+  ) {}
+
+  /** Connects over any transport and initializes the session. */
+  static async connect(
+    transport: Transport,
+    options: { endpoint: string; clientName?: string },
+  ): Promise<ExecServerClient> {
+    const connection = new RpcConnection(transport, {
+      handler: {
+        handleRequest: () => {
+          throw new Error("the exec-server client answers no requests");
+        },
+        handleNotification: (method, params) => client.onNotification(method, params),
+      },
+    });
+    const client = new ExecServerClient(connection, options.endpoint);
+    connection.onClose((error) => client.onConnectionLost(error));
+    connection.start();
+    try {
+      await client.call<ExecInitializeResponse>(ExecMethod.Initialize, {
+        clientName: options.clientName ?? "spool",
+      });
+    } catch (err) {
+      client.close();
+      throw err;
+    }
+    connection.notify(ExecMethod.Initialized, {});
+    return client;
+  }
+
+  /** Connects to `spool exec-server --listen ws://…` (or any Codex-compatible exec-server). */
+  static async connectWebSocket(
+    url: string,
+    options: { token?: string; clientName?: string; signal?: AbortSignal } = {},
+  ): Promise<ExecServerClient> {
+    const socket = new WebSocket(url, {
+      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      perMessageDeflate: false,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: Error) => {
+        cleanup();
+        // terminate() during a handshake emits one more 'error'; it has nothing left to say.
+        socket.on("error", () => {});
+        socket.terminate();
+        reject(new ExecServerUnavailableError(`cannot reach exec-server at ${url}: ${err.message}`));
+      };
+      const onAbort = () => fail(new Error("aborted"));
+      const cleanup = () => {
+        socket.off("open", onOpen);
+        socket.off("error", fail);
+        socket.off("unexpected-response", onResponse);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      const onOpen = () => {
+        cleanup();
+        resolve();
+      };
+      const onResponse = (_req: unknown, res: { statusCode?: number }) =>
+        fail(new Error(`handshake refused with HTTP ${res.statusCode ?? "?"}`));
+      socket.once("open", onOpen);
+      socket.once("error", fail);
+      socket.once("unexpected-response", onResponse);
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    return ExecServerClient.connect(new WebSocketTransport(socket), {
+      endpoint: url,
+      ...(options.clientName ? { clientName: options.clientName } : {}),
+    });
+  }
+
+  /** A client and an exec-server joined in memory: core's default. */
+  static async inProcess(
+    options: ExecServerOptions & { clientName?: string } = {},
+  ): Promise<ExecServerClient> {
+    const { clientName, ...serverOptions } = options;
+    const [clientEnd, serverEnd] = createInProcessTransportPair();
+    serveExecConnection(serverEnd, serverOptions);
+    return ExecServerClient.connect(clientEnd, {
+      endpoint: "in-process",
+      ...(clientName ? { clientName } : {}),
+    });
+  }
+
+  /**
+   * Starts a process. Output goes to `options.onOutput` (or listeners added later) as it
+   * arrives; the request carries the current span so the server's span continues this trace.
+   */
+  async start(options: StartProcessOptions): Promise<ExecProcess> {
+    options.signal?.throwIfAborted();
+    const processId = options.processId ?? `proc-${randomUUID()}`;
+    if (this.processes.has(processId)) throw new TypeError(`process ${processId} is already running here`);
+    const proc = new ExecProcess(processId, this, options.onOutput);
+    // Registered before the request goes out, so no notification can arrive unrouted.
+    this.processes.set(processId, proc);
+    try {
+      await this.call(ExecMethod.ProcessStart, {
+        processId,
+        argv: options.argv,
+        cwd: cwdUri(options.cwd),
+        env: options.env ?? {},
+        tty: options.tty ?? false,
+        pipeStdin: options.pipeStdin ?? false,
+        arg0: options.arg0 ?? null,
+        envPolicy: options.envPolicy ?? (options.env ? null : DEFAULT_ENV_POLICY),
+      });
+    } catch (err) {
+      this.processes.delete(processId);
+      throw err;
+    }
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => {
+        proc
+          .terminate()
+          .catch((err: unknown) => log.debug("terminate on abort failed", { error: String(err) }));
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        const detach = () => signal.removeEventListener("abort", onAbort);
+        proc.wait().then(detach, detach);
+      }
+    }
+    return proc;
+  }
+
+  async environmentInfo(): Promise<EnvironmentInfoResponse> {
+    return this.call<EnvironmentInfoResponse>(ExecMethod.EnvironmentInfo);
+  }
+
+  /** Closes the connection; the server kills everything this client started. */
+  close(): void {
+    this.closing = true;
+    this.connection.close();
+  }
+
+  /** @internal A request whose connection failures name the endpoint. */
+  async call<T = unknown>(method: string, params?: unknown): Promise<T> {
+    if (this.lostReason !== undefined) throw new ExecServerUnavailableError(this.lostReason);
+    try {
+      return await this.connection.request<T>(method, params, currentSpanW3cTraceContext());
+    } catch (err) {
+      if (err instanceof ConnectionError) {
+        throw new ExecServerUnavailableError(
+          this.lostReason ?? `exec-server at ${this.endpoint}: ${err.message}`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private onNotification(method: string, params: unknown): void {
+    switch (method) {
+      case ExecMethod.ProcessOutput: {
+        const n = ProcessOutputNotificationSchema.safeParse(params);
+        if (!n.success) return this.malformed(method);
+        this.processes.get(n.data.processId)?.deliver({
+          seq: n.data.seq,
+          stream: n.data.stream,
+          bytes: Buffer.from(n.data.chunk, "base64"),
+        });
+        return;
+      }
+      case ExecMethod.ProcessExited: {
+        const n = ProcessExitedNotificationSchema.safeParse(params);
+        if (!n.success) return this.malformed(method);
+        this.processes.get(n.data.processId)?.markExited(n.data.exitCode);
+        return;
+      }
+      case ExecMethod.ProcessClosed: {
+        const n = ProcessClosedNotificationSchema.safeParse(params);
+        if (!n.success) return this.malformed(method);
+        const proc = this.processes.get(n.data.processId);
+        this.processes.delete(n.data.processId);
+        proc?.markClosed();
+        return;
+      }
+      default:
+        log.debug("ignoring unknown exec-server notification", { method });
+    }
+  }
+
+  private malformed(method: string): void {
+    log.warn("malformed exec-server notification ignored", { method, endpoint: this.endpoint });
+  }
+
+  private onConnectionLost(error?: Error): void {
+    const why = this.closing ? "the client closed the connection" : (error?.message ?? "connection closed");
+    this.lostReason = `exec-server at ${this.endpoint} went away: ${why}`;
+    const failure = new ExecServerUnavailableError(this.lostReason);
+    for (const proc of this.processes.values()) proc.fail(failure);
+    this.processes.clear();
+  }
+}

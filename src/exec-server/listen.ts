@@ -1,0 +1,67 @@
+import { listenWebSocket, type WebSocketListener } from "../rpc/index.js";
+import type { ExecServerOptions } from "./process-session.js";
+import { serveExecConnection, type ExecServerConnection } from "./server-connection.js";
+
+export interface ExecServerListenOptions extends ExecServerOptions {
+  /** Default `127.0.0.1`; anything off loopback needs `token`. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  token?: string;
+  /** Called with each accepted connection (diagnostics, tests). */
+  onConnection?: (connection: ExecServerConnection) => void;
+}
+
+/**
+ * Runs the exec-server over WebSocket (`ws://host:port`, plus `/readyz` and `/healthz`). Every
+ * connection gets its own session; closing a connection kills the processes it started, and
+ * `close()` resolves once those processes are gone.
+ *
+ * @example
+ * const server = await listenExecServer({ port: 0 });
+ * console.log(server.url); // ws://127.0.0.1:41234
+ */
+export async function listenExecServer(options: ExecServerListenOptions): Promise<WebSocketListener> {
+  const { host = "127.0.0.1", port, token, onConnection, ...serverOptions } = options;
+  const sessions = new Set<ExecServerConnection["session"]>();
+  const listener = await listenWebSocket({
+    host,
+    port,
+    ...(token !== undefined ? { token } : {}),
+    onConnection(transport) {
+      const served = serveExecConnection(transport, serverOptions);
+      sessions.add(served.session);
+      served.connection.onClose(() => {
+        void served.session.idle().finally(() => sessions.delete(served.session));
+      });
+      onConnection?.(served);
+    },
+  });
+  return {
+    url: listener.url,
+    port: listener.port,
+    // Closing drops every connection, which kills its processes; wait until they are gone.
+    async close() {
+      await listener.close();
+      await Promise.all([...sessions].map((s) => s.idle()));
+    },
+  };
+}
+
+/** Parses `ws://HOST:PORT` for `--listen`; the port may be 0. */
+export function parseListenUrl(listen: string): { host: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(listen);
+  } catch {
+    throw new Error(`--listen must be ws://HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  const explicitPort = /:(\d+)\/?$/.exec(listen);
+  if (url.protocol !== "ws:" || !explicitPort) {
+    throw new Error(`--listen must be ws://HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  if (url.pathname !== "/" && url.pathname !== "") {
+    throw new Error(`--listen takes no path, got ${JSON.stringify(listen)}`);
+  }
+  return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(explicitPort[1]) };
+}

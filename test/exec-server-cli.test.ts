@@ -1,0 +1,216 @@
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { WebSocket } from "ws";
+import { ExecServerClient, ExecServerUnavailableError } from "../src/exec-server/index.js";
+import { RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
+import { configureLogging } from "../src/telemetry/index.js";
+import { CWD, PATH_ENV, waitPidGone } from "./support/exec-server.js";
+
+// End-to-end: the compiled `spool exec-server` (run `npm run build` first).
+configureLogging({ filter: "off" });
+const started: ChildProcess[] = [];
+
+after(() => {
+  for (const child of started)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  stderrLines: string[];
+}
+
+async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ["dist/cli/main.js", "exec-server", "--listen", "ws://127.0.0.1:0", ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  started.push(child);
+  const stderrLines: string[] = [];
+  createInterface({ input: child.stderr! }).on("line", (l) => stderrLines.push(l));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) =>
+      reject(new Error(`exec-server exited with ${code}: ${stderrLines.join("\n")}`)),
+    );
+  });
+  return { child, url, stderrLines };
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+}
+
+test("spool exec-server prints its ws:// URL on stdout and serves /readyz", async () => {
+  const server = await startServer();
+  assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+  const res = await fetch(`${server.url.replace("ws:", "http:")}/readyz`);
+  assert.equal(res.status, 200);
+  const forbidden = await fetch(`${server.url.replace("ws:", "http:")}/readyz`, {
+    headers: { origin: "http://evil.example" },
+  });
+  assert.equal(forbidden.status, 403);
+  server.child.kill("SIGTERM");
+  await exitOf(server.child);
+});
+
+test("off loopback without a token the server refuses to start", async () => {
+  const child = spawn(process.execPath, ["dist/cli/main.js", "exec-server", "--listen", "ws://0.0.0.0:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  assert.equal(code, 2);
+  assert.match(stderr, /non-loopback.*without a token/);
+});
+
+test("with --ws-token-file a client must present the token", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spool-exec-"));
+  const tokenFile = join(dir, "token");
+  writeFileSync(tokenFile, "s3cret\n");
+  const server = await startServer(["--ws-token-file", tokenFile]);
+  try {
+    await assert.rejects(ExecServerClient.connectWebSocket(server.url), (err: Error) => {
+      assert.ok(err instanceof ExecServerUnavailableError);
+      assert.ok(err.message.includes(server.url), err.message);
+      assert.match(err.message, /401/);
+      return true;
+    });
+    const client = await ExecServerClient.connectWebSocket(server.url, { token: "s3cret" });
+    const proc = await client.start({ argv: ["true"], env: PATH_ENV });
+    assert.deepEqual(await proc.wait(), { exitCode: 0 });
+    client.close();
+  } finally {
+    server.child.kill("SIGTERM");
+    await exitOf(server.child);
+  }
+});
+
+test("timing events reach stderr under RUST_LOG's codex alias; the child continues the envelope's trace", async () => {
+  const server = await startServer([], { RUST_LOG: "warn,codex_exec_server::telemetry=info" });
+  try {
+    const socket = new WebSocket(server.url);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const outputs: string[] = [];
+    let closed!: () => void;
+    const done = new Promise<void>((resolve) => (closed = resolve));
+    const conn = new RpcConnection(new WebSocketTransport(socket), {
+      handler: {
+        handleRequest: () => ({}),
+        handleNotification(method, params) {
+          const p = params as { chunk?: string };
+          if (method === "process/output") outputs.push(Buffer.from(p.chunk!, "base64").toString());
+          if (method === "process/closed") closed();
+        },
+      },
+    }).start();
+    const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    await conn.request("initialize", { clientName: "e2e" });
+    conn.notify("initialized", {});
+    await conn.request(
+      "process/start",
+      {
+        processId: "tp",
+        argv: ["sh", "-c", 'printf %s "$TRACEPARENT"'],
+        cwd: CWD,
+        env: PATH_ENV,
+        tty: false,
+        arg0: null,
+      },
+      { traceparent },
+    );
+    await done;
+    // No exporter in the server: its request span is the non-recording continuation of the carrier.
+    assert.equal(outputs.join("").split("-")[1], "0af7651916cd43dd8448eb211c80319c");
+    conn.close();
+    server.child.kill("SIGTERM");
+    await exitOf(server.child);
+    const events = server.stderrLines.filter((l) => l.includes("spool_exec_server::telemetry"));
+    const start = events.find((l) => l.includes('method="process/start"'));
+    assert.ok(start, events.join("\n"));
+    assert.match(start, /event\.name="codex\.exec_server_request"/);
+    assert.ok(start.includes(`traceparent="${traceparent}"`));
+    assert.match(start, /result="success" duration_ms=\d+ duration_seconds=[\d.e-]+/);
+    const proc = events.find((l) => l.includes('event.name="codex.exec_server_process"'));
+    assert.ok(proc, events.join("\n"));
+    assert.match(proc, /process_id="tp" trace_id="0af7651916cd43dd8448eb211c80319c" result="success"/);
+  } finally {
+    server.child.kill("SIGKILL");
+  }
+});
+
+test("stopping spool exec-server with SIGTERM kills its processes, even ones ignoring SIGTERM", async () => {
+  const server = await startServer();
+  const client = await ExecServerClient.connectWebSocket(server.url);
+  let out = "";
+  let changed = () => {};
+  await client.start({
+    argv: ["sh", "-c", "trap '' TERM; echo $$; while :; do sleep 0.05; done"],
+    env: PATH_ENV,
+    onOutput: (c) => {
+      out += c.bytes.toString();
+      changed();
+    },
+  });
+  await new Promise<void>((resolve) => {
+    changed = () => out.includes("\n") && resolve();
+    changed();
+  });
+  const pid = Number(out.trim());
+  server.child.kill("SIGTERM");
+  await exitOf(server.child);
+  assert.equal(server.child.exitCode, 0);
+  assert.equal(await waitPidGone(pid, 1000), true, `process ${pid} outlived its exec-server`);
+});
+
+test("a remote exec-server that goes away fails the running process with a message naming its URL", async () => {
+  const server = await startServer();
+  const client = await ExecServerClient.connectWebSocket(server.url);
+  let out = "";
+  let changed = () => {};
+  const proc = await client.start({
+    argv: ["sh", "-c", "echo $$; exec sleep 30"],
+    env: PATH_ENV,
+    onOutput: (c) => {
+      out += c.bytes.toString();
+      changed();
+    },
+  });
+  await new Promise<void>((resolve) => {
+    changed = () => out.includes("\n") && resolve();
+    changed();
+  });
+  const pid = Number(out.trim());
+  server.child.kill("SIGKILL");
+  try {
+    await assert.rejects(proc.wait(), (err: Error) => {
+      assert.ok(err instanceof ExecServerUnavailableError);
+      assert.ok(err.message.includes(`exec-server at ${server.url} went away`), err.message);
+      return true;
+    });
+    await assert.rejects(client.start({ argv: ["true"] }), (err: Error) => err.message.includes(server.url));
+  } finally {
+    // A crashed server cannot clean up; the test does.
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await waitPidGone(pid);
+  }
+});
