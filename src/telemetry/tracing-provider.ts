@@ -15,14 +15,12 @@ import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/expo
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { SPOOL_VERSION } from "./version.js";
 import { logger } from "./log.js";
+import { TelemetryConfigError } from "./errors.js";
+
+export { TelemetryConfigError };
 
 const TRACER_NAME = "spool";
 const log = logger("spool_otel::provider");
-
-/** Thrown when tracing settings cannot be honoured; names the offending variable. */
-export class TelemetryConfigError extends Error {
-  override readonly name = "TelemetryConfigError";
-}
 
 /**
  * The traces exporter the standard variables select: `OTEL_TRACES_EXPORTER` (`otlp` | `console` |
