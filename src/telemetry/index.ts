@@ -69,5 +69,25 @@ export type {
   ToolDecisionSource,
 } from "./session-telemetry.js";
 export { SPOOL_VERSION } from "./version.js";
-export { otlpAttributes, otlpValue, spansFromOtlpJson, startOtlpReceiver } from "./otlp-receiver.js";
-export type { OtlpReceiver, ReceivedSpan } from "./otlp-receiver.js";
+export {
+  OtlpCollector,
+  logsFromOtlpJson,
+  metricsFromOtlpJson,
+  otlpAttributes,
+  otlpValue,
+  spansFromOtlpJson,
+  startOtlpReceiver,
+} from "./otlp-receiver.js";
+export type {
+  OtlpFault,
+  OtlpReceiver,
+  OtlpReceiverOptions,
+  ReceivedLog,
+  ReceivedMetric,
+  ReceivedMetricPoint,
+  ReceivedRequest,
+  ReceivedSpan,
+} from "./otlp-receiver.js";
+export { decodeOtlpProtobuf } from "./otlp-decode.js";
+export { OTLP_GRPC_METHODS } from "./otlp-proto.js";
+export type { OtlpSignalPath } from "./otlp-proto.js";

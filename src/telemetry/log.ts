@@ -3,7 +3,7 @@ import { SeverityNumber, type LoggerProvider, type Logger as OtelLogger } from "
 import { LEVEL_RANK, type LogLevel } from "./log-level.js";
 import { parseLogFilter, type LogFilter } from "./log-filter.js";
 import { formatHumanLine, formatJsonLine } from "./log-format.js";
-import type { LogFields, LogFieldsArg, LogRecord, LogRecordSpan, LogSink } from "./log-types.js";
+import type { LogFields, LogFieldsArg, LogRecordSpan, LogSink } from "./log-types.js";
 import { logSpanStack } from "./span-scope.js";
 import { exportRoute, type ExportRoute } from "./targets.js";
 
