@@ -8,8 +8,8 @@ import type { Signal } from "./exporters.js";
 const log = logger("spool_otel::exporter");
 
 /**
- * Counts what one signal's exporter failed to deliver. The first failure gives one warning with
- * the count; later failures only count, and shutdown reports a total only if it grew since.
+ * Counts what one signal's exporter failed to deliver. The first failure gives the signal's one
+ * warning, with the count; later failures only count (the total is reported at shutdown).
  */
 export class ExportHealth {
   dropped = 0;
@@ -36,17 +36,19 @@ export class ExportHealth {
     }
   }
 
-  /** At shutdown: items still in flight count as dropped; one summary if anything was new. */
+  /**
+   * At shutdown: items still in flight count as dropped. If nothing was reported yet this is the
+   * signal's one warning; otherwise the grown total is reported at info, so each signal gives
+   * exactly one warning however long the outage lasts.
+   */
   finish(): void {
     this.dropped += this.inFlight;
     this.inFlight = 0;
-    if (this.dropped > Math.max(0, this.warnedAt)) {
-      log.warn(`OTLP ${this.signal} export dropped telemetry`, {
-        signal: this.signal,
-        dropped: this.dropped,
-      });
-      this.warnedAt = this.dropped;
-    }
+    if (this.dropped === 0 || this.dropped === this.warnedAt) return;
+    const fields = { signal: this.signal, dropped: this.dropped };
+    if (this.warnedAt < 0) log.warn(`OTLP ${this.signal} export dropped telemetry`, fields);
+    else log.info(`OTLP ${this.signal} export dropped telemetry in total`, fields);
+    this.warnedAt = this.dropped;
   }
 }
 

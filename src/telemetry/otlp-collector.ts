@@ -238,6 +238,11 @@ export class OtlpCollector {
     if (request.path === "/v1/traces") this.spans.push(...spansFromOtlpJson(body));
     else if (request.path === "/v1/logs") this.logs.push(...logsFromOtlpJson(body));
     else this.metrics.push(...metricsFromOtlpJson(body));
+    this.notify();
+  }
+
+  /** Re-checks every waiter (after anything a predicate may look at changed). */
+  notify(): void {
     for (const w of this.waiters) w();
   }
 

@@ -39,6 +39,8 @@ export interface OtlpReceiver extends OtlpCollector {
   setFault(fault: OtlpFault): void;
   /** Requests answered with a fault so far. */
   readonly faulted: number;
+  /** Resolves once at least `count` requests were answered with a fault. */
+  waitForFaults(count: number, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -73,11 +75,13 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     if (fault === "hang") {
       faulted++;
       hanging.add(res);
+      collector.notify();
       return;
     }
     if (fault === "500") {
       faulted++;
       res.writeHead(500, { "content-type": "text/plain" }).end("injected failure");
+      collector.notify();
       return;
     }
     if (req.method !== "POST" || !isOtlpSignalPath(path)) {
@@ -132,6 +136,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     },
     setFault(f: OtlpFault) {
       fault = f;
+    },
+    waitForFaults(count: number, timeoutMs = 10_000) {
+      return collector.waitFor(() => faulted >= count, timeoutMs);
     },
     async waitForSpans(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs = 10_000) {
       await collector.waitFor((c) => predicate(c.spans), timeoutMs);
