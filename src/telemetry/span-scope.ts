@@ -7,6 +7,7 @@ import {
   type Span,
   type SpanKind,
 } from "@opentelemetry/api";
+import { installContextPropagation } from "./context-setup.js";
 import type { LogFields } from "./log-types.js";
 import { SPOOL_VERSION } from "./version.js";
 
@@ -53,6 +54,7 @@ export function startSpan(
   fields: LogFields = {},
   options: SpanOptions = {},
 ): { span: Span; context: Context } {
+  installContextPropagation();
   const parent = options.parent ?? context.active();
   const otelName = typeof fields["otel.name"] === "string" ? fields["otel.name"] : name;
   const span = trace
