@@ -113,7 +113,7 @@ test("human line: timestamp LEVEL span chain: target: message key=value", async 
   const line = formatHumanLine(records[0]!);
   assert.match(
     line,
-    /^\S+Z  INFO session_loop\{thread_id="t1"\}:turn\{otel\.name="session_task\.turn"\}: spool_test::human: done event\.name="codex\.tool_call" ok=true n=3\n$/,
+    /^\S+Z {2}INFO session_loop\{thread_id="t1"\}:turn\{otel\.name="session_task\.turn"\}: spool_test::human: done event\.name="codex\.tool_call" ok=true n=3\n$/,
   );
 });
 
