@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { SPOOL_VERSION } from "../telemetry/index.js";
+import { UsageError } from "./common.js";
+import { registerAppServerCommand } from "./app-server-command.js";
+import { registerDemoCommand } from "./demo-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -9,7 +12,17 @@ export function buildProgram(): Command {
     .version(SPOOL_VERSION, "-V, --version")
     .showHelpAfterError();
   // Verb registrations, one line each:
+  registerAppServerCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`spool: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

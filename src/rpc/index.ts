@@ -2,7 +2,12 @@ export { ConnectionError, JsonRpcError } from "./errors.js";
 export { RpcConnection } from "./connection.js";
 export type { RequestContext, RpcConnectionOptions, RpcHandler } from "./connection.js";
 export { createRequestTracer } from "./request-span.js";
-export type { RequestAttributesFn, RequestSpanHandle, RequestTracer } from "./request-span.js";
+export type {
+  RequestAttributesFn,
+  RequestSpanAttributes,
+  RequestSpanHandle,
+  RequestTracer,
+} from "./request-span.js";
 export { DEFAULT_MAX_FRAME_BYTES } from "./transport.js";
 export type { Transport, TransportHandlers, TransportKind } from "./transport.js";
 export { createInProcessTransportPair } from "./in-process-transport.js";

@@ -1,12 +1,4 @@
-import {
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  context,
-  trace,
-  type Attributes,
-  type Span,
-} from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from "@opentelemetry/api";
 import { displayRequestId, type JsonRpcRequest, type W3cTraceContext } from "../protocol/index.js";
 import {
   contextFromW3cTraceContext,
@@ -29,8 +21,11 @@ export interface RequestSpanHandle {
   recordError(code: number, message: string): void;
 }
 
+/** Span attribute values a server may add; kept free of OTel types so servers need no OTel import. */
+export type RequestSpanAttributes = Record<string, string | number | boolean>;
+
 /** The per-server part of the request span: attributes the server adds to the standard set. */
-export type RequestAttributesFn = (request: JsonRpcRequest) => Attributes;
+export type RequestAttributesFn = (request: JsonRpcRequest) => RequestSpanAttributes;
 
 export interface RequestTracer {
   /** Runs `fn` inside the request's span; the span ends when `fn`'s promise settles. */

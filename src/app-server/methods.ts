@@ -1,0 +1,29 @@
+import type { z } from "zod";
+import type { LoadedConfig } from "../config/index.js";
+import type { RequestContext } from "../rpc/index.js";
+import type { ModelCatalog } from "./model-catalog.js";
+import type { ConnectionSession } from "./session.js";
+
+/** Process-wide things handlers read. */
+export interface AppServerServices {
+  config: LoadedConfig;
+  catalog: ModelCatalog;
+}
+
+export interface HandlerContext {
+  session: ConnectionSession;
+  services: AppServerServices;
+  request: RequestContext;
+}
+
+/** A v2 method: its name, the schema its params must satisfy, and its handler. */
+export interface MethodDescriptor<P = unknown> {
+  method: string;
+  params: z.ZodType<P>;
+  handle(params: P, ctx: HandlerContext): unknown;
+}
+
+/** Keeps each descriptor's params type tied to its handler when collected into one table. */
+export function defineMethod<P>(descriptor: MethodDescriptor<P>): MethodDescriptor {
+  return descriptor as unknown as MethodDescriptor;
+}

@@ -1,0 +1,35 @@
+import type { InitializeParams } from "../protocol/index.js";
+
+/**
+ * What the app-server knows about one client connection: whether it has initialized, who the
+ * client said it was (the connection-scoped identity on every request span), and which
+ * notifications it opted out of.
+ */
+export class ConnectionSession {
+  initialized = false;
+  clientName: string | undefined;
+  clientVersion: string | undefined;
+  experimentalApi = false;
+  private optOut: ReadonlySet<string> = new Set();
+
+  constructor(
+    readonly id: string,
+    private readonly send: (method: string, params: unknown) => void,
+  ) {}
+
+  /** Records the client's `initialize`; the caller has already refused a second one. */
+  initialize(params: InitializeParams): void {
+    this.initialized = true;
+    this.clientName = params.clientInfo.name;
+    this.clientVersion = params.clientInfo.version;
+    this.experimentalApi = params.capabilities?.experimentalApi ?? false;
+    this.optOut = new Set(params.capabilities?.optOutNotificationMethods ?? []);
+  }
+
+  /** Sends a notification unless this connection opted out of its method. */
+  notify(method: string, params: unknown): boolean {
+    if (this.optOut.has(method)) return false;
+    this.send(method, params);
+    return true;
+  }
+}

@@ -1,0 +1,70 @@
+import { Console } from "node:console";
+import { readFileSync } from "node:fs";
+import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
+import { logger, withinTimeout } from "../telemetry/index.js";
+
+/** Thrown for a bad command line or start-up setting; main prints it and exits 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** commander collector for repeatable `-c key=value`. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Loads config.toml + overrides, noting keys Spool does not act on once at debug level. */
+export function loadConfigOrExit(overrides: string[] | undefined): LoadedConfig {
+  try {
+    const loaded = loadConfig({ overrides });
+    if (loaded.unknownKeys.length > 0) {
+      logger("spool_config").debug("config keys accepted but not used by Spool", {
+        keys: loaded.unknownKeys.join(","),
+      });
+    }
+    return loaded;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Reads a bearer token from `--ws-token-file`, else `SPOOL_WS_TOKEN`. */
+export function readWsToken(file: string | undefined): string | undefined {
+  if (file) {
+    try {
+      const token = readFileSync(file, "utf8").trim();
+      if (token === "") throw new UsageError(`--ws-token-file ${file}: file is empty`);
+      return token;
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`--ws-token-file ${file}: ${(err as Error).message}`);
+    }
+  }
+  const env = process.env.SPOOL_WS_TOKEN?.trim();
+  return env ? env : undefined;
+}
+
+/** stdout carries only protocol: anything printed through `console` goes to stderr instead. */
+export function routeConsoleToStderr(): void {
+  globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr });
+}
+
+/**
+ * Runs `shutdown` (bounded by `timeoutMs`) on SIGINT/SIGTERM, then exits with the conventional
+ * code. The returned function removes the handlers.
+ */
+export function onTerminationSignals(shutdown: () => Promise<void>, timeoutMs = 5000): () => void {
+  let exiting = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (exiting) return;
+    exiting = true;
+    void withinTimeout(shutdown(), timeoutMs).finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
