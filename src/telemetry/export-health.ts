@@ -1,7 +1,9 @@
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type { Context } from "@opentelemetry/api";
+import type { LogRecordProcessor, SdkLogRecord } from "@opentelemetry/sdk-logs";
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { logger } from "./log.js";
 import type { Signal } from "./exporters.js";
 
@@ -14,12 +16,17 @@ const log = logger("spool_otel::exporter");
 export class ExportHealth {
   dropped = 0;
   inFlight = 0;
+  /** Items handed to the batch processor (sampled spans, emitted log records). */
+  submitted = 0;
+  /** Items handed to the exporter. */
+  attempted = 0;
   private warnedAt = -1;
 
   constructor(readonly signal: Signal) {}
 
   begin(items: number): void {
     this.inFlight += items;
+    this.attempted += items;
   }
 
   end(items: number, result: ExportResult): void {
@@ -37,11 +44,15 @@ export class ExportHealth {
   }
 
   /**
-   * At shutdown: items still in flight count as dropped. If nothing was reported yet this is the
+   * At shutdown: items still queued or in flight, and those a full queue refused, count as
+   * dropped. If nothing was reported yet this is the
    * signal's one warning; otherwise the grown total is reported at info, so each signal gives
    * exactly one warning however long the outage lasts.
    */
   finish(): void {
+    // Never handed to the exporter: dropped by a full queue, or still queued at the deadline.
+    if (this.submitted > this.attempted) this.dropped += this.submitted - this.attempted;
+    this.submitted = this.attempted;
     this.dropped += this.inFlight;
     this.inFlight = 0;
     if (this.dropped === 0 || this.dropped === this.warnedAt) return;
@@ -131,5 +142,44 @@ export class CountingMetricExporter implements PushMetricExporter {
   }
   forceFlush(): Promise<void> {
     return this.inner.forceFlush();
+  }
+}
+
+/** Counts sampled spans handed to the (batch) processor, so queue overflows are not silent. */
+export class CountingSpanProcessor implements SpanProcessor {
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly health: ExportHealth,
+  ) {}
+  onStart(span: Span, parent: Context): void {
+    this.inner.onStart(span, parent);
+  }
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 1) this.health.submitted++;
+    this.inner.onEnd(span);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+/** Counts log records handed to the (batch) processor. */
+export class CountingLogProcessor implements LogRecordProcessor {
+  constructor(
+    private readonly inner: LogRecordProcessor,
+    private readonly health: ExportHealth,
+  ) {}
+  onEmit(record: SdkLogRecord, context?: Context): void {
+    this.health.submitted++;
+    this.inner.onEmit(record, context);
+  }
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
   }
 }

@@ -32,8 +32,10 @@ import {
 } from "./exporters.js";
 import {
   CountingLogExporter,
+  CountingLogProcessor,
   CountingMetricExporter,
   CountingSpanExporter,
+  CountingSpanProcessor,
   ExportHealth,
 } from "./export-health.js";
 import { logger, setLogExportLanes } from "./log.js";
@@ -171,7 +173,10 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
       resource,
       spanProcessors: [
         new SpanAttributesProcessor(settings.spanAttributes),
-        simple ? new SimpleSpanProcessor(exporting) : new BatchSpanProcessor(exporting, options.batch),
+        new CountingSpanProcessor(
+          simple ? new SimpleSpanProcessor(exporting) : new BatchSpanProcessor(exporting, options.batch),
+          health.traces,
+        ),
       ],
     });
     trace.disable();
@@ -185,9 +190,12 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
     loggerProvider = new LoggerProvider({
       resource: host === "" ? resource : resource.merge(resourceFromAttributes({ "host.name": host })),
       processors: [
-        simple
-          ? new SimpleLogRecordProcessor({ exporter: exporting })
-          : new BatchLogRecordProcessor({ exporter: exporting, ...options.batch }),
+        new CountingLogProcessor(
+          simple
+            ? new SimpleLogRecordProcessor({ exporter: exporting })
+            : new BatchLogRecordProcessor({ exporter: exporting, ...options.batch }),
+          health.logs,
+        ),
       ],
     });
   }
@@ -265,7 +273,8 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
         await step(
           tracerProvider && (() => tracerProvider.forceFlush().then(() => tracerProvider.shutdown())),
         );
-        await step(meterProvider && (() => meterProvider.forceFlush().then(() => meterProvider.shutdown())));
+        // The metric reader's shutdown collects and exports one last time.
+        await step(meterProvider && (() => meterProvider.shutdown()));
         await step(
           loggerProvider && (() => loggerProvider.forceFlush().then(() => loggerProvider.shutdown())),
         );
