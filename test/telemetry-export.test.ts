@@ -98,6 +98,11 @@ for (const protocol of ["json", "binary"] as const) {
       const turn = receiver.spans.find((s) => s.name === "session_task.turn")!;
       const loop = receiver.spans.find((s) => s.name === "session_loop")!;
       assert.equal(turn.parentSpanId, loop.spanId);
+      assert.deepEqual(
+        [...new Set(receiver.spans.map((s) => s.name))].sort(),
+        ["session_loop", "session_task.turn"],
+        "exporting is not itself traced",
+      );
       assert.equal(turn.attributes["team.name"], "infra", "span_attributes stamped at start");
       assert.equal(turn.attributes["turn.id"], "turn_1");
       assert.equal(turn.resource["service.name"], "spool");

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { startOtlpReceiver, type OtlpFault } from "../src/telemetry/index.js";
 import { spawnTelemetryChild, tempHome, type TelemetryChild } from "./support/telemetry-child.js";
@@ -99,3 +100,19 @@ for (const fault of ["500", "hang"] as OtlpFault[]) {
     }
   });
 }
+
+test("installed telemetry never keeps the process alive: it exits without calling shutdown", async () => {
+  const url = await closedPortUrl();
+  const script = `
+    import { installTelemetry, defaultOtelSettings, withSpan } from "./dist/telemetry/index.js";
+    const http = (path) => ({ kind: "otlp-http", endpoint: "${url}" + path, protocol: "binary", headers: {} });
+    installTelemetry({ settings: { ...defaultOtelSettings(), traceExporter: http("/v1/traces"),
+      exporter: http("/v1/logs"), metricsExporter: http("/v1/metrics") } });
+    withSpan("s", {}, () => {});
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "ignore" });
+  const t0 = Date.now();
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  assert.equal(code, 0);
+  assert.ok(Date.now() - t0 < 3000, "timers are unref'ed");
+});
