@@ -1,7 +1,9 @@
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { InMemoryLogRecordExporter } from "@opentelemetry/sdk-logs";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { context, trace } from "@opentelemetry/api";
 import { configureLogging, logFilterSpecFromEnv, logFormatFromEnv, logger } from "./log.js";
 import { formatHumanLine, formatJsonLine } from "./log-format.js";
 import type { LogRecord } from "./log-types.js";
@@ -179,4 +181,44 @@ test("routing is by target family: log_only → OTel logs, trace_safe → span e
     false,
     "after shutdown the lane is local-only again",
   );
+});
+
+test("a span made with the raw OTel API (e.g. rpc's request span) appears at the leaf of the log span stack", async () => {
+  const handle = installTelemetry({ exporters: { traces: new InMemorySpanExporter() }, processor: "simple" });
+  try {
+    const records = capture("info");
+    const request = trace
+      .getTracer("spool")
+      .startSpan("model/list", { attributes: { "rpc.method": "model/list" } });
+    await withSpan("connection", { transport: "stdio" }, () =>
+      context.with(trace.setSpan(context.active(), request), () => logger("spool_test::rpc").info("handled")),
+    );
+    request.end();
+    assert.deepEqual(records[0]!.spans, [
+      { name: "connection", fields: { transport: "stdio" } },
+      { name: "model/list", fields: { "rpc.method": "model/list" } },
+    ]);
+  } finally {
+    await handle.shutdown();
+  }
+});
+
+test("an unparsable RUST_LOG is reported once at start-up and the rest still applies", () => {
+  const script = `import { logger } from "./src/telemetry/index.ts"; logger("a").info("shown"); logger("b").info("hidden");`;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    env: { ...process.env, SPOOL_LOG: "", RUST_LOG: "info,b=off,x=loud", LOG_FORMAT: "json" },
+    encoding: "utf8",
+  });
+  const lines = r.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { level: string; fields: Record<string, unknown>; target: string });
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.target, l.fields.message]),
+    [
+      ["WARN", "spool_otel::log_filter", "ignoring unparsable log filter directives"],
+      ["INFO", "a", "shown"],
+    ],
+  );
+  assert.equal(lines[0]!.fields.directives, "x=loud");
 });

@@ -242,3 +242,10 @@ export function logger(target: string): Logger {
   }
   return l;
 }
+
+// A bad RUST_LOG/SPOOL_LOG in the environment is reported once, at start-up.
+if (state.filter.invalid.length > 0) {
+  logger("spool_otel::log_filter").warn("ignoring unparsable log filter directives", {
+    directives: state.filter.invalid.join(","),
+  });
+}
