@@ -217,6 +217,9 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
     metricsClient = new MetricsClient(meterProvider, { ownsProvider: false });
   }
 
+  if (settings.runtimeMetrics) {
+    log.debug("otel runtime_metrics is accepted but Spool records no runtime metrics yet");
+  }
   const anyOn = tracesOn || logsOn || metricsOn;
   const configured = settings.tracestate;
   setTracestateMerger(
