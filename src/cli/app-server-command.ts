@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AppServer, parseListenAddress } from "../app-server/index.js";
-import { installTracing, traceExporterFromEnv, type TracingHandle } from "../telemetry/index.js";
+import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
+import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -18,11 +19,15 @@ interface AppServerFlags {
   maxFrameBytes?: string;
 }
 
-function startTracing(): TracingHandle {
+/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
+function startTelemetry(config: LoadedConfig): TelemetryHandle {
   try {
-    return installTracing({ exporter: traceExporterFromEnv() });
+    return installTelemetry({ settings: otelConfigFromLoaded(config) });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
+      throw new UsageError(`config error: ${err.message}`);
+    }
+    throw err;
   }
 }
 
@@ -40,9 +45,9 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
-  const tracing = startTracing();
+  const telemetry = startTelemetry(config);
   const server = new AppServer({ config, maxFrameBytes });
-  const shutdown = () => tracing.shutdown(5000);
+  const shutdown = () => telemetry.shutdown(5000);
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {
     await server.serveStdio();

@@ -12,3 +12,11 @@ export {
   SpoolConfigSchema,
 } from "./schema.js";
 export type { CatalogModel, SpoolConfig } from "./schema.js";
+export { OtelTomlSchema, otelConfigFromLoaded, resolveOtelConfig } from "./otel-settings.js";
+export type {
+  OtelConfig,
+  OtelExporterConfig,
+  OtelExporterToml,
+  OtelTlsConfig,
+  OtelToml,
+} from "./otel-settings.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { OtelTomlSchema } from "./otel-settings.js";
 
 export const AskForApprovalSchema = z.union([
   z.enum(["untrusted", "on-request", "never"]),
@@ -34,7 +35,8 @@ export type CatalogModel = z.infer<typeof CatalogModelSchema>;
 /**
  * The keys of Codex's config.toml that Spool reads. Unknown keys pass through untouched (a Codex
  * config.toml works unchanged) and are noted once at debug level. Sections owned by later layers
- * (`model_providers`, `otel`) are typed by the modules that use them.
+ * (`model_providers`) are typed by the modules that use them; `[otel]` is validated here so
+ * errors carry a line number, and resolved for telemetry by `resolveOtelConfig`.
  */
 export const SpoolConfigSchema = z
   .object({
@@ -44,7 +46,7 @@ export const SpoolConfigSchema = z
     approval_policy: AskForApprovalSchema.optional(),
     sandbox_mode: SandboxModeSchema.optional(),
     model_providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-    otel: z.record(z.string(), z.unknown()).optional(),
+    otel: OtelTomlSchema.optional(),
     rollout_trace: z
       .object({ root: z.string().min(1).optional() })
       .loose()

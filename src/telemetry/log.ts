@@ -1,110 +1,232 @@
+import { trace, type Span } from "@opentelemetry/api";
+import { SeverityNumber, type LoggerProvider, type Logger as OtelLogger } from "@opentelemetry/api-logs";
 import { LEVEL_RANK, type LogLevel } from "./log-level.js";
 import { parseLogFilter, type LogFilter } from "./log-filter.js";
+import { formatHumanLine, formatJsonLine } from "./log-format.js";
+import type { LogFields, LogFieldsArg, LogRecordSpan, LogSink } from "./log-types.js";
+import { logSpanStack } from "./span-scope.js";
+import { exportRoute, type ExportRoute } from "./targets.js";
 
-export type LogFieldValue = string | number | boolean | null | undefined;
-export type LogFields = Record<string, LogFieldValue>;
-
-/** A formatted event handed to the sink. */
-export interface LogRecord {
-  time: Date;
-  level: LogLevel;
-  target: string;
-  message: string;
-  fields: LogFields | undefined;
-}
-
-export type LogSink = (record: LogRecord) => void;
+export type {
+  LogFieldValue,
+  LogFields,
+  LogFieldsArg,
+  LogRecord,
+  LogRecordSpan,
+  LogSink,
+} from "./log-types.js";
 
 /**
- * A logger bound to one target. `enabled(level)` is cached against the configured filter, so a
- * disabled call costs one comparison and builds nothing.
+ * A logger bound to one target. `enabled(level)` is cached against the configured filter and
+ * export routing, so a disabled call costs a comparison and builds nothing; pass fields as a
+ * function to defer building them until the event is known to be wanted.
  *
  * @example
  * const log = logger("spool_app_server::transport");
- * if (log.enabled("debug")) log.debug("frame", { bytes: frame.length });
+ * log.debug("frame", () => ({ bytes: frame.length }));
  */
 export interface Logger {
   readonly target: string;
   enabled(level: LogLevel): boolean;
-  error(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  debug(message: string, fields?: LogFields): void;
-  trace(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFieldsArg): void;
+  warn(message: string, fields?: LogFieldsArg): void;
+  info(message: string, fields?: LogFieldsArg): void;
+  debug(message: string, fields?: LogFieldsArg): void;
+  trace(message: string, fields?: LogFieldsArg): void;
 }
+
+export type LogFormat = "json" | "human";
 
 interface LoggingState {
   filter: LogFilter;
   sink: LogSink;
+  loggerProvider: LoggerProvider | undefined;
+  traceLane: boolean;
   generation: number;
 }
 
-function humanLine(r: LogRecord): string {
-  let line = `${r.time.toISOString()} ${r.level.toUpperCase().padStart(5)} ${r.target}: ${r.message}`;
-  if (r.fields) {
-    for (const [k, v] of Object.entries(r.fields)) {
-      if (v === undefined) continue;
-      line += ` ${k}=${typeof v === "string" ? JSON.stringify(v) : String(v)}`;
-    }
-  }
-  return line + "\n";
+function stderrSink(format: LogFormat): LogSink {
+  const fmt = format === "json" ? formatJsonLine : formatHumanLine;
+  return (r) => {
+    process.stderr.write(fmt(r));
+  };
 }
 
-const stderrHumanSink: LogSink = (r) => {
-  process.stderr.write(humanLine(r));
-};
+/** `SPOOL_LOG` wins over `RUST_LOG`; unset or empty → the `info` default. */
+export function logFilterSpecFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const spool = env.SPOOL_LOG;
+  if (spool !== undefined && spool.trim() !== "") return spool;
+  return env.RUST_LOG;
+}
+
+/** `LOG_FORMAT=json` selects JSON lines; anything else the human format. */
+export function logFormatFromEnv(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  return env.LOG_FORMAT?.trim().toLowerCase() === "json" ? "json" : "human";
+}
 
 const state: LoggingState = {
-  filter: parseLogFilter(process.env.SPOOL_LOG ?? process.env.RUST_LOG),
-  sink: stderrHumanSink,
+  filter: parseLogFilter(logFilterSpecFromEnv()),
+  sink: stderrSink(logFormatFromEnv()),
+  loggerProvider: undefined,
+  traceLane: false,
   generation: 0,
 };
 
-/** Replaces the process's log filter and/or sink; cached `enabled` answers are invalidated. */
-export function configureLogging(options: { filter?: LogFilter | string; sink?: LogSink }): void {
+/**
+ * Replaces the process's log filter, format and/or sink; cached `enabled` answers are
+ * invalidated. Unparsable directives are ignored with one warning.
+ */
+export function configureLogging(options: {
+  filter?: LogFilter | string;
+  sink?: LogSink;
+  format?: LogFormat;
+}): void {
   if (options.filter !== undefined) {
     state.filter = typeof options.filter === "string" ? parseLogFilter(options.filter) : options.filter;
   }
+  if (options.format !== undefined) state.sink = stderrSink(options.format);
   if (options.sink !== undefined) state.sink = options.sink;
+  state.generation++;
+  if (state.filter.invalid.length > 0) {
+    logger("spool_otel::log_filter").warn("ignoring unparsable log filter directives", {
+      directives: state.filter.invalid.join(","),
+    });
+  }
+}
+
+/**
+ * Connects the export lanes (spec/otel.md §3): `codex_otel.*` events (except trace-safe) become
+ * OTel log records on `loggerProvider`; `codex_otel.trace_safe*` events become span events when
+ * `traceLane`. Routing is recomputed once per target here, never per event.
+ */
+export function setLogExportLanes(lanes: { loggerProvider?: LoggerProvider; traceLane: boolean }): void {
+  state.loggerProvider = lanes.loggerProvider;
+  state.traceLane = lanes.traceLane;
   state.generation++;
 }
 
+const SEVERITY: Readonly<Record<LogLevel, SeverityNumber>> = {
+  error: SeverityNumber.ERROR,
+  warn: SeverityNumber.WARN,
+  info: SeverityNumber.INFO,
+  debug: SeverityNumber.DEBUG,
+  trace: SeverityNumber.TRACE,
+};
+
+interface SdkSpanLike {
+  name?: unknown;
+  attributes?: Record<string, unknown>;
+}
+
+/** The record's span stack: `withSpan` entries, plus a foreign active span (e.g. a request span). */
+function currentRecordSpans(): LogRecordSpan[] {
+  const stack = logSpanStack();
+  const out: LogRecordSpan[] = stack.map((s) => ({ name: s.name, fields: s.fields }));
+  const active: Span | undefined = trace.getActiveSpan();
+  if (active && active !== stack[stack.length - 1]?.span) {
+    const sdk = active as unknown as SdkSpanLike;
+    if (typeof sdk.name === "string") {
+      const fields: LogFields = {};
+      for (const [k, v] of Object.entries(sdk.attributes ?? {})) {
+        if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") fields[k] = v;
+      }
+      out.push({ name: sdk.name, fields });
+    }
+  }
+  return out;
+}
+
+function attributesOf(fields: LogFields | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  if (fields) for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null) out[k] = v;
+  return out;
+}
+
 class TargetLogger implements Logger {
-  private cachedGeneration = -1;
-  private cachedRank = 0;
+  private generation = -1;
+  private staticRank = 0;
+  private spanRank = 0;
+  private route: ExportRoute = "local";
+  private otelLogger: OtelLogger | undefined;
 
   constructor(readonly target: string) {}
 
+  private refresh(): void {
+    this.staticRank = state.filter.maxRank(this.target);
+    this.spanRank = state.filter.maxSpanRank(this.target);
+    const route = exportRoute(this.target);
+    if (route === "log" && state.loggerProvider) {
+      this.route = "log";
+      this.otelLogger = state.loggerProvider.getLogger(this.target);
+    } else {
+      this.route = route === "trace" && state.traceLane ? "trace" : "local";
+      this.otelLogger = undefined;
+    }
+    this.generation = state.generation;
+  }
+
+  private localEnabled(rank: number): boolean {
+    if (rank <= this.staticRank) return true;
+    if (rank > this.spanRank) return false;
+    return state.filter.rankIn(this.target, currentRecordSpans()) >= rank;
+  }
+
   enabled(level: LogLevel): boolean {
-    if (this.cachedGeneration !== state.generation) {
-      this.cachedRank = state.filter.maxRank(this.target);
-      this.cachedGeneration = state.generation;
-    }
-    return LEVEL_RANK[level] <= this.cachedRank;
+    if (this.generation !== state.generation) this.refresh();
+    return this.route !== "local" || this.localEnabled(LEVEL_RANK[level]);
   }
 
-  private emit(level: LogLevel, message: string, fields: LogFields | undefined): void {
-    if (!this.enabled(level)) return;
+  private emit(level: LogLevel, message: string, arg: LogFieldsArg | undefined): void {
+    if (this.generation !== state.generation) this.refresh();
+    const local = this.localEnabled(LEVEL_RANK[level]);
+    if (!local && this.route === "local") return;
     try {
-      state.sink({ time: new Date(), level, target: this.target, message, fields });
+      const fields = typeof arg === "function" ? arg() : arg;
+      if (local) {
+        const epochMs = performance.timeOrigin + performance.now();
+        state.sink({
+          time: new Date(epochMs),
+          epochMs,
+          level,
+          target: this.target,
+          message,
+          fields,
+          spans: currentRecordSpans(),
+        });
+      }
+      if (this.route === "log") {
+        const eventName = fields?.["event.name"];
+        this.otelLogger!.emit({
+          severityNumber: SEVERITY[level],
+          severityText: level.toUpperCase(),
+          body: message,
+          attributes: attributesOf(fields),
+          ...(typeof eventName === "string" ? { eventName } : {}),
+        });
+      } else if (this.route === "trace") {
+        const eventName = fields?.["event.name"];
+        trace
+          .getActiveSpan()
+          ?.addEvent(typeof eventName === "string" ? eventName : message, attributesOf(fields));
+      }
     } catch {
-      // A broken log sink must never fail the caller.
+      // A broken sink or exporter must never fail the caller.
     }
   }
 
-  error(message: string, fields?: LogFields): void {
+  error(message: string, fields?: LogFieldsArg): void {
     this.emit("error", message, fields);
   }
-  warn(message: string, fields?: LogFields): void {
+  warn(message: string, fields?: LogFieldsArg): void {
     this.emit("warn", message, fields);
   }
-  info(message: string, fields?: LogFields): void {
+  info(message: string, fields?: LogFieldsArg): void {
     this.emit("info", message, fields);
   }
-  debug(message: string, fields?: LogFields): void {
+  debug(message: string, fields?: LogFieldsArg): void {
     this.emit("debug", message, fields);
   }
-  trace(message: string, fields?: LogFields): void {
+  trace(message: string, fields?: LogFieldsArg): void {
     this.emit("trace", message, fields);
   }
 }
@@ -119,4 +241,11 @@ export function logger(target: string): Logger {
     loggers.set(target, l);
   }
   return l;
+}
+
+// A bad RUST_LOG/SPOOL_LOG in the environment is reported once, at start-up.
+if (state.filter.invalid.length > 0) {
+  logger("spool_otel::log_filter").warn("ignoring unparsable log filter directives", {
+    directives: state.filter.invalid.join(","),
+  });
 }

@@ -1,6 +1,5 @@
-import { context, propagation, trace, type Tracer } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { trace, type Tracer } from "@opentelemetry/api";
+import { installContextPropagation } from "./context-setup.js";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchSpanProcessor,
@@ -15,14 +14,12 @@ import { OTLPTraceExporter as OtlpProtoTraceExporter } from "@opentelemetry/expo
 import { OTLPTraceExporter as OtlpGrpcTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { SPOOL_VERSION } from "./version.js";
 import { logger } from "./log.js";
+import { TelemetryConfigError } from "./errors.js";
+
+export { TelemetryConfigError, installContextPropagation };
 
 const TRACER_NAME = "spool";
 const log = logger("spool_otel::provider");
-
-/** Thrown when tracing settings cannot be honoured; names the offending variable. */
-export class TelemetryConfigError extends Error {
-  override readonly name = "TelemetryConfigError";
-}
 
 /**
  * The traces exporter the standard variables select: `OTEL_TRACES_EXPORTER` (`otlp` | `console` |
@@ -72,21 +69,6 @@ export interface TracingHandle {
   forceFlush(): Promise<void>;
   /** Idempotent; resolves within `timeoutMs` even if an exporter hangs. */
   shutdown(timeoutMs?: number): Promise<void>;
-}
-
-let contextInstalled = false;
-
-/**
- * Installs the process's context manager (AsyncLocalStorage) and W3C propagator. Always done,
- * even with tracing off, so the current-context helpers behave the same either way.
- */
-export function installContextPropagation(): void {
-  if (contextInstalled) return;
-  const manager = new AsyncLocalStorageContextManager();
-  manager.enable();
-  context.setGlobalContextManager(manager);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  contextInstalled = true;
 }
 
 /** Resolves after `promise` or after `ms`, whichever is first; the timer never holds the process. */

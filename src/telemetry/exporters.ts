@@ -1,0 +1,141 @@
+import { readFileSync } from "node:fs";
+import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
+import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { OTLPTraceExporter as TraceHttpJson } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as TraceGrpc } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { OTLPLogExporter as LogsHttpJson } from "@opentelemetry/exporter-logs-otlp-http";
+import { OTLPLogExporter as LogsProto } from "@opentelemetry/exporter-logs-otlp-proto";
+import { OTLPLogExporter as LogsGrpc } from "@opentelemetry/exporter-logs-otlp-grpc";
+import { OTLPMetricExporter as MetricsHttpJson } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as MetricsProto } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { OTLPMetricExporter as MetricsGrpc } from "@opentelemetry/exporter-metrics-otlp-grpc";
+import { createEmptyMetadata, createSslCredentials } from "@opentelemetry/otlp-grpc-exporter-base";
+import { TelemetryConfigError } from "./errors.js";
+import { logger } from "./log.js";
+import type { OtelExporterSettings, OtelTlsSettings } from "./settings.js";
+
+export type Signal = "traces" | "logs" | "metrics";
+const log = logger("spool_otel::provider");
+
+/** The `[otel]` key that configures a signal's exporter, for error messages. */
+export const SIGNAL_KEY: Readonly<Record<Signal, string>> = {
+  logs: "otel.exporter",
+  traces: "otel.trace_exporter",
+  metrics: "otel.metrics_exporter",
+};
+
+type OtlpSettings = Extract<OtelExporterSettings, { kind: "otlp-http" | "otlp-grpc" }>;
+
+/**
+ * The exporter a signal really uses. `[otel]` wins when it names an exporter; when it says
+ * `none` (or is absent) the standard `OTEL_<SIGNAL>_EXPORTER=otlp` with
+ * `OTEL_EXPORTER_OTLP_[<SIGNAL>_]PROTOCOL` may still enable one. `statsig` resolves to none.
+ * `OTEL_SDK_DISABLED=true` turns every signal off.
+ */
+export function resolveExporter(
+  signal: Signal,
+  configured: OtelExporterSettings,
+  env: NodeJS.ProcessEnv,
+): OtelExporterSettings {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return { kind: "none" };
+  if (configured.kind === "statsig") {
+    log.debug("otel metrics_exporter = statsig is resolved to none in Spool (no network, no keys)");
+    return { kind: "none" };
+  }
+  if (configured.kind !== "none") return configured;
+  const name = `OTEL_${signal.toUpperCase()}_EXPORTER`;
+  const choice = (env[name] ?? "none").trim().toLowerCase();
+  if (choice === "" || choice === "none") return { kind: "none" };
+  if (choice !== "otlp") {
+    throw new TelemetryConfigError(
+      `${name}: unsupported value ${JSON.stringify(choice)} (expected otlp or none; console would write to stdout, which carries JSON-RPC)`,
+    );
+  }
+  const protoVar = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
+  const protocol = (env[protoVar] ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf").trim().toLowerCase();
+  switch (protocol) {
+    case "http/protobuf":
+      return { kind: "otlp-http", protocol: "binary", headers: {} };
+    case "http/json":
+      return { kind: "otlp-http", protocol: "json", headers: {} };
+    case "grpc":
+      return { kind: "otlp-grpc", headers: {} };
+    default:
+      throw new TelemetryConfigError(`${protoVar}: unsupported value ${JSON.stringify(protocol)}`);
+  }
+}
+
+interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+function readTls(signal: Signal, tls: OtelTlsSettings | undefined): TlsMaterial | undefined {
+  if (!tls) return undefined;
+  const read = (file: string | undefined, key: string): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new TelemetryConfigError(
+        `${SIGNAL_KEY[signal]}.tls.${key}: cannot read ${file}: ${(err as Error).message}`,
+      );
+    }
+  };
+  const out: TlsMaterial = {
+    ca: read(tls.caCertificate, "ca-certificate"),
+    cert: read(tls.clientCertificate, "client-certificate"),
+    key: read(tls.clientPrivateKey, "client-private-key"),
+  };
+  if ((out.cert === undefined) !== (out.key === undefined)) {
+    throw new TelemetryConfigError(
+      `${SIGNAL_KEY[signal]}.tls: client-certificate and client-private-key must be given together`,
+    );
+  }
+  return out;
+}
+
+function httpOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-http" }>) {
+  const tls = readTls(signal, s.tls);
+  return {
+    ...(s.endpoint !== undefined ? { url: s.endpoint } : {}),
+    ...(Object.keys(s.headers).length > 0 ? { headers: { ...s.headers } } : {}),
+    ...(tls ? { httpAgentOptions: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
+  };
+}
+
+function grpcOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-grpc" }>) {
+  const tls = readTls(signal, s.tls);
+  const metadata = createEmptyMetadata();
+  for (const [k, v] of Object.entries(s.headers)) metadata.set(k, v);
+  return {
+    ...(s.endpoint !== undefined ? { url: s.endpoint } : {}),
+    metadata,
+    ...(tls ? { credentials: createSslCredentials(tls.ca, tls.key, tls.cert) } : {}),
+  };
+}
+
+/** The official OTLP span exporter for resolved settings (`undefined` for none). */
+export function buildSpanExporter(s: OtelExporterSettings): SpanExporter | undefined {
+  if (s.kind === "otlp-grpc") return new TraceGrpc(grpcOptions("traces", s));
+  if (s.kind !== "otlp-http") return undefined;
+  const o = httpOptions("traces", s);
+  return s.protocol === "json" ? new TraceHttpJson(o) : new TraceProto(o);
+}
+
+export function buildLogExporter(s: OtelExporterSettings): LogRecordExporter | undefined {
+  if (s.kind === "otlp-grpc") return new LogsGrpc(grpcOptions("logs", s));
+  if (s.kind !== "otlp-http") return undefined;
+  const o = httpOptions("logs", s);
+  return s.protocol === "json" ? new LogsHttpJson(o) : new LogsProto(o);
+}
+
+export function buildMetricExporter(s: OtelExporterSettings): PushMetricExporter | undefined {
+  if (s.kind === "otlp-grpc") return new MetricsGrpc(grpcOptions("metrics", s));
+  if (s.kind !== "otlp-http") return undefined;
+  const o = httpOptions("metrics", s);
+  return s.protocol === "json" ? new MetricsHttpJson(o) : new MetricsProto(o);
+}

@@ -1,0 +1,57 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolveOtelConfig, type OtelConfig } from "../src/config/index.js";
+import { defaultOtelSettings, resolveExporter, type OtelSettings } from "../src/telemetry/index.js";
+
+// config/ may not import telemetry/: the two shapes are kept identical and checked here at compile time.
+const configToTelemetry = (c: OtelConfig): OtelSettings => c;
+const telemetryToConfig = (s: OtelSettings): OtelConfig => s;
+
+test("config's resolved [otel] is exactly the settings object telemetry takes", () => {
+  const fromConfig = configToTelemetry(resolveOtelConfig(undefined, { dir: "/x" }));
+  assert.deepEqual(fromConfig, defaultOtelSettings());
+  assert.deepEqual(telemetryToConfig(defaultOtelSettings()), fromConfig);
+});
+
+test("precedence: [otel] wins for a configured signal; OTEL_* applies only where [otel] says none", () => {
+  const env = { OTEL_TRACES_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" };
+  const configured = {
+    kind: "otlp-http",
+    protocol: "json",
+    headers: {},
+    endpoint: "http://a/v1/traces",
+  } as const;
+  assert.deepEqual(resolveExporter("traces", configured, env), configured);
+  assert.deepEqual(resolveExporter("traces", { kind: "none" }, env), { kind: "otlp-grpc", headers: {} });
+  assert.deepEqual(
+    resolveExporter(
+      "logs",
+      { kind: "none" },
+      { OTEL_LOGS_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: "http/json" },
+    ),
+    { kind: "otlp-http", protocol: "json", headers: {} },
+  );
+  assert.deepEqual(resolveExporter("metrics", { kind: "none" }, {}), { kind: "none" });
+});
+
+test("statsig resolves to none; OTEL_SDK_DISABLED turns configured exporters off", () => {
+  assert.deepEqual(resolveExporter("metrics", { kind: "statsig" }, {}), { kind: "none" });
+  const configured = { kind: "otlp-grpc", headers: {} } as const;
+  assert.deepEqual(resolveExporter("traces", configured, { OTEL_SDK_DISABLED: "true" }), { kind: "none" });
+});
+
+test("unsupported OTEL_* values fail naming the variable (console would corrupt stdio JSON-RPC)", () => {
+  assert.throws(() => resolveExporter("traces", { kind: "none" }, { OTEL_TRACES_EXPORTER: "console" }), {
+    name: "TelemetryConfigError",
+    message: /^OTEL_TRACES_EXPORTER: unsupported value "console"/,
+  });
+  assert.throws(
+    () =>
+      resolveExporter(
+        "metrics",
+        { kind: "none" },
+        { OTEL_METRICS_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_PROTOCOL: "udp" },
+      ),
+    { message: /^OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: unsupported value "udp"/ },
+  );
+});
