@@ -64,7 +64,9 @@ function readManifest(bundle: string): Manifest {
   try {
     text = readFileSync(file, "utf8");
   } catch (cause) {
-    throw new TraceReduceError(`read trace manifest ${file}: ${(cause as Error).message}`, { file }, { cause });
+    const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
+    const why = missing ? "no such file" : (cause as Error).message;
+    throw new TraceReduceError(`${missing ? "missing" : "unreadable"} trace manifest: ${why}`, { file }, { cause });
   }
   let raw: unknown;
   try {
