@@ -112,7 +112,12 @@ export class BundleBuilder {
       { thread, turn },
     );
   }
-  inferenceCompleted(id: string, responseId: string | null, upstream: string | null, output: unknown[]): number {
+  inferenceCompleted(
+    id: string,
+    responseId: string | null,
+    upstream: string | null,
+    output: unknown[],
+  ): number {
     return this.event(
       {
         type: "inference_completed",
@@ -145,7 +150,13 @@ export function userMessage(id: string, text: string): Record<string, unknown> {
   return { type: "message", id, role: "user", content: [{ type: "input_text", text }] };
 }
 export function assistantMessage(id: string, text: string): Record<string, unknown> {
-  return { type: "message", id, role: "assistant", status: "completed", content: [{ type: "output_text", text }] };
+  return {
+    type: "message",
+    id,
+    role: "assistant",
+    status: "completed",
+    content: [{ type: "output_text", text }],
+  };
 }
 
 export function scratchDir(prefix: string): { dir: string; cleanup: () => void } {

@@ -100,7 +100,10 @@ describe("spool debug trace-reduce", () => {
 
   test("an unknown event type exits 2", async () => {
     const dir = copyBundle("minimal");
-    const text = readFileSync(join(dir, "trace.jsonl"), "utf8").replace('"type":"rollout_ended"', '"type":"rollout_exploded"');
+    const text = readFileSync(join(dir, "trace.jsonl"), "utf8").replace(
+      '"type":"rollout_ended"',
+      '"type":"rollout_exploded"',
+    );
     writeFileSync(join(dir, "trace.jsonl"), text);
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 2);

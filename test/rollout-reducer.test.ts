@@ -42,7 +42,11 @@ async function reduceError(dir: string): Promise<TraceReduceError> {
 
 /** Root thread, one turn, the user prompt accepted, one inference call in flight. */
 function turnWithInference(b: BundleBuilder, id = "inf-1"): void {
-  b.event({ type: "rollout_started", trace_id: "00000000-0000-4000-8000-0000000000cc", root_thread_id: THREAD });
+  b.event({
+    type: "rollout_started",
+    trace_id: "00000000-0000-4000-8000-0000000000cc",
+    root_thread_id: THREAD,
+  });
   b.rootThread();
   b.turnStarted();
   b.accepted("msg_user");
@@ -122,7 +126,11 @@ describe("bundle validation", () => {
       type: "thread_started",
       thread_id: THREAD,
       agent_path: "/root",
-      metadata_payload: { raw_payload_id: "raw_payload:9", kind: { type: "session_metadata" }, path: "payloads/9.json" },
+      metadata_payload: {
+        raw_payload_id: "raw_payload:9",
+        kind: { type: "session_metadata" },
+        path: "payloads/9.json",
+      },
     });
     assert.equal((await reduceError(b.write())).message, "open payload raw_payload:9");
   });
@@ -151,7 +159,10 @@ describe("bundle validation", () => {
       event_type: "x",
       event_payload: { raw_payload_id: "raw_payload:1", kind: { type: "nope" }, path: "payloads/1.json" },
     });
-    assert.match((await reduceError(c.write())).message, /^parse trace event line 1: payload\.event_payload\.kind/);
+    assert.match(
+      (await reduceError(c.write())).message,
+      /^parse trace event line 1: payload\.event_payload\.kind/,
+    );
   });
 
   test("unknown extra keys in the envelope and payload are ignored", async () => {
@@ -211,7 +222,11 @@ describe("bundle validation", () => {
     const b = newBundle();
     b.event({ type: "rollout_ended", status: "aborted" });
     b.rawLine("");
-    b.rawLine('{"schema_version":2,"seq":2,"wall_time_unix_ms":1,"rollout_id":"' + ROLLOUT + '","payload":{"type":"recording_completed"}}\r');
+    b.rawLine(
+      '{"schema_version":2,"seq":2,"wall_time_unix_ms":1,"rollout_id":"' +
+        ROLLOUT +
+        '","payload":{"type":"recording_completed"}}\r',
+    );
     const r = await reduce(b.write());
     assert.equal(r.state.status, "aborted");
     assert.equal(r.state.recording_complete, true);
@@ -290,7 +305,10 @@ describe("inference calls keep response_id and upstream_request_id apart", () =>
   test("late cancellation after a failed turn keeps the turn end's status and window but takes its id and output", async () => {
     const b = newBundle();
     turnWithInference(b);
-    const turnEnd = b.event({ type: "codex_turn_ended", codex_turn_id: TURN, status: "failed" }, { thread: THREAD, turn: TURN });
+    const turnEnd = b.event(
+      { type: "codex_turn_ended", codex_turn_id: TURN, status: "failed" },
+      { thread: THREAD, turn: TURN },
+    );
     const turnEndWall = b.lastWall;
     b.event(
       {
@@ -319,7 +337,10 @@ describe("inference calls keep response_id and upstream_request_id apart", () =>
   test("a completed turn closes a still-running inference call as cancelled", async () => {
     const b = newBundle();
     turnWithInference(b);
-    b.event({ type: "codex_turn_ended", codex_turn_id: TURN, status: "completed" }, { thread: THREAD, turn: TURN });
+    b.event(
+      { type: "codex_turn_ended", codex_turn_id: TURN, status: "completed" },
+      { thread: THREAD, turn: TURN },
+    );
     const r = await reduce(b.write());
     assert.equal(r.state.inference_calls.get("inf-1")!.execution.status, "cancelled");
     assert.equal(r.state.codex_turns.get(TURN)!.execution.status, "completed");
@@ -337,7 +358,12 @@ describe("inference calls keep response_id and upstream_request_id apart", () =>
         response_payload: b.payload("inference_response", {
           response_id: "r",
           upstream_request_id: null,
-          token_usage: { input_tokens: -5, cached_input_tokens: 0, output_tokens: 2, reasoning_output_tokens: 0 },
+          token_usage: {
+            input_tokens: -5,
+            cached_input_tokens: 0,
+            output_tokens: 2,
+            reasoning_output_tokens: 0,
+          },
           output_items: [],
         }),
       },
@@ -364,7 +390,10 @@ function turnWithInferenceSecond(b: BundleBuilder): void {
       inference_call_id: "inf-2",
       response_id: "r2",
       upstream_request_id: "q2",
-      response_payload: b.payload("inference_response", { output_items: [], token_usage: { input_tokens: 1 } }),
+      response_payload: b.payload("inference_response", {
+        output_items: [],
+        token_usage: { input_tokens: 1 },
+      }),
     },
     { thread: THREAD, turn: TURN },
   );
@@ -382,12 +411,20 @@ describe("conversation reconstruction", () => {
     const r = await reduce(b.write());
     const first = r.state.inference_calls.get("inf-1")!;
     const second = r.state.inference_calls.get("inf-2")!;
-    assert.deepEqual(second.request_item_ids, [...first.request_item_ids, ...first.response_item_ids, "conversation_item:3"]);
+    assert.deepEqual(second.request_item_ids, [
+      ...first.request_item_ids,
+      ...first.response_item_ids,
+      "conversation_item:3",
+    ]);
     assert.equal(second.response_id, "resp-2");
     assert.equal(second.upstream_request_id, "req-2");
     const thread = r.state.threads.get(THREAD)!;
     // The second answer was never accepted nor re-sent: it is an item but not in the transcript.
-    assert.deepEqual(thread.conversation_item_ids, ["conversation_item:1", "conversation_item:2", "conversation_item:3"]);
+    assert.deepEqual(thread.conversation_item_ids, [
+      "conversation_item:1",
+      "conversation_item:2",
+      "conversation_item:3",
+    ]);
     assert.equal(r.state.conversation_items.get("conversation_item:3")!.accepted_seq !== undefined, true);
   });
 
@@ -395,7 +432,10 @@ describe("conversation reconstruction", () => {
     const b = newBundle();
     b.rootThread();
     b.turnStarted();
-    b.inferenceStarted("inf-1", { previous_response_id: "resp-from-an-earlier-trace", input: [userMessage("m", "x")] });
+    b.inferenceStarted("inf-1", {
+      previous_response_id: "resp-from-an-earlier-trace",
+      input: [userMessage("m", "x")],
+    });
     const r = await reduce(b.write());
     assert.deepEqual(r.state.inference_calls.get("inf-1")!.request_item_ids, ["conversation_item:1"]);
     assert.match(r.anomalies.join("\n"), /unknown previous_response_id resp-from-an-earlier-trace/);
@@ -406,7 +446,11 @@ describe("conversation reconstruction", () => {
     turnWithInference(b);
     b.inferenceCompleted("inf-1", "resp-1", "req-1", [assistantMessage("msg_a1", "answer")]);
     b.inferenceStarted("inf-2", {
-      input: [userMessage("msg_user", "hi"), assistantMessage("msg_a1", "answer"), userMessage("msg_u2", "more")],
+      input: [
+        userMessage("msg_user", "hi"),
+        assistantMessage("msg_a1", "answer"),
+        userMessage("msg_u2", "more"),
+      ],
     });
     const r = await reduce(b.write());
     assert.deepEqual(r.state.inference_calls.get("inf-2")!.request_item_ids, [
@@ -464,12 +508,16 @@ describe("conversation reconstruction", () => {
       { type: "payload_ref", label: "content", raw_payload_id: ref },
     ]);
     assert.equal(items[0]!.channel, "commentary");
-    assert.deepEqual(items[1]!.body.parts, [{ type: "payload_ref", label: "empty_content", raw_payload_id: ref }]);
+    assert.deepEqual(items[1]!.body.parts, [
+      { type: "payload_ref", label: "empty_content", raw_payload_id: ref },
+    ]);
     assert.deepEqual(items[2]!.body.parts, [
       { type: "summary", text: "s" },
       { type: "encoded", label: "encrypted_content", value: "enc" },
     ]);
-    assert.deepEqual(items[3]!.body.parts, [{ type: "code", language: "javascript", source: "console.log(1)" }]);
+    assert.deepEqual(items[3]!.body.parts, [
+      { type: "code", language: "javascript", source: "console.log(1)" },
+    ]);
     assert.deepEqual(items[4]!.body.parts, [{ type: "text", text: "not json" }]);
     assert.deepEqual(items[5]!.body.parts, [{ type: "json", summary: '{"ok":true}', raw_payload_id: ref }]);
     assert.equal(items[6]!.channel, "summary");
@@ -511,7 +559,12 @@ describe("tools and terminals", () => {
         type: "tool_call_runtime_started",
         tool_call_id: callId,
         kind: { type: "exec_command" },
-        runtime_payload: b.payload("tool_runtime_event", { call_id: callId, process_id: processId, command: ["ls", "-l"], cwd: "/w" }),
+        runtime_payload: b.payload("tool_runtime_event", {
+          call_id: callId,
+          process_id: processId,
+          command: ["ls", "-l"],
+          cwd: "/w",
+        }),
       },
       { thread: THREAD, turn: TURN },
     );
@@ -537,7 +590,10 @@ describe("tools and terminals", () => {
     b.rootThread();
     b.turnStarted();
     execCall(b, "call-1", "4242");
-    b.event({ type: "tool_call_ended", tool_call_id: "call-1", status: "completed", result_payload: null }, { thread: THREAD, turn: TURN });
+    b.event(
+      { type: "tool_call_ended", tool_call_id: "call-1", status: "completed", result_payload: null },
+      { thread: THREAD, turn: TURN },
+    );
     const r = await reduce(b.write());
     const op = r.state.terminal_operations.get("terminal_operation:1")!;
     assert.equal(op.terminal_id, "terminal_session:terminal_operation:1");
@@ -557,7 +613,10 @@ describe("tools and terminals", () => {
       original_token_count: null,
       chunk_id: null,
     });
-    assert.deepEqual(r.state.tool_calls.get("call-1")!.summary, { type: "terminal", operation_id: op.operation_id });
+    assert.deepEqual(r.state.tool_calls.get("call-1")!.summary, {
+      type: "terminal",
+      operation_id: op.operation_id,
+    });
     assert.equal(r.state.terminal_sessions.get(op.terminal_id!)!.execution.status, "running");
   });
 
@@ -597,7 +656,10 @@ describe("tools and terminals", () => {
       },
       { thread: THREAD, turn: TURN },
     );
-    b.event({ type: "stdin_target_resolved", tool_call_id: "stdin-1", exec_tool_call_id: "exec-1" }, { thread: THREAD, turn: TURN });
+    b.event(
+      { type: "stdin_target_resolved", tool_call_id: "stdin-1", exec_tool_call_id: "exec-1" },
+      { thread: THREAD, turn: TURN },
+    );
     b.event(
       {
         type: "tool_call_runtime_started",
@@ -613,7 +675,12 @@ describe("tools and terminals", () => {
     assert.deepEqual(session.operation_ids, ["terminal_operation:1", "terminal_operation:2"]);
     const op2 = r.state.terminal_operations.get("terminal_operation:2")!;
     assert.equal(op2.kind, "write_stdin");
-    assert.deepEqual(op2.request, { type: "write_stdin", stdin: "y\n", yield_time_ms: null, max_output_tokens: null });
+    assert.deepEqual(op2.request, {
+      type: "write_stdin",
+      stdin: "y\n",
+      yield_time_ms: null,
+      max_output_tokens: null,
+    });
     assert.equal(r.state.tool_calls.get("stdin-1")!.mcp_call_id, "mcp-1");
   });
 
@@ -658,7 +725,10 @@ describe("tools and terminals", () => {
       summary: { type: "generic", label: "x", input_preview: null, output_preview: null },
       invocation_payload: null,
     });
-    assert.equal((await reduceError(b.write())).message, "tool call start did not include thread or Codex turn context");
+    assert.equal(
+      (await reduceError(b.write())).message,
+      "tool call start did not include thread or Codex turn context",
+    );
   });
 });
 
@@ -667,16 +737,32 @@ describe("code cells, compactions, agents, threads", () => {
     const b = newBundle();
     b.rootThread();
     b.turnStarted();
-    b.event({ type: "code_cell_started", runtime_cell_id: "rc-1", model_visible_call_id: "cc-1", source_js: "1+1" }, { thread: THREAD, turn: TURN });
+    b.event(
+      { type: "code_cell_started", runtime_cell_id: "rc-1", model_visible_call_id: "cc-1", source_js: "1+1" },
+      { thread: THREAD, turn: TURN },
+    );
     b.inferenceStarted("inf-1", { input: [] });
     b.inferenceCompleted("inf-1", "resp-1", "req-1", [
       { type: "custom_tool_call", id: "ctc_1", name: "exec", call_id: "cc-1", input: "1+1" },
     ]);
     b.event(
-      { type: "code_cell_initial_response", runtime_cell_id: "rc-1", status: "yielded", response_payload: null },
+      {
+        type: "code_cell_initial_response",
+        runtime_cell_id: "rc-1",
+        status: "yielded",
+        response_payload: null,
+      },
       { thread: THREAD, turn: TURN },
     );
-    b.event({ type: "code_cell_ended", runtime_cell_id: "rc-1", status: "completed", response_payload: b.payload("tool_result", { value: 2 }) }, { thread: THREAD, turn: TURN });
+    b.event(
+      {
+        type: "code_cell_ended",
+        runtime_cell_id: "rc-1",
+        status: "completed",
+        response_payload: b.payload("tool_result", { value: 2 }),
+      },
+      { thread: THREAD, turn: TURN },
+    );
     const r = await reduce(b.write());
     const cell = r.state.code_cells.get("code_cell:cc-1")!;
     assert.equal(cell.source_item_id, "conversation_item:1");
@@ -705,7 +791,12 @@ describe("code cells, compactions, agents, threads", () => {
       { thread: THREAD, turn: TURN },
     );
     b.event(
-      { type: "compaction_request_completed", compaction_id: "cmp-1", compaction_request_id: "cr-1", response_payload: b.payload("compaction_response", {}) },
+      {
+        type: "compaction_request_completed",
+        compaction_id: "cmp-1",
+        compaction_request_id: "cr-1",
+        response_payload: b.payload("compaction_response", {}),
+      },
       { thread: THREAD, turn: TURN },
     );
     b.event(
@@ -740,7 +831,14 @@ describe("code cells, compactions, agents, threads", () => {
       agent_path: "/root/x",
       metadata_payload: b.payload("session_metadata", {
         session_source: {
-          subagent: { thread_spawn: { parent_thread_id: THREAD, agent_path: "/root/search", task_name: "search", agent_role: "worker" } },
+          subagent: {
+            thread_spawn: {
+              parent_thread_id: THREAD,
+              agent_path: "/root/search",
+              task_name: "search",
+              agent_role: "worker",
+            },
+          },
         },
         nickname: "Scout",
       }),
@@ -766,9 +864,10 @@ describe("code cells, compactions, agents, threads", () => {
       agent_role: "worker",
     });
     assert.equal(r.state.interaction_edges.get(`edge:spawn:${THREAD}:${child}`)!.kind, "spawn_agent");
-    assert.deepEqual(r.state.interaction_edges.get(`edge:agent_result:${child}:t:${THREAD}`)!.carried_raw_payload_ids, [
-      "raw_payload:3",
-    ]);
+    assert.deepEqual(
+      r.state.interaction_edges.get(`edge:agent_result:${child}:t:${THREAD}`)!.carried_raw_payload_ids,
+      ["raw_payload:3"],
+    );
   });
 
   test("thread_resumed reopens an ended thread and rejects unknown or running ones", async () => {
@@ -781,7 +880,10 @@ describe("code cells, compactions, agents, threads", () => {
 
     const c = newBundle();
     c.event({ type: "thread_resumed", thread_id: "ghost" });
-    assert.match((await reduceError(c.write())).message, /^cannot resume thread ghost: it was not started in this trace/);
+    assert.match(
+      (await reduceError(c.write())).message,
+      /^cannot resume thread ghost: it was not started in this trace/,
+    );
     const d = newBundle();
     d.rootThread();
     d.event({ type: "thread_resumed", thread_id: THREAD });
@@ -794,7 +896,10 @@ test("reducing the same bundle twice gives byte-identical state.json", async () 
   turnWithInference(b);
   b.inferenceCompleted("inf-1", "resp-1", "req-1", [assistantMessage("msg_a1", "answer")]);
   b.accepted("msg_a1");
-  b.event({ type: "codex_turn_ended", codex_turn_id: TURN, status: "completed" }, { thread: THREAD, turn: TURN });
+  b.event(
+    { type: "codex_turn_ended", codex_turn_id: TURN, status: "completed" },
+    { thread: THREAD, turn: TURN },
+  );
   b.event({ type: "thread_ended", thread_id: THREAD, status: "completed" });
   b.event({ type: "rollout_ended", status: "completed" });
   b.event({ type: "recording_completed" });

@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import { readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { TraceReduceError, reduceBundle, summarizeReduction, writeStateFile } from "../rollout-trace/index.js";
+import {
+  TraceReduceError,
+  reduceBundle,
+  summarizeReduction,
+  writeStateFile,
+} from "../rollout-trace/index.js";
 
 /** Exit status for a bundle that cannot be reduced (bad input), as opposed to 1 for crashes. */
 const EXIT_BAD_BUNDLE = 2;

@@ -99,7 +99,11 @@ export interface InferenceRecorder {
   failed(f: InferenceFailure): void;
   cancelled(c: InferenceCancellation): void;
   /** The stream closed before `response.completed`: recorded as `inference_failed`. */
-  dropped(d: { upstreamRequestId: string | null; detail?: string; partialOutputItems?: Lazy<unknown[]> }): void;
+  dropped(d: {
+    upstreamRequestId: string | null;
+    detail?: string;
+    partialOutputItems?: Lazy<unknown[]>;
+  }): void;
 }
 
 export interface ToolCallStart {

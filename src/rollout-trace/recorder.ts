@@ -119,7 +119,8 @@ class Recorder implements RolloutRecorder {
   }
 
   startThread(s: ThreadStart): ThreadRecorder {
-    const meta = s.metadata == null || !this.sink.active ? null : this.sink.ref("session_metadata", s.metadata);
+    const meta =
+      s.metadata == null || !this.sink.active ? null : this.sink.ref("session_metadata", s.metadata);
     this.sink.event(null, null, {
       type: "thread_started",
       thread_id: s.threadId,
@@ -132,7 +133,12 @@ class Recorder implements RolloutRecorder {
   protocolEvent(eventType: string, event: Lazy<unknown>): void {
     if (!this.sink.active) return;
     const ref = this.sink.ref("protocol_event", event);
-    if (ref) this.sink.event(null, null, { type: "protocol_event_observed", event_type: eventType, event_payload: ref });
+    if (ref)
+      this.sink.event(null, null, {
+        type: "protocol_event_observed",
+        event_type: eventType,
+        event_payload: ref,
+      });
   }
 
   agentResult(r: AgentResult): void {
@@ -196,7 +202,10 @@ class Turn implements TurnRecorder {
   ) {}
 
   historyItemAccepted(responsesItemId: string): void {
-    this.sink.event(this.threadId, this.codexTurnId, { type: "history_item_accepted", item_id: responsesItemId });
+    this.sink.event(this.threadId, this.codexTurnId, {
+      type: "history_item_accepted",
+      item_id: responsesItemId,
+    });
   }
 
   startInference(s: InferenceStart): InferenceRecorder {
@@ -237,7 +246,13 @@ class Turn implements TurnRecorder {
       summary: s.summary ?? genericSummary(s.toolName, namespace, s.invocation),
       invocation_payload: invocation,
     });
-    return new ToolCall(this.sink, this.threadId, this.codexTurnId, s.toolCallId, s.kind ?? toolCallKindOf(s.toolName));
+    return new ToolCall(
+      this.sink,
+      this.threadId,
+      this.codexTurnId,
+      s.toolCallId,
+      s.kind ?? toolCallKindOf(s.toolName),
+    );
   }
 
   startCodeCell(s: CodeCellStart): CodeCellRecorder {
@@ -278,7 +293,10 @@ class Inference implements InferenceRecorder {
     readonly inferenceCallId: string,
   ) {}
 
-  private partial(upstreamRequestId: string | null, items: Lazy<unknown[]> | undefined): RawPayloadRef | null {
+  private partial(
+    upstreamRequestId: string | null,
+    items: Lazy<unknown[]> | undefined,
+  ): RawPayloadRef | null {
     if (items === undefined || !this.sink.active) return null;
     // An eager empty list means nothing was observed: Codex writes no partial payload then.
     if (Array.isArray(items) && items.length === 0) return null;
@@ -335,10 +353,16 @@ class Inference implements InferenceRecorder {
     });
   }
 
-  dropped(d: { upstreamRequestId: string | null; detail?: string; partialOutputItems?: Lazy<unknown[]> }): void {
+  dropped(d: {
+    upstreamRequestId: string | null;
+    detail?: string;
+    partialOutputItems?: Lazy<unknown[]>;
+  }): void {
     this.failed({
       upstreamRequestId: d.upstreamRequestId,
-      error: d.detail ? `stream closed before response.completed: ${d.detail}` : "stream closed before response.completed",
+      error: d.detail
+        ? `stream closed before response.completed: ${d.detail}`
+        : "stream closed before response.completed",
       partialOutputItems: d.partialOutputItems,
     });
   }

@@ -72,9 +72,19 @@ export type ToolCallKind = z.infer<typeof ToolCallKindSchema>;
 
 export const ToolCallSummarySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("terminal"), operation_id: str }),
-  z.object({ type: z.literal("agent"), target_agent_path: str, task_name: nullableStr, message_preview: str }),
+  z.object({
+    type: z.literal("agent"),
+    target_agent_path: str,
+    task_name: nullableStr,
+    message_preview: str,
+  }),
   z.object({ type: z.literal("wait_agent"), target_agent_path: nullableStr, timeout_ms: int.nullable() }),
-  z.object({ type: z.literal("generic"), label: str, input_preview: nullableStr, output_preview: nullableStr }),
+  z.object({
+    type: z.literal("generic"),
+    label: str,
+    input_preview: nullableStr,
+    output_preview: nullableStr,
+  }),
 ]);
 export type ToolCallSummary = z.infer<typeof ToolCallSummarySchema>;
 
@@ -103,7 +113,12 @@ export const RawTraceEventPayloadSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("rollout_started"), trace_id: str, root_thread_id: str }),
   z.object({ type: z.literal("rollout_ended"), status: RolloutStatusSchema }),
   z.object({ type: z.literal("recording_completed") }),
-  z.object({ type: z.literal("thread_started"), thread_id: str, agent_path: str, metadata_payload: nullableRef }),
+  z.object({
+    type: z.literal("thread_started"),
+    thread_id: str,
+    agent_path: str,
+    metadata_payload: nullableRef,
+  }),
   z.object({ type: z.literal("thread_ended"), thread_id: str, status: RolloutStatusSchema }),
   z.object({ type: z.literal("thread_resumed"), thread_id: str }),
   z.object({ type: z.literal("codex_turn_started"), codex_turn_id: str, thread_id: str }),
@@ -173,7 +188,12 @@ export const RawTraceEventPayloadSchema = z.discriminatedUnion("type", [
     status: ExecutionStatusSchema,
     result_payload: nullableRef,
   }),
-  z.object({ type: z.literal("code_cell_started"), runtime_cell_id: str, model_visible_call_id: str, source_js: str }),
+  z.object({
+    type: z.literal("code_cell_started"),
+    runtime_cell_id: str,
+    model_visible_call_id: str,
+    source_js: str,
+  }),
   z.object({
     type: z.literal("code_cell_initial_response"),
     runtime_cell_id: str,

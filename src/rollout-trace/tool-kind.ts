@@ -57,7 +57,11 @@ export function inputPreview(body: ToolInvocationBody): string | null {
 }
 
 /** The producer's generic summary: label `<namespace>.<name>` or `<name>`, input preview, no output. */
-export function genericSummary(toolName: string, namespace: string | null, body: ToolInvocationBody): ToolCallSummary {
+export function genericSummary(
+  toolName: string,
+  namespace: string | null,
+  body: ToolInvocationBody,
+): ToolCallSummary {
   return {
     type: "generic",
     label: namespace ? `${namespace}.${toolName}` : toolName,

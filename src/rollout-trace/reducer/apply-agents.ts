@@ -54,15 +54,22 @@ export function applyCompactionRequestFailed(g: Graph, ev: Ev<"compaction_reques
  * Installs a compaction: a `compaction_marker` item, the input history reconciled against the
  * thread snapshot, fresh replacement items, and the replacement history as the new baseline.
  */
-export function applyCompactionInstalled(g: Graph, ev: Ev<"compaction_installed">, payloads: EventPayloads): void {
+export function applyCompactionInstalled(
+  g: Graph,
+  ev: Ev<"compaction_installed">,
+  payloads: EventPayloads,
+): void {
   const p = ev.payload;
   const threadId = ev.thread_id;
   const turnId = ev.codex_turn_id;
   if (threadId === null || turnId === null) {
-    throw new TraceRuleError(`compaction ${p.compaction_id} was installed without thread and Codex turn context`);
+    throw new TraceRuleError(
+      `compaction ${p.compaction_id} was installed without thread and Codex turn context`,
+    );
   }
   g.thread(threadId);
-  if (g.state.compactions.has(p.compaction_id)) throw new TraceRuleError(`duplicate compaction ${p.compaction_id}`);
+  if (g.state.compactions.has(p.compaction_id))
+    throw new TraceRuleError(`duplicate compaction ${p.compaction_id}`);
   const checkpoint = payloadOf(payloads, p.checkpoint_payload) as {
     input_history?: unknown;
     replacement_history?: unknown;
@@ -71,7 +78,9 @@ export function applyCompactionInstalled(g: Graph, ev: Ev<"compaction_installed"
   const input = checkpoint?.input_history;
   const replacement = checkpoint?.replacement_history;
   if (!Array.isArray(input) || !Array.isArray(replacement)) {
-    throw new TraceRuleError(`compaction checkpoint ${payloadId} needs input_history and replacement_history arrays`);
+    throw new TraceRuleError(
+      `compaction checkpoint ${payloadId} needs input_history and replacement_history arrays`,
+    );
   }
   const producer = { type: "compaction", compaction_id: p.compaction_id } as const;
   const marker = g.createItem(
@@ -91,7 +100,9 @@ export function applyCompactionInstalled(g: Graph, ev: Ev<"compaction_installed"
   );
   const inputIds = reconcileFull(g, threadId, turnId, ev, input, payloadId, g.snapshots.get(threadId) ?? []);
   const replacementIds = replacement.map(
-    (raw) => g.createItem(normalizeItem(raw, payloadId), threadId, turnId, ev.wall_time_unix_ms, [{ ...producer }]).item_id,
+    (raw) =>
+      g.createItem(normalizeItem(raw, payloadId), threadId, turnId, ev.wall_time_unix_ms, [{ ...producer }])
+        .item_id,
   );
   g.snapshots.set(threadId, replacementIds);
   g.appendToTranscript(threadId, marker.item_id);

@@ -80,7 +80,8 @@ export function applyThreadResumed(g: Graph, ev: Ev<"thread_resumed">): void {
 export function applyTurnStarted(g: Graph, ev: Ev<"codex_turn_started">): void {
   const p = ev.payload;
   g.thread(p.thread_id);
-  if (g.state.codex_turns.has(p.codex_turn_id)) throw new TraceRuleError(`duplicate Codex turn ${p.codex_turn_id}`);
+  if (g.state.codex_turns.has(p.codex_turn_id))
+    throw new TraceRuleError(`duplicate Codex turn ${p.codex_turn_id}`);
   g.state.codex_turns.set(p.codex_turn_id, {
     codex_turn_id: p.codex_turn_id,
     thread_id: p.thread_id,
@@ -117,7 +118,8 @@ export function applyTurnEnded(g: Graph, ev: Ev<"codex_turn_ended">): void {
   }
   for (const id of g.inferencesByTurn.get(p.codex_turn_id) ?? []) {
     const call = g.state.inference_calls.get(id)!;
-    if (call.execution.status === "running") closeWindow(call.execution, ev, INFERENCE_STATUS_ON_TURN_END[p.status]);
+    if (call.execution.status === "running")
+      closeWindow(call.execution, ev, INFERENCE_STATUS_ON_TURN_END[p.status]);
   }
 }
 
@@ -175,7 +177,8 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
 
 function usageOf(v: unknown): TokenUsage | null {
   const u = obj(v);
-  const n = (x: unknown): number | null => (typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null);
+  const n = (x: unknown): number | null =>
+    typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;
   const input = n(u.input_tokens);
   const cached = n(u.cached_input_tokens);
   const output = n(u.output_tokens);
@@ -209,7 +212,8 @@ export function applyInferenceEnded(g: Graph, ev: InferenceEnd, payloads: EventP
   if (call.execution.status === "running") closeWindow(call.execution, ev, TERMINAL_STATUS[p.type]);
   if (p.type === "inference_completed") {
     call.response_id = p.response_id;
-    if (p.response_id !== null) g.inferenceByResponseId.set(call.thread_id, p.response_id, call.inference_call_id);
+    if (p.response_id !== null)
+      g.inferenceByResponseId.set(call.thread_id, p.response_id, call.inference_call_id);
   }
   call.upstream_request_id = p.upstream_request_id;
   const ref = p.type === "inference_completed" ? p.response_payload : p.partial_response_payload;
@@ -229,7 +233,8 @@ export function applyInferenceEnded(g: Graph, ev: InferenceEnd, payloads: EventP
   call.usage = usageOf(response.token_usage);
   for (const id of call.response_item_ids) {
     const item = g.state.conversation_items.get(id)!;
-    if (item.call_id === null || (item.kind !== "function_call" && item.kind !== "custom_tool_call")) continue;
+    if (item.call_id === null || (item.kind !== "function_call" && item.kind !== "custom_tool_call"))
+      continue;
     const tool = g.toolByVisibleCallId.get(call.thread_id, item.call_id);
     if (tool !== undefined && !call.tool_call_ids_started_by_response.includes(tool)) {
       call.tool_call_ids_started_by_response.push(tool);

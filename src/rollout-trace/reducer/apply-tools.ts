@@ -13,9 +13,11 @@ function obj(v: unknown): Record<string, unknown> {
 export function applyToolCallStarted(g: Graph, ev: Ev<"tool_call_started">): void {
   const p = ev.payload;
   const threadId = ev.thread_id ?? (ev.codex_turn_id === null ? null : g.turn(ev.codex_turn_id).thread_id);
-  if (threadId === null) throw new TraceRuleError("tool call start did not include thread or Codex turn context");
+  if (threadId === null)
+    throw new TraceRuleError("tool call start did not include thread or Codex turn context");
   g.thread(threadId);
-  if (g.state.tool_calls.has(p.tool_call_id)) throw new TraceRuleError(`duplicate tool call ${p.tool_call_id}`);
+  if (g.state.tool_calls.has(p.tool_call_id))
+    throw new TraceRuleError(`duplicate tool call ${p.tool_call_id}`);
   let requester: ToolCallRequester = { type: "model" };
   if (p.requester.type === "code_cell") {
     const cellId = g.codeCellByRuntimeId.get(p.requester.runtime_cell_id);
@@ -69,7 +71,8 @@ export function applyMcpCorrelation(g: Graph, ev: Ev<"mcp_tool_call_correlation_
 
 export function applyStdinTargetResolved(g: Graph, ev: Ev<"stdin_target_resolved">): void {
   const p = ev.payload;
-  if (!g.state.tool_calls.has(p.tool_call_id)) throw new TraceRuleError(`stdin target referenced unknown call ${p.tool_call_id}`);
+  if (!g.state.tool_calls.has(p.tool_call_id))
+    throw new TraceRuleError(`stdin target referenced unknown call ${p.tool_call_id}`);
   if (!g.state.tool_calls.has(p.exec_tool_call_id)) {
     throw new TraceRuleError(`stdin target referenced unknown exec ${p.exec_tool_call_id}`);
   }
@@ -87,14 +90,20 @@ function terminalOf(g: Graph, toolCallId: string, threadId: string, processId: s
   return processId === null ? null : (g.terminalByProcessId.get(threadId, processId) ?? null);
 }
 
-export function applyRuntimeStarted(g: Graph, ev: Ev<"tool_call_runtime_started">, payloads: EventPayloads): void {
+export function applyRuntimeStarted(
+  g: Graph,
+  ev: Ev<"tool_call_runtime_started">,
+  payloads: EventPayloads,
+): void {
   const p = ev.payload;
   const tool = g.toolCall(p.tool_call_id);
   tool.kind = p.kind;
   tool.raw_runtime_payload_ids.push(p.runtime_payload.raw_payload_id);
   if (p.kind.type !== "exec_command" && p.kind.type !== "write_stdin") return;
   if (tool.terminal_operation_id !== null) {
-    throw new TraceRuleError(`tool call ${p.tool_call_id} already has terminal operation ${tool.terminal_operation_id}`);
+    throw new TraceRuleError(
+      `tool call ${p.tool_call_id} already has terminal operation ${tool.terminal_operation_id}`,
+    );
   }
   const begin = obj(payloadOf(payloads, p.runtime_payload));
   const processId = typeof begin.process_id === "string" ? begin.process_id : null;
@@ -105,7 +114,9 @@ export function applyRuntimeStarted(g: Graph, ev: Ev<"tool_call_runtime_started"
   } else {
     terminalId = terminalOf(g, p.tool_call_id, tool.thread_id, processId);
   }
-  const command = Array.isArray(begin.command) ? begin.command.filter((c): c is string => typeof c === "string") : [];
+  const command = Array.isArray(begin.command)
+    ? begin.command.filter((c): c is string => typeof c === "string")
+    : [];
   g.state.terminal_operations.set(operationId, {
     operation_id: operationId,
     terminal_id: terminalId,
@@ -151,7 +162,11 @@ export function applyRuntimeStarted(g: Graph, ev: Ev<"tool_call_runtime_started"
   tool.summary = { type: "terminal", operation_id: operationId };
 }
 
-export function applyRuntimeEnded(g: Graph, ev: Ev<"tool_call_runtime_ended">, payloads: EventPayloads): void {
+export function applyRuntimeEnded(
+  g: Graph,
+  ev: Ev<"tool_call_runtime_ended">,
+  payloads: EventPayloads,
+): void {
   const p = ev.payload;
   const tool = g.toolCall(p.tool_call_id);
   const payloadId = p.runtime_payload.raw_payload_id;
@@ -166,7 +181,9 @@ export function applyRuntimeEnded(g: Graph, ev: Ev<"tool_call_runtime_ended">, p
   const started = g.operationProcessIds.get(op.operation_id) ?? null;
   const processId = typeof end.process_id === "string" ? end.process_id : null;
   if (started !== null && processId !== null && started !== processId) {
-    throw new TraceRuleError(`terminal operation ${op.operation_id} changed process id from ${started} to ${processId}`);
+    throw new TraceRuleError(
+      `terminal operation ${op.operation_id} changed process id from ${started} to ${processId}`,
+    );
   }
   closeWindow(op.execution, ev, p.status);
   op.result = {
@@ -188,10 +205,18 @@ export function applyToolCallEnded(g: Graph, ev: Ev<"tool_call_ended">): void {
 export function applyCodeCellStarted(g: Graph, ev: Ev<"code_cell_started">): void {
   const p = ev.payload;
   const threadId = ev.thread_id ?? (ev.codex_turn_id === null ? null : g.turn(ev.codex_turn_id).thread_id);
-  if (threadId === null) throw new TraceRuleError("code cell start did not include thread or Codex turn context");
-  if (g.codeCellByRuntimeId.has(p.runtime_cell_id)) throw new TraceRuleError(`duplicate code cell ${p.runtime_cell_id}`);
+  if (threadId === null)
+    throw new TraceRuleError("code cell start did not include thread or Codex turn context");
+  if (g.codeCellByRuntimeId.has(p.runtime_cell_id))
+    throw new TraceRuleError(`duplicate code cell ${p.runtime_cell_id}`);
   g.startCodeCell(
-    { event: ev, runtimeCellId: p.runtime_cell_id, sourceJs: p.source_js, threadId, turnId: ev.codex_turn_id },
+    {
+      event: ev,
+      runtimeCellId: p.runtime_cell_id,
+      sourceJs: p.source_js,
+      threadId,
+      turnId: ev.codex_turn_id,
+    },
     p.model_visible_call_id,
   );
 }

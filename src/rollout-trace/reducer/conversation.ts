@@ -33,7 +33,11 @@ export function reconcileFull(
     const n = normalizeItem(raw, payloadId);
     let id: string | undefined;
     const atIndex = baseline[i];
-    if (atIndex !== undefined && !used.has(atIndex) && itemMatches(g.state.conversation_items.get(atIndex)!, n)) {
+    if (
+      atIndex !== undefined &&
+      !used.has(atIndex) &&
+      itemMatches(g.state.conversation_items.get(atIndex)!, n)
+    ) {
       id = atIndex;
     } else {
       id = baseline.find((c) => !used.has(c) && itemMatches(g.state.conversation_items.get(c)!, n));
@@ -120,7 +124,16 @@ export function reconcileRequest(
     );
     ids = [...prefix, ...added];
   } else {
-    ids = reconcileFull(g, threadId, turnId, ev, body.input, payloadId, g.snapshots.get(threadId) ?? [], true);
+    ids = reconcileFull(
+      g,
+      threadId,
+      turnId,
+      ev,
+      body.input,
+      payloadId,
+      g.snapshots.get(threadId) ?? [],
+      true,
+    );
   }
   g.snapshots.set(threadId, ids);
   return ids;

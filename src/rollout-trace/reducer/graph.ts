@@ -244,7 +244,8 @@ export class Graph {
       }
       return;
     }
-    if (!tool.model_visible_call_item_ids.includes(item.item_id)) tool.model_visible_call_item_ids.push(item.item_id);
+    if (!tool.model_visible_call_item_ids.includes(item.item_id))
+      tool.model_visible_call_item_ids.push(item.item_id);
     const inferenceId = this.producingInference.get(item.item_id);
     const call = inferenceId === undefined ? undefined : this.state.inference_calls.get(inferenceId);
     if (call && !call.tool_call_ids_started_by_response.includes(tool.tool_call_id)) {

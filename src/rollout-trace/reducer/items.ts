@@ -26,7 +26,8 @@ const JSON_SUMMARY_MAX_BYTES = 240;
 /** Compact JSON cut to 240 UTF-8 bytes (on a character boundary) plus `...`. */
 export function jsonSummary(value: unknown): string {
   const text = JSON.stringify(value) ?? "null";
-  if (text.length <= JSON_SUMMARY_MAX_BYTES / 3 || Buffer.byteLength(text) <= JSON_SUMMARY_MAX_BYTES) return text;
+  if (text.length <= JSON_SUMMARY_MAX_BYTES / 3 || Buffer.byteLength(text) <= JSON_SUMMARY_MAX_BYTES)
+    return text;
   let bytes = 0;
   let end = 0;
   for (const ch of text) {
@@ -47,8 +48,10 @@ function str(v: unknown): string | null {
 }
 
 function contentParts(content: unknown, payloadId: string, missingLabel: string): ConversationPart[] {
-  if (!Array.isArray(content)) return [{ type: "payload_ref", label: missingLabel, raw_payload_id: payloadId }];
-  if (content.length === 0) return [{ type: "payload_ref", label: "empty_content", raw_payload_id: payloadId }];
+  if (!Array.isArray(content))
+    return [{ type: "payload_ref", label: missingLabel, raw_payload_id: payloadId }];
+  if (content.length === 0)
+    return [{ type: "payload_ref", label: "empty_content", raw_payload_id: payloadId }];
   return content.map((part): ConversationPart => {
     const type = isObject(part) ? str(part.type) : null;
     if (type === null) return { type: "payload_ref", label: "content", raw_payload_id: payloadId };
@@ -117,7 +120,11 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
         if (isObject(part) && part.type === "input_text" && typeof part.text === "string") {
           return { type: "text", text: part.text };
         }
-        if (isObject(part) && part.type === "encrypted_content" && typeof part.encrypted_content === "string") {
+        if (
+          isObject(part) &&
+          part.type === "encrypted_content" &&
+          typeof part.encrypted_content === "string"
+        ) {
           return { type: "encoded", label: "encrypted_content", value: part.encrypted_content };
         }
         throw new TraceRuleError(`unsupported agent_message content in ${payloadId}`);
@@ -135,7 +142,11 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
       const parts: ConversationPart[] = [];
       if (Array.isArray(raw.content)) {
         for (const c of raw.content) {
-          if (isObject(c) && (c.type === "reasoning_text" || c.type === "text") && typeof c.text === "string") {
+          if (
+            isObject(c) &&
+            (c.type === "reasoning_text" || c.type === "text") &&
+            typeof c.text === "string"
+          ) {
             parts.push({ type: "text", text: c.text });
           }
         }
@@ -166,11 +177,25 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
           ? { type: "json", summary: jsonSummary(parsed), raw_payload_id: payloadId }
           : { type: "text", text: raw.arguments };
       } else part = { type: "json", summary: jsonSummary(raw.arguments), raw_payload_id: payloadId };
-      return { ...base, role: "assistant", channel: "commentary", kind: "function_call", parts: [part], callId };
+      return {
+        ...base,
+        role: "assistant",
+        channel: "commentary",
+        kind: "function_call",
+        parts: [part],
+        callId,
+      };
     }
     case "function_call_output":
     case "custom_tool_call_output":
-      return { ...base, role: "tool", channel: "commentary", kind: type, parts: outputParts(raw, payloadId), callId };
+      return {
+        ...base,
+        role: "tool",
+        channel: "commentary",
+        kind: type,
+        parts: outputParts(raw, payloadId),
+        callId,
+      };
     case "custom_tool_call": {
       const input = str(raw.input);
       const part: ConversationPart =
@@ -179,7 +204,14 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
           : raw.name === "exec"
             ? { type: "code", language: "javascript", source: input }
             : { type: "text", text: input };
-      return { ...base, role: "assistant", channel: "commentary", kind: "custom_tool_call", parts: [part], callId };
+      return {
+        ...base,
+        role: "assistant",
+        channel: "commentary",
+        kind: "custom_tool_call",
+        parts: [part],
+        callId,
+      };
     }
     case "tool_search_call":
     case "web_search_call":
@@ -206,7 +238,13 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
     case "compaction":
     case "compaction_summary":
     case "context_compaction":
-      return { ...base, role: "assistant", channel: "summary", kind: "message", parts: [encryptedPart(raw, type)] };
+      return {
+        ...base,
+        role: "assistant",
+        channel: "summary",
+        kind: "message",
+        parts: [encryptedPart(raw, type)],
+      };
     default:
       throw new TraceRuleError(`unsupported model item type ${JSON.stringify(raw.type)} in ${payloadId}`);
   }

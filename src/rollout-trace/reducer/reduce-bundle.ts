@@ -66,7 +66,11 @@ function readManifest(bundle: string): Manifest {
   } catch (cause) {
     const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
     const why = missing ? "no such file" : (cause as Error).message;
-    throw new TraceReduceError(`${missing ? "missing" : "unreadable"} trace manifest: ${why}`, { file }, { cause });
+    throw new TraceReduceError(
+      `${missing ? "missing" : "unreadable"} trace manifest: ${why}`,
+      { file },
+      { cause },
+    );
   }
   let raw: unknown;
   try {
@@ -202,7 +206,11 @@ function finish(g: Graph): void {
       const cell = g.state.code_cells.get(tool.requester.code_cell_id);
       if (cell) {
         op.model_observations = [
-          { call_item_ids: [cell.source_item_id], output_item_ids: [...cell.output_item_ids], source: "code_cell_output" },
+          {
+            call_item_ids: [cell.source_item_id],
+            output_item_ids: [...cell.output_item_ids],
+            source: "code_cell_output",
+          },
         ];
       }
     }
@@ -264,8 +272,10 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
       );
     }
     const ev = parsed.data;
-    if (ev.seq !== expectedSeq) throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
-    if (ev.rollout_id !== manifest.rollout_id) throw new TraceReduceError("trace event belongs to another rollout", loc);
+    if (ev.seq !== expectedSeq)
+      throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
+    if (ev.rollout_id !== manifest.rollout_id)
+      throw new TraceReduceError("trace event belongs to another rollout", loc);
     if (completed) throw new TraceReduceError("trace event after recording completed", loc);
     expectedSeq++;
     events++;
@@ -322,7 +332,9 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     g.anomalies.push("no complete recording_completed event: the recording did not end cleanly");
   }
   for (const pending of g.pendingCodeCells.values()) {
-    g.anomalies.push(`code cell ${pending.runtimeCellId} never saw its custom_tool_call item and was left out`);
+    g.anomalies.push(
+      `code cell ${pending.runtimeCellId} never saw its custom_tool_call item and was left out`,
+    );
   }
   finish(g);
   return { state: g.state, anomalies: g.anomalies, events, bytesRead };
