@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RawPayloadKindName, RawPayloadRef, RawTraceEventPayload } from "../src/rollout-trace/index.js";
+import type { RawPayloadKindName, RawPayloadRef } from "../src/rollout-trace/index.js";
 
 export const ROLLOUT = "00000000-0000-7000-8000-0000000000aa";
 export const THREAD = ROLLOUT;
@@ -48,7 +48,7 @@ export class BundleBuilder {
 
   /** Appends an event; `ctx` is the envelope's thread/turn (defaults: none). Returns its seq. */
   event(
-    payload: RawTraceEventPayload | Record<string, unknown>,
+    payload: object,
     ctx: { thread?: string | null; turn?: string | null } = {},
     overrides: Record<string, unknown> = {},
   ): number {
