@@ -104,16 +104,16 @@ function readPayloads(bundle: string, ev: RawTraceEvent, refs: RawPayloadRef[]):
     if (rel.startsWith("..") || rel.startsWith(sep)) {
       throw new TraceRuleError(`payload ${ref.raw_payload_id} path ${ref.path} leaves the bundle`, ref.path);
     }
-    let text: string;
+    let buf: Buffer;
     try {
-      text = readFileSync(file, "utf8");
+      buf = readFileSync(file);
     } catch {
       const verb = ev.payload.type === "thread_started" ? "open" : "read";
       throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, ref.path);
     }
-    bytes += text.length;
+    bytes += buf.length;
     try {
-      out.set(ref.raw_payload_id, JSON.parse(text));
+      out.set(ref.raw_payload_id, JSON.parse(buf.toString("utf8")));
     } catch {
       throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, ref.path);
     }
