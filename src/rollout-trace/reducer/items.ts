@@ -71,6 +71,19 @@ function outputParts(item: Json, payloadId: string): ConversationPart[] {
   return [{ type: "json", summary: jsonSummary(output), raw_payload_id: payloadId }];
 }
 
+/** Builds a normalized item; one constructor keeps every item the same shape for the JIT. */
+function mk(
+  responsesItemId: string | undefined,
+  role: ConversationRole,
+  channel: ConversationChannel | null,
+  kind: ConversationItemKind,
+  parts: ConversationPart[],
+  callId: string | null,
+  agentMessage?: { author: string; recipient: string },
+): NormalizedItem {
+  return { responsesItemId, role, channel, kind, agentMessage, parts, callId };
+}
+
 function channelOfPhase(phase: unknown): ConversationChannel | null {
   if (phase === "commentary") return "commentary";
   if (phase === "final_answer") return "final";
@@ -91,11 +104,7 @@ function encryptedPart(item: Json, what: string): ConversationPart {
 export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
   if (!isObject(raw)) throw new TraceRuleError(`model item in ${payloadId} is not an object`);
   const type = str(raw.type);
-  const base = {
-    responsesItemId: str(raw.id) ?? undefined,
-    agentMessage: undefined,
-    callId: null,
-  };
+  const id = str(raw.id) ?? undefined;
   const callId = str(raw.call_id);
   switch (type) {
     case "message": {
@@ -103,13 +112,14 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
       if (role === null || !ROLES.has(role)) {
         throw new TraceRuleError(`unsupported message role ${JSON.stringify(raw.role)} in ${payloadId}`);
       }
-      return {
-        ...base,
-        role: role as ConversationRole,
-        channel: channelOfPhase(raw.phase),
-        kind: "message",
-        parts: contentParts(raw.content, payloadId, "content"),
-      };
+      return mk(
+        id,
+        role as ConversationRole,
+        channelOfPhase(raw.phase),
+        "message",
+        contentParts(raw.content, payloadId, "content"),
+        null,
+      );
     }
     case "agent_message": {
       const content = raw.content;
@@ -129,14 +139,10 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
         }
         throw new TraceRuleError(`unsupported agent_message content in ${payloadId}`);
       });
-      return {
-        ...base,
-        role: "assistant",
-        channel: "analysis",
-        kind: "message",
-        agentMessage: { author: str(raw.author) ?? "", recipient: str(raw.recipient) ?? "" },
-        parts,
-      };
+      return mk(id, "assistant", "analysis", "message", parts, null, {
+        author: str(raw.author) ?? "",
+        recipient: str(raw.recipient) ?? "",
+      });
     }
     case "reasoning": {
       const parts: ConversationPart[] = [];
@@ -160,7 +166,7 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
       }
       if (typeof raw.encrypted_content === "string") parts.push(encryptedPart(raw, "reasoning"));
       if (parts.length === 0) throw new TraceRuleError(`reasoning item in ${payloadId} has no content`);
-      return { ...base, role: "assistant", channel: "analysis", kind: "reasoning", parts };
+      return mk(id, "assistant", "analysis", "reasoning", parts, null);
     }
     case "function_call": {
       let part: ConversationPart;
@@ -177,25 +183,11 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
           ? { type: "json", summary: jsonSummary(parsed), raw_payload_id: payloadId }
           : { type: "text", text: raw.arguments };
       } else part = { type: "json", summary: jsonSummary(raw.arguments), raw_payload_id: payloadId };
-      return {
-        ...base,
-        role: "assistant",
-        channel: "commentary",
-        kind: "function_call",
-        parts: [part],
-        callId,
-      };
+      return mk(id, "assistant", "commentary", "function_call", [part], callId);
     }
     case "function_call_output":
     case "custom_tool_call_output":
-      return {
-        ...base,
-        role: "tool",
-        channel: "commentary",
-        kind: type,
-        parts: outputParts(raw, payloadId),
-        callId,
-      };
+      return mk(id, "tool", "commentary", type, outputParts(raw, payloadId), callId);
     case "custom_tool_call": {
       const input = str(raw.input);
       const part: ConversationPart =
@@ -204,47 +196,34 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
           : raw.name === "exec"
             ? { type: "code", language: "javascript", source: input }
             : { type: "text", text: input };
-      return {
-        ...base,
-        role: "assistant",
-        channel: "commentary",
-        kind: "custom_tool_call",
-        parts: [part],
-        callId,
-      };
+      return mk(id, "assistant", "commentary", "custom_tool_call", [part], callId);
     }
     case "tool_search_call":
     case "web_search_call":
     case "image_generation_call":
     case "local_shell_call":
-      return {
-        ...base,
-        role: "assistant",
-        channel: "commentary",
-        kind: "function_call",
-        parts: [{ type: "json", summary: jsonSummary(raw), raw_payload_id: payloadId }],
+      return mk(
+        id,
+        "assistant",
+        "commentary",
+        "function_call",
+        [{ type: "json", summary: jsonSummary(raw), raw_payload_id: payloadId }],
         callId,
-      };
+      );
     case "tool_search_output":
     case "mcp_tool_call_output":
-      return {
-        ...base,
-        role: "tool",
-        channel: "commentary",
-        kind: "function_call_output",
-        parts: [{ type: "json", summary: jsonSummary(raw), raw_payload_id: payloadId }],
+      return mk(
+        id,
+        "tool",
+        "commentary",
+        "function_call_output",
+        [{ type: "json", summary: jsonSummary(raw), raw_payload_id: payloadId }],
         callId,
-      };
+      );
     case "compaction":
     case "compaction_summary":
     case "context_compaction":
-      return {
-        ...base,
-        role: "assistant",
-        channel: "summary",
-        kind: "message",
-        parts: [encryptedPart(raw, type)],
-      };
+      return mk(id, "assistant", "summary", "message", [encryptedPart(raw, type)], null);
     default:
       throw new TraceRuleError(`unsupported model item type ${JSON.stringify(raw.type)} in ${payloadId}`);
   }
