@@ -18,7 +18,9 @@ const request = {
     content: [{ type: "input_text", text: "lorem ipsum ".repeat(200) }],
   })),
 };
-const output = [{ type: "message", id: "msg_out", role: "assistant", content: [{ type: "output_text", text: "ok" }] }];
+const output = [
+  { type: "message", id: "msg_out", role: "assistant", content: [{ type: "output_text", text: "ok" }] },
+];
 
 type Kind = "history_item_accepted" | "inference_started" | "inference_completed" | "tool_call_started";
 
@@ -47,7 +49,12 @@ async function measure(rec: RolloutRecorder): Promise<Map<Kind, Float64Array>> {
       add("inference_started", t0);
 
       t0 = process.hrtime.bigint();
-      inf.completed({ responseId: `resp_${i}`, upstreamRequestId: `req_${i}`, tokenUsage: null, outputItems: output });
+      inf.completed({
+        responseId: `resp_${i}`,
+        upstreamRequestId: `req_${i}`,
+        tokenUsage: null,
+        outputItems: output,
+      });
       add("inference_completed", t0);
 
       t0 = process.hrtime.bigint();
@@ -74,7 +81,9 @@ const root = mkdtempSync(join(tmpdir(), "spool-bench-recorder-"));
 try {
   // Warm up both paths so JIT tiers are comparable.
   await measure(startRolloutRecorder({ root: undefined, rootThreadId: THREAD }));
-  await measure(startRolloutRecorder({ root: join(root, "warmup"), rootThreadId: THREAD, signalHooks: false }));
+  await measure(
+    startRolloutRecorder({ root: join(root, "warmup"), rootThreadId: THREAD, signalHooks: false }),
+  );
 
   const disabled = await measure(startRolloutRecorder({ root: undefined, rootThreadId: THREAD }));
   const rec = startRolloutRecorder({ root: join(root, "run"), rootThreadId: THREAD, signalHooks: false });
@@ -83,7 +92,9 @@ try {
   const wall = performance.now() - t0;
   const traceBytes = statSync(join(rec.bundleDir!, "trace.jsonl")).size;
 
-  console.log(`events per kind: ${ROUNDS * PER_ROUND}; writer: real files under ${tmpdir()} (fsync durability)`);
+  console.log(
+    `events per kind: ${ROUNDS * PER_ROUND}; writer: real files under ${tmpdir()} (fsync durability)`,
+  );
   console.log("kind                     disabled p50/p99 (µs)   enabled p50/p99 (µs)");
   let worstP99 = 0;
   for (const [kind, e] of enabled) {

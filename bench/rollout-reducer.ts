@@ -29,14 +29,18 @@ if (process.argv[2] === "--reduce") {
   const r = await reduceBundle(process.argv[3]!);
   writeStateFile(r.state, process.argv[4]!);
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, bytes: r.bytesRead, events: r.events, maxRssKb: process.resourceUsage().maxRSS }));
+  console.log(
+    JSON.stringify({ ms, bytes: r.bytesRead, events: r.events, maxRssKb: process.resourceUsage().maxRSS }),
+  );
   process.exit(0);
 }
 if (process.argv[2] === "--parse-all") {
   const dir = process.argv[3]!;
   const kept: unknown[] = [];
-  for (const line of readFileSync(join(dir, "trace.jsonl"), "utf8").split("\n")) if (line) kept.push(JSON.parse(line));
-  for (const f of readdirSync(join(dir, "payloads"))) kept.push(JSON.parse(readFileSync(join(dir, "payloads", f), "utf8")));
+  for (const line of readFileSync(join(dir, "trace.jsonl"), "utf8").split("\n"))
+    if (line) kept.push(JSON.parse(line));
+  for (const f of readdirSync(join(dir, "payloads")))
+    kept.push(JSON.parse(readFileSync(join(dir, "payloads", f), "utf8")));
   console.log(JSON.stringify({ items: kept.length, maxRssKb: process.resourceUsage().maxRSS }));
   process.exit(0);
 }
@@ -44,7 +48,8 @@ if (process.argv[2] === "--parse-all") {
 function filler(seed: number, bytes: number): string {
   const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
   let s = "";
-  for (let i = 0; s.length < bytes; i++) s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
+  for (let i = 0; s.length < bytes; i++)
+    s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
   return s;
 }
 
@@ -53,28 +58,60 @@ async function generate(root: string): Promise<string> {
   const rec = startRolloutRecorder({ root, rootThreadId: THREAD, durability: "flush", signalHooks: false });
   const thread = rec.startThread({ threadId: THREAD, agentPath: "/root" });
   const history: unknown[] = [
-    { type: "message", id: "msg_dev", role: "developer", content: [{ type: "input_text", text: filler(0, 24_000) }] },
+    {
+      type: "message",
+      id: "msg_dev",
+      role: "developer",
+      content: [{ type: "input_text", text: filler(0, 24_000) }],
+    },
   ];
   let bytes = 0;
   for (let t = 0; bytes < TARGET_BYTES; t++) {
     const turn = thread.startTurn(`turn-${t}`);
-    const user = { type: "message", id: `msg_u${t}`, role: "user", content: [{ type: "input_text", text: filler(t, 300) }] };
+    const user = {
+      type: "message",
+      id: `msg_u${t}`,
+      role: "user",
+      content: [{ type: "input_text", text: filler(t, 300) }],
+    };
     history.push(user);
     turn.historyItemAccepted(`msg_u${t}`);
     for (let round = 0; round < 4; round++) {
       const input = [...history];
       const requestText = JSON.stringify(input);
       bytes += requestText.length;
-      const inf = turn.startInference({ model: "gpt-bench", providerName: "bench", request: { model: "gpt-bench", input } });
+      const inf = turn.startInference({
+        model: "gpt-bench",
+        providerName: "bench",
+        request: { model: "gpt-bench", input },
+      });
       const callId = `call_${t}_${round}`;
       const out =
         round < 3
-          ? { type: "function_call", id: `fc_${t}_${round}`, name: "exec_command", call_id: callId, arguments: `{"cmd":"cat f${round}"}` }
-          : { type: "message", id: `msg_a${t}`, role: "assistant", content: [{ type: "output_text", text: filler(t + 1, 1000) }] };
+          ? {
+              type: "function_call",
+              id: `fc_${t}_${round}`,
+              name: "exec_command",
+              call_id: callId,
+              arguments: `{"cmd":"cat f${round}"}`,
+            }
+          : {
+              type: "message",
+              id: `msg_a${t}`,
+              role: "assistant",
+              content: [{ type: "output_text", text: filler(t + 1, 1000) }],
+            };
       inf.completed({
         responseId: `resp_${t}_${round}`,
         upstreamRequestId: `req_${t}_${round}`,
-        tokenUsage: { input_tokens: requestText.length >> 2, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 50, reasoning_output_tokens: 0, total_tokens: 0 },
+        tokenUsage: {
+          input_tokens: requestText.length >> 2,
+          cached_input_tokens: 0,
+          cache_write_input_tokens: 0,
+          output_tokens: 50,
+          reasoning_output_tokens: 0,
+          total_tokens: 0,
+        },
         outputItems: [out],
       });
       history.push(out);
@@ -87,10 +124,23 @@ async function generate(root: string): Promise<string> {
           invocation: { type: "function", arguments: `{"cmd":"cat f${round}"}` },
         });
         const output = filler(t * 3 + round, 4000);
-        tool.terminalStarted({ processId: `${t * 10 + round}`, command: ["bash", "-lc", `cat f${round}`], cwd: "/w" });
-        tool.terminalEnded({ processId: `${t * 10 + round}`, exitCode: 0, aggregatedOutput: output, durationMs: 3, status: "completed" });
+        tool.terminalStarted({
+          processId: `${t * 10 + round}`,
+          command: ["bash", "-lc", `cat f${round}`],
+          cwd: "/w",
+        });
+        tool.terminalEnded({
+          processId: `${t * 10 + round}`,
+          exitCode: 0,
+          aggregatedOutput: output,
+          durationMs: 3,
+          status: "completed",
+        });
         const fco = { type: "function_call_output", id: `fco_${t}_${round}`, call_id: callId, output };
-        tool.ended("completed", { type: "direct_response", response_item: { type: "function_call_output", call_id: callId, output } });
+        tool.ended("completed", {
+          type: "direct_response",
+          response_item: { type: "function_call_output", call_id: callId, output },
+        });
         history.push(fco);
         turn.historyItemAccepted(fco.id);
       }
@@ -115,8 +165,13 @@ function prefixBundle(full: string, fraction: number, dest: string): string {
   mkdirSync(dest);
   copyFileSync(join(full, "manifest.json"), join(dest, "manifest.json"));
   symlinkSync(join(full, "payloads"), join(dest, "payloads"));
-  const lines = readFileSync(join(full, "trace.jsonl"), "utf8").split("\n").filter((l) => l);
-  writeFileSync(join(dest, "trace.jsonl"), lines.slice(0, Math.floor(lines.length * fraction)).join("\n") + "\n");
+  const lines = readFileSync(join(full, "trace.jsonl"), "utf8")
+    .split("\n")
+    .filter((l) => l);
+  writeFileSync(
+    join(dest, "trace.jsonl"),
+    lines.slice(0, Math.floor(lines.length * fraction)).join("\n") + "\n",
+  );
   return dest;
 }
 
@@ -134,7 +189,9 @@ try {
   const bundle = await generate(join(work, "root"));
   const genMs = performance.now() - t0;
   const { bytes, files } = bundleSize(bundle);
-  console.log(`generated ${(bytes / MB).toFixed(1)} MB bundle (${files} payload files) in ${(genMs / 1000).toFixed(1)} s`);
+  console.log(
+    `generated ${(bytes / MB).toFixed(1)} MB bundle (${files} payload files) in ${(genMs / 1000).toFixed(1)} s`,
+  );
 
   // Baseline: JSON.parse of the same bytes (each line and each payload file), in this process.
   t0 = performance.now();
@@ -177,7 +234,9 @@ try {
       `(${(capped.bytes! / MB / (capped.ms! / 1000)).toFixed(0)} MB/s)`,
   );
   const naive = child(["--parse-all", bundle]);
-  console.log(`  naive load (JSON.parse every file and keep it): peak RSS ${(naive.maxRssKb! / 1024).toFixed(0)} MB`);
+  console.log(
+    `  naive load (JSON.parse every file and keep it): peak RSS ${(naive.maxRssKb! / 1024).toFixed(0)} MB`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -308,13 +308,11 @@ describe("recorder", () => {
       outputItems: [],
     });
     completed.failed({ upstreamRequestId: "ignored", error: "second terminal event" });
-    turn
-      .startInference({ inferenceCallId: "i-fail", model: "m", providerName: "p", request: req })
-      .failed({
-        upstreamRequestId: "req_fail",
-        error: "HTTP 500",
-        partialOutputItems: [assistantMessage("p1", "par")],
-      });
+    turn.startInference({ inferenceCallId: "i-fail", model: "m", providerName: "p", request: req }).failed({
+      upstreamRequestId: "req_fail",
+      error: "HTTP 500",
+      partialOutputItems: [assistantMessage("p1", "par")],
+    });
     turn
       .startInference({ inferenceCallId: "i-cancel", model: "m", providerName: "p", request: req })
       .cancelled({ upstreamRequestId: "req_cancel", reason: "user interrupt" });
