@@ -236,6 +236,17 @@ describe("bundle writer", () => {
     assert.ok(!existsSync(rec.bundleDir!));
   });
 
+  test("a writer that cannot keep up stops recording with one warning instead of queueing without bound", async () => {
+    const rec = newRecorder();
+    const turn = rec.startThread({ threadId: THREAD, agentPath: "/root" }).startTurn("t");
+    for (let i = 0; i < 60_000; i++) turn.historyItemAccepted(`msg_${i}`);
+    await rec.end("completed");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!.message, /^rollout trace writer fell behind: more than 50000 writes queued/);
+    const r = await reduceBundle(rec.bundleDir!);
+    assert.equal(r.state.recording_complete, false);
+  });
+
   test("a payload thunk that throws stops recording with one warning, leaving a reducible bundle", async () => {
     const rec = newRecorder();
     const thread = rec.startThread({ threadId: THREAD, agentPath: "/root" });

@@ -15,6 +15,12 @@ import { trackWriter, untrackWriter } from "./shutdown-hooks.js";
 
 const log = logger("spool_rollout_trace::writer");
 
+/**
+ * Queued jobs beyond which the writer is considered unable to keep up (a stalled disk): recording
+ * stops with one warning rather than letting queued payloads grow the session's memory without bound.
+ */
+const MAX_QUEUED_JOBS = 50_000;
+
 /** A payload value, or a thunk that builds it later (off the caller's path). */
 export type PayloadSource = unknown;
 
@@ -136,6 +142,7 @@ export class BundleWriter {
     const path = `payloads/${n}.json`;
     this.queue.push({ kind: "payload", path, value, lazy });
     this.schedule();
+    if (this.queue.length > MAX_QUEUED_JOBS) this.fellBehind();
     return { raw_payload_id: `raw_payload:${n}`, kind: { type: kind }, path };
   }
 
@@ -156,7 +163,12 @@ export class BundleWriter {
       },
     });
     this.schedule();
+    if (this.queue.length > MAX_QUEUED_JOBS) this.fellBehind();
     return seq;
+  }
+
+  private fellBehind(): void {
+    this.fail("rollout trace writer fell behind", new Error(`more than ${MAX_QUEUED_JOBS} writes queued`));
   }
 
   /**
