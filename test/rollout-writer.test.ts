@@ -154,28 +154,26 @@ describe("bundle writer", () => {
     const rec = newRecorder();
     const bundle = rec.bundleDir!;
     const big = "x".repeat(20_000);
-    let stop = false;
+    let checkedLines = 0;
     let checks = 0;
-    let partialViews = 0;
-    const poll = async (): Promise<void> => {
-      while (!stop) {
-        await new Promise((r) => setImmediate(r));
-        if (!existsSync(join(bundle, "trace.jsonl"))) continue;
-        const text = readFileSync(join(bundle, "trace.jsonl"), "utf8");
-        const complete = text.slice(0, text.lastIndexOf("\n") + 1);
-        const lines = complete.split("\n").filter((l) => l !== "");
-        if (!text.includes("recording_completed")) partialViews++;
-        for (const l of lines) {
-          for (const ref of payloadRefsOf(RawTraceEventSchema.parse(JSON.parse(l)).payload)) {
-            JSON.parse(readFileSync(join(bundle, ref.path), "utf8"));
-          }
+    // Reads the bundle as it is right now, mid-drain: every complete line's payloads must parse.
+    const check = (): void => {
+      const text = readFileSync(join(bundle, "trace.jsonl"), "utf8");
+      const lines = text
+        .slice(0, text.lastIndexOf("\n") + 1)
+        .split("\n")
+        .filter((l) => l !== "");
+      for (const l of lines) {
+        for (const ref of payloadRefsOf(RawTraceEventSchema.parse(JSON.parse(l)).payload)) {
+          JSON.parse(readFileSync(join(bundle, ref.path), "utf8"));
         }
-        checks++;
       }
+      checkedLines = Math.max(checkedLines, lines.length);
+      checks++;
     };
-    const poller = poll();
     const thread = rec.startThread({ threadId: THREAD, agentPath: "/root" });
     const turn = thread.startTurn("t");
+    await rec.flush();
     for (let i = 0; i < 300; i++) {
       turn
         .startInference({ model: "m", providerName: "p", request: { input: [userMessage(`m${i}`, big)] } })
@@ -186,14 +184,14 @@ describe("bundle writer", () => {
           outputItems: [assistantMessage(`a${i}`, big)],
         });
       await new Promise((r) => setImmediate(r));
+      check();
     }
     turn.ended("completed");
     thread.ended("completed");
     await rec.end("completed");
-    stop = true;
-    await poller;
-    assert.ok(checks > 10, `the poller must have looked at the file while it grew (${checks})`);
-    assert.ok(partialViews > 5, `the poller must have seen unfinished bundles (${partialViews})`);
+    check();
+    assert.equal(checks, 301);
+    assert.equal(checkedLines, 3 + 600 + 4, "the last check saw the finished bundle");
   });
 
   test("an unwritable root gives one warning and the session goes on", async () => {
