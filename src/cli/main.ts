@@ -5,6 +5,7 @@ import { UsageError } from "./common.js";
 import { registerAppServerCommand } from "./app-server-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerExecServerCommand } from "./exec-server-command.js";
+import { registerDebugCommand } from "./debug-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerAppServerCommand(program);
   registerDemoCommand(program);
   registerExecServerCommand(program);
+  registerDebugCommand(program);
   return program;
 }
 

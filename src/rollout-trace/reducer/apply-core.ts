@@ -1,0 +1,243 @@
+import { TraceRuleError } from "../errors.js";
+import type { ExecutionStatus, RawPayloadOf, RawPayloadRef, RawTraceEvent } from "../schema.js";
+import type { TokenUsage } from "../state-schema.js";
+import { reconcileRequest, reconcileResponse } from "./conversation.js";
+import { closeWindow, openWindow, type Graph } from "./graph.js";
+
+/** Parsed payload files of the event being applied, by `raw_payload_id`. */
+export type EventPayloads = ReadonlyMap<string, unknown>;
+
+export function payloadOf(payloads: EventPayloads, ref: RawPayloadRef): unknown {
+  return payloads.get(ref.raw_payload_id);
+}
+
+type Ev<T extends RawTraceEvent["payload"]["type"]> = RawTraceEvent & { payload: RawPayloadOf<T> };
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+function optStr(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+export function applyThreadStarted(g: Graph, ev: Ev<"thread_started">, payloads: EventPayloads): void {
+  const p = ev.payload;
+  if (g.state.threads.has(p.thread_id)) throw new TraceRuleError(`duplicate thread start ${p.thread_id}`);
+  const meta = p.metadata_payload ? obj(payloadOf(payloads, p.metadata_payload)) : {};
+  const spawn = obj(obj(obj(meta.session_source).subagent).thread_spawn);
+  const parent = optStr(spawn.parent_thread_id);
+  const spawnEdgeId = parent === null ? null : `edge:spawn:${parent}:${p.thread_id}`;
+  g.state.threads.set(p.thread_id, {
+    thread_id: p.thread_id,
+    agent_path: optStr(spawn.agent_path) ?? optStr(meta.agent_path) ?? p.agent_path,
+    nickname: optStr(meta.nickname),
+    origin:
+      parent === null || spawnEdgeId === null
+        ? { type: "root" }
+        : {
+            type: "spawned",
+            parent_thread_id: parent,
+            spawn_edge_id: spawnEdgeId,
+            task_name: optStr(spawn.task_name) ?? optStr(meta.task_name) ?? "",
+            agent_role: optStr(spawn.agent_role) ?? optStr(meta.agent_role) ?? "",
+          },
+    execution: openWindow(ev),
+    default_model: optStr(meta.model),
+    conversation_item_ids: [],
+  });
+  if (parent !== null && spawnEdgeId !== null && !g.state.interaction_edges.has(spawnEdgeId)) {
+    g.state.interaction_edges.set(spawnEdgeId, {
+      edge_id: spawnEdgeId,
+      kind: "spawn_agent",
+      source: { type: "thread", thread_id: parent },
+      target: { type: "thread", thread_id: p.thread_id },
+      started_at_unix_ms: ev.wall_time_unix_ms,
+      ended_at_unix_ms: null,
+      carried_item_ids: [],
+      carried_raw_payload_ids: [],
+    });
+  }
+}
+
+export function applyThreadEnded(g: Graph, ev: Ev<"thread_ended">): void {
+  closeWindow(g.thread(ev.payload.thread_id).execution, ev, ev.payload.status);
+}
+
+export function applyThreadResumed(g: Graph, ev: Ev<"thread_resumed">): void {
+  const id = ev.payload.thread_id;
+  const t = g.state.threads.get(id);
+  if (!t) {
+    throw new TraceRuleError(
+      `cannot resume thread ${id}: it was not started in this trace; resuming threads from an earlier trace is not supported`,
+    );
+  }
+  if (t.execution.ended_seq === null) throw new TraceRuleError(`resumed thread ${id} has not ended`);
+  t.execution.ended_at_unix_ms = null;
+  t.execution.ended_seq = null;
+  t.execution.status = "running";
+}
+
+export function applyTurnStarted(g: Graph, ev: Ev<"codex_turn_started">): void {
+  const p = ev.payload;
+  g.thread(p.thread_id);
+  if (g.state.codex_turns.has(p.codex_turn_id))
+    throw new TraceRuleError(`duplicate Codex turn ${p.codex_turn_id}`);
+  g.state.codex_turns.set(p.codex_turn_id, {
+    codex_turn_id: p.codex_turn_id,
+    thread_id: p.thread_id,
+    execution: openWindow(ev),
+    input_item_ids: [],
+  });
+}
+
+const CELL_STATUS_ON_TURN_END: Partial<Record<ExecutionStatus, "failed" | "terminated">> = {
+  failed: "failed",
+  cancelled: "terminated",
+  aborted: "terminated",
+};
+const INFERENCE_STATUS_ON_TURN_END: Record<ExecutionStatus, ExecutionStatus> = {
+  running: "cancelled",
+  completed: "cancelled",
+  cancelled: "cancelled",
+  failed: "failed",
+  aborted: "aborted",
+};
+
+export function applyTurnEnded(g: Graph, ev: Ev<"codex_turn_ended">): void {
+  const p = ev.payload;
+  const turn = g.turn(p.codex_turn_id);
+  closeWindow(turn.execution, ev, p.status);
+  const cellStatus = CELL_STATUS_ON_TURN_END[p.status];
+  if (cellStatus) {
+    for (const id of g.codeCellsByTurn.get(p.codex_turn_id) ?? []) {
+      const cell = g.state.code_cells.get(id)!;
+      if (cell.execution.status !== "running") continue;
+      cell.runtime_status = cellStatus;
+      closeWindow(cell.execution, ev, cellStatus === "failed" ? "failed" : "cancelled");
+    }
+  }
+  for (const id of g.inferencesByTurn.get(p.codex_turn_id) ?? []) {
+    const call = g.state.inference_calls.get(id)!;
+    if (call.execution.status === "running")
+      closeWindow(call.execution, ev, INFERENCE_STATUS_ON_TURN_END[p.status]);
+  }
+}
+
+export function applyHistoryItemAccepted(g: Graph, ev: Ev<"history_item_accepted">): void {
+  const threadId = ev.thread_id;
+  if (threadId === null) throw new TraceRuleError("history acceptance has no thread");
+  g.thread(threadId);
+  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
+  if (itemId !== undefined) {
+    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
+  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
+    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
+  }
+}
+
+export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, payloads: EventPayloads): void {
+  const p = ev.payload;
+  if (g.state.inference_calls.has(p.inference_call_id)) {
+    throw new TraceRuleError(`duplicate inference call ${p.inference_call_id}`);
+  }
+  const turn = g.turn(p.codex_turn_id);
+  if (turn.thread_id !== p.thread_id) {
+    throw new TraceRuleError(
+      `inference call ${p.inference_call_id} names thread ${p.thread_id} but its turn belongs to ${turn.thread_id}`,
+    );
+  }
+  const requestIds = reconcileRequest(
+    g,
+    p.thread_id,
+    p.codex_turn_id,
+    ev,
+    payloadOf(payloads, p.request_payload),
+    p.request_payload.raw_payload_id,
+  );
+  g.state.inference_calls.set(p.inference_call_id, {
+    inference_call_id: p.inference_call_id,
+    thread_id: p.thread_id,
+    codex_turn_id: p.codex_turn_id,
+    execution: openWindow(ev),
+    model: p.model,
+    provider_name: p.provider_name,
+    response_id: null,
+    upstream_request_id: null,
+    request_item_ids: requestIds,
+    response_item_ids: [],
+    tool_call_ids_started_by_response: [],
+    usage: null,
+    raw_request_payload_id: p.request_payload.raw_payload_id,
+    raw_response_payload_id: null,
+  });
+  const list = g.inferencesByTurn.get(p.codex_turn_id);
+  if (list) list.push(p.inference_call_id);
+  else g.inferencesByTurn.set(p.codex_turn_id, [p.inference_call_id]);
+}
+
+function usageOf(v: unknown): TokenUsage | null {
+  const u = obj(v);
+  const n = (x: unknown): number | null =>
+    typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;
+  const input = n(u.input_tokens);
+  const cached = n(u.cached_input_tokens);
+  const output = n(u.output_tokens);
+  const reasoning = n(u.reasoning_output_tokens);
+  if (input === null || cached === null || output === null || reasoning === null) return null;
+  return {
+    input_tokens: input,
+    cached_input_tokens: cached,
+    cache_write_input_tokens: n(u.cache_write_input_tokens) ?? 0,
+    output_tokens: output,
+    reasoning_output_tokens: reasoning,
+  };
+}
+
+type InferenceEnd = Ev<"inference_completed"> | Ev<"inference_failed"> | Ev<"inference_cancelled">;
+const TERMINAL_STATUS = {
+  inference_completed: "completed",
+  inference_failed: "failed",
+  inference_cancelled: "cancelled",
+} as const;
+
+/**
+ * Applies a terminal inference event. `response_id` comes only from `inference_completed`;
+ * `upstream_request_id` is always taken from the event, also when it arrives after the turn closed
+ * the call (the late-event rule keeps the turn end's status and window).
+ */
+export function applyInferenceEnded(g: Graph, ev: InferenceEnd, payloads: EventPayloads): void {
+  const p = ev.payload;
+  const call = g.state.inference_calls.get(p.inference_call_id);
+  if (!call) throw new TraceRuleError(`unknown inference call ${p.inference_call_id}`);
+  if (call.execution.status === "running") closeWindow(call.execution, ev, TERMINAL_STATUS[p.type]);
+  if (p.type === "inference_completed") {
+    call.response_id = p.response_id;
+    if (p.response_id !== null)
+      g.inferenceByResponseId.set(call.thread_id, p.response_id, call.inference_call_id);
+  }
+  call.upstream_request_id = p.upstream_request_id;
+  const ref = p.type === "inference_completed" ? p.response_payload : p.partial_response_payload;
+  if (!ref) return;
+  const response = obj(payloadOf(payloads, ref));
+  const outputItems = Array.isArray(response.output_items) ? response.output_items : [];
+  call.response_item_ids = reconcileResponse(
+    g,
+    call.thread_id,
+    call.codex_turn_id,
+    ev,
+    outputItems,
+    ref.raw_payload_id,
+    call.inference_call_id,
+  );
+  call.raw_response_payload_id = ref.raw_payload_id;
+  call.usage = usageOf(response.token_usage);
+  for (const id of call.response_item_ids) {
+    const item = g.state.conversation_items.get(id)!;
+    if (item.call_id === null || (item.kind !== "function_call" && item.kind !== "custom_tool_call"))
+      continue;
+    const tool = g.toolByVisibleCallId.get(call.thread_id, item.call_id);
+    if (tool !== undefined && !call.tool_call_ids_started_by_response.includes(tool)) {
+      call.tool_call_ids_started_by_response.push(tool);
+    }
+  }
+}
