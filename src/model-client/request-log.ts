@@ -6,6 +6,8 @@ export interface RequestLogEntry {
   seq: number;
   time: string;
   transport: "http" | "websocket";
+  /** Server-wide connection number for WebSocket requests (same number = same socket); `null` over HTTP. */
+  connection: number | null;
   method: string;
   path: string;
   /** Lower-cased request headers (WebSocket: the handshake's); `authorization` redacted. */

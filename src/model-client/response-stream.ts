@@ -79,7 +79,7 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
     this.outcome = new Promise((resolve) => (this.resolveOutcome = resolve));
   }
 
-  /** True once the current attempt produced model output (a drop is then not retried). */
+  /** True once the current attempt produced content (a delta or a finished item): a drop is then not retried. */
   get hasOutput(): boolean {
     return this.sawOutput;
   }
@@ -111,11 +111,15 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
         this.doneItems.push(event.item);
         this.sawOutput = true;
         break;
-      case "spool.retry":
-      case "error":
+      case "response.output_text.delta":
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+      case "response.function_call_arguments.delta":
+        this.sawOutput = true;
         break;
       default:
-        this.sawOutput = true;
+        // `output_item.added` alone announces an item without content: still safe to retry.
+        break;
     }
     this.queue.push(event);
     this.wakeUp();

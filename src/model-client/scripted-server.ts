@@ -134,11 +134,17 @@ class ServerState {
     });
   }
 
-  private begin(transport: "http" | "websocket", req: IncomingMessage, body: unknown): RequestLogEntry {
+  private begin(
+    transport: "http" | "websocket",
+    req: IncomingMessage,
+    body: unknown,
+    connection: number | null = null,
+  ): RequestLogEntry {
     const entry: RequestLogEntry = {
       seq: this.entries.length + 1,
       time: new Date().toISOString(),
       transport,
+      connection,
       method: req.method ?? "GET",
       path: req.url ?? "",
       headers: redactHeaders(req.headers),
@@ -249,10 +255,12 @@ class ServerState {
       "cache-control": "no-cache",
       "x-request-id": xRequestId,
     });
+    res.flushHeaders();
     const result = await this.play(events, step, {
       send: (e) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
       sendMalformed: () => res.write(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":\n\n`),
-      cut: () => res.socket?.destroy(),
+      // Let what was written reach the client, then reset the connection mid-body.
+      cut: () => new Promise<void>((resolve) => res.write("", () => (res.socket?.destroy(), resolve()))),
       closed: () => res.destroyed || entry.client_closed,
     });
     if (result === "cut" || result === "client_closed") {
@@ -267,7 +275,7 @@ class ServerState {
   private async play(
     events: WireEvent[],
     step: ScriptResponse,
-    io: { send(e: WireEvent): void; sendMalformed(): void; cut(): void; closed(): boolean },
+    io: { send(e: WireEvent): void; sendMalformed(): void; cut(): void | Promise<void>; closed(): boolean },
   ): Promise<string> {
     const fault = step.fault ?? {};
     const delay = step.event_delay_ms ?? this.script.event_delay_ms;
@@ -277,7 +285,7 @@ class ServerState {
       if (io.closed()) return "client_closed";
       if (isDeltaEvent(e)) {
         if (fault.cut_after_deltas !== undefined && deltas >= fault.cut_after_deltas) {
-          io.cut();
+          await io.cut();
           return "cut";
         }
         deltas++;
@@ -286,7 +294,7 @@ class ServerState {
       if (fault.malformed_event && e.type === "response.created") io.sendMalformed();
     }
     if (fault.cut_after_deltas !== undefined) {
-      io.cut();
+      await io.cut();
       return "cut";
     }
     const last = events[events.length - 1]!.type;
@@ -294,23 +302,31 @@ class ServerState {
     return last === "response.completed" ? "completed" : last === "response.failed" ? "failed" : "incomplete";
   }
 
+  private connections = 0;
+
   handleWebSocket(ws: WebSocket, req: IncomingMessage): void {
+    const connection = ++this.connections;
     let busy = Promise.resolve();
     ws.on("error", () => {});
     ws.on("message", (data, isBinary) => {
       // The API serves one response at a time per connection: queue behind the previous one.
-      busy = busy.then(() => this.onWebSocketMessage(ws, req, isBinary ? "" : data.toString()));
+      busy = busy.then(() => this.onWebSocketMessage(ws, req, connection, isBinary ? "" : data.toString()));
     });
   }
 
-  private async onWebSocketMessage(ws: WebSocket, req: IncomingMessage, text: string): Promise<void> {
+  private async onWebSocketMessage(
+    ws: WebSocket,
+    req: IncomingMessage,
+    connection: number,
+    text: string,
+  ): Promise<void> {
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
       body = text;
     }
-    const entry = this.begin("websocket", req, body);
+    const entry = this.begin("websocket", req, body, connection);
     const closed = () => ws.readyState !== ws.OPEN;
     const onClose = () => {
       entry.client_closed = true;

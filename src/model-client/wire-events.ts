@@ -147,11 +147,6 @@ export function isTerminalEvent(
   );
 }
 
-/** Events that mean the model produced output (a stream dropped after one is not retried). */
-export function isOutputEvent(e: ResponsesStreamEvent): boolean {
-  return e.type !== "response.created" && !isTerminalEvent(e);
-}
-
 /** Thrown for a server event that is not JSON or not the shape its type requires. */
 export class MalformedEventError extends Error {
   override readonly name = "MalformedEventError";
