@@ -47,7 +47,11 @@ async function serve(script: ModelScriptInput): Promise<ScriptedModelServer> {
   servers.push(s);
   return s;
 }
-function clientFor(server: ScriptedModelServer, overrides: Partial<ModelProvider> = {}, telemetry?: ModelClientTelemetry) {
+function clientFor(
+  server: ScriptedModelServer,
+  overrides: Partial<ModelProvider> = {},
+  telemetry?: ModelClientTelemetry,
+) {
   return new ModelClient({
     provider: scriptedModelProvider(server.url, overrides),
     telemetry,
@@ -63,7 +67,14 @@ after(async () => {
 
 describe("model client over HTTP SSE against the scripted server", () => {
   test("a completed stream carries the x-request-id, the response id, usage and the output items", async () => {
-    const server = await serve({ responses: [{ ...text("Hello there, world"), usage: { input_tokens: 11, output_tokens: 5, cached_tokens: 3, reasoning_tokens: 2 } }] });
+    const server = await serve({
+      responses: [
+        {
+          ...text("Hello there, world"),
+          usage: { input_tokens: 11, output_tokens: 5, cached_tokens: 3, reasoning_tokens: 2 },
+        },
+      ],
+    });
     const stream = clientFor(server).stream(req());
     const events: ModelStreamEvent[] = [];
     for await (const ev of stream) events.push(ev);
@@ -83,8 +94,13 @@ describe("model client over HTTP SSE against the scripted server", () => {
       totalTokens: 16,
     });
     assert.equal(outcome.output.length, 1);
-    assert.deepEqual((outcome.output[0] as { content: { text: string }[] }).content[0]!.text, "Hello there, world");
-    const deltas = events.filter((e) => e.type === "response.output_text.delta").map((e) => (e as { delta: string }).delta);
+    assert.deepEqual(
+      (outcome.output[0] as unknown as { content: { text: string }[] }).content[0]!.text,
+      "Hello there, world",
+    );
+    const deltas = events
+      .filter((e) => e.type === "response.output_text.delta")
+      .map((e) => (e as { delta: string }).delta);
     assert.equal(deltas.join(""), "Hello there, world");
     assert.ok(deltas.length > 1, "text arrives in several deltas");
     assert.equal(events[0]!.type, "response.created");
@@ -144,7 +160,11 @@ describe("model client over HTTP SSE against the scripted server", () => {
     const first = await client.stream(req()).collect();
     assert.equal(first.status, "completed");
     if (first.status !== "completed") return;
-    const calls = first.output.filter((i) => i.type === "function_call") as unknown as { call_id: string; name: string; arguments: string }[];
+    const calls = first.output.filter((i) => i.type === "function_call") as unknown as {
+      call_id: string;
+      name: string;
+      arguments: string;
+    }[];
     assert.deepEqual(
       calls.map((c) => [c.call_id, c.name, JSON.parse(c.arguments)]),
       [
@@ -167,7 +187,13 @@ describe("model client over HTTP SSE against the scripted server", () => {
   });
 
   test("500s are retried and the failed outcome carries the last attempt's x-request-id", async () => {
-    const server = await serve({ responses: [{ fault: { http_status: 500 } }, { fault: { http_status: 500 } }, { fault: { http_status: 503 } }] });
+    const server = await serve({
+      responses: [
+        { fault: { http_status: 500 } },
+        { fault: { http_status: 500 } },
+        { fault: { http_status: 503 } },
+      ],
+    });
     const stream = clientFor(server, { requestMaxRetries: 2 }).stream(req());
     const retries: ModelStreamEvent[] = [];
     for await (const ev of stream) if (ev.type === "spool.retry") retries.push(ev);
@@ -191,7 +217,9 @@ describe("model client over HTTP SSE against the scripted server", () => {
   });
 
   test("a 429 retry waits for Retry-After before the next attempt", async () => {
-    const server = await serve({ responses: [{ fault: { http_status: 429, retry_after: 1 } }, text("after the wait")] });
+    const server = await serve({
+      responses: [{ fault: { http_status: 429, retry_after: 1 } }, text("after the wait")],
+    });
     const stream = clientFor(server).stream(req());
     const notices: ModelStreamEvent[] = [];
     for await (const ev of stream) if (ev.type === "spool.retry") notices.push(ev);
@@ -204,7 +232,9 @@ describe("model client over HTTP SSE against the scripted server", () => {
   });
 
   test("retry-after-ms is honoured too", async () => {
-    const server = await serve({ responses: [{ fault: { http_status: 429, retry_after_ms: 300 } }, text("ok")] });
+    const server = await serve({
+      responses: [{ fault: { http_status: 429, retry_after_ms: 300 } }, text("ok")],
+    });
     const stream = clientFor(server).stream(req());
     const notices: ModelStreamEvent[] = [];
     for await (const ev of stream) if (ev.type === "spool.retry") notices.push(ev);
@@ -285,7 +315,11 @@ describe("model client over HTTP SSE against the scripted server", () => {
   test("the idle timeout fires when the server never sends headers", async () => {
     const server = await serve({ responses: [{ fault: { never_send_headers: true } }] });
     const started = performance.now();
-    const outcome = await clientFor(server, { streamIdleTimeoutMs: 250, requestMaxRetries: 0, streamMaxRetries: 0 })
+    const outcome = await clientFor(server, {
+      streamIdleTimeoutMs: 250,
+      requestMaxRetries: 0,
+      streamMaxRetries: 0,
+    })
       .stream(req())
       .collect();
     const elapsed = performance.now() - started;
@@ -300,7 +334,9 @@ describe("model client over HTTP SSE against the scripted server", () => {
 
   test("the idle timeout fires between events of a stalled stream", async () => {
     const server = await serve({ responses: [{ ...text("slow"), event_delay_ms: 1000 }] });
-    const outcome = await clientFor(server, { streamIdleTimeoutMs: 200, streamMaxRetries: 0 }).stream(req()).collect();
+    const outcome = await clientFor(server, { streamIdleTimeoutMs: 200, streamMaxRetries: 0 })
+      .stream(req())
+      .collect();
     assert.equal(outcome.status, "dropped");
     if (outcome.status !== "dropped") return;
     assert.ok(outcome.error instanceof IdleTimeoutError);
@@ -352,6 +388,23 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.equal(server.requests.length, 0);
   });
 
+  test("a telemetry sink that throws never fails the stream", async () => {
+    const server = await serve({ responses: [text("still fine")] });
+    const boom = () => {
+      throw new Error("exporter down");
+    };
+    const telemetry: ModelClientTelemetry = {
+      apiRequest: boom,
+      sseEvent: boom,
+      websocketRequest: boom,
+      websocketEvent: boom,
+      counter: boom,
+      histogram: boom,
+      recordDuration: boom,
+    };
+    assert.equal((await clientFor(server, {}, telemetry).stream(req()).collect()).status, "completed");
+  });
+
   test("the key, provider headers, env headers and query params are sent", async () => {
     const server = await serve({ responses: [text("ok")] });
     const client = new ModelClient({
@@ -364,7 +417,10 @@ describe("model client over HTTP SSE against the scripted server", () => {
       env: { MY_KEY: "sk-test", MY_PROJECT: "proj_1" },
       sessionId: "sess-1",
     });
-    assert.equal((await client.stream(req(), { headers: { "x-codex-inference-call-id": "inf-1" } }).collect()).status, "completed");
+    assert.equal(
+      (await client.stream(req(), { headers: { "x-codex-inference-call-id": "inf-1" } }).collect()).status,
+      "completed",
+    );
     const e = server.requests[0]!;
     assert.equal(e.path, "/v1/responses?api-version=2025-04-01");
     assert.equal(e.headers.authorization, "[REDACTED]");
@@ -377,11 +433,19 @@ describe("model client over HTTP SSE against the scripted server", () => {
 
   test("telemetry gets codex.api_request per attempt and codex.sse_event per event with token counts", async () => {
     const server = await serve({
-      responses: [{ fault: { http_status: 500 } }, { ...text("hi"), usage: { input_tokens: 4, output_tokens: 2, cached_tokens: 1, reasoning_tokens: 0 } }],
+      responses: [
+        { fault: { http_status: 500 } },
+        {
+          ...text("hi"),
+          usage: { input_tokens: 4, output_tokens: 2, cached_tokens: 1, reasoning_tokens: 0 },
+        },
+      ],
     });
     const telemetry = recordingTelemetry();
     assert.equal((await clientFor(server, {}, telemetry).stream(req()).collect()).status, "completed");
-    const api = telemetry.calls.filter((c) => c.method === "apiRequest").map((c) => c.args[0] as Record<string, unknown>);
+    const api = telemetry.calls
+      .filter((c) => c.method === "apiRequest")
+      .map((c) => c.args[0] as Record<string, unknown>);
     assert.equal(api.length, 2);
     assert.equal(api[0]!.attempt, 1);
     assert.equal(api[0]!["http.response.status_code"], 500);
@@ -391,7 +455,9 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.equal(api[1]!["error.message"], undefined);
     assert.equal(api[1]!.endpoint, "/responses");
     assert.equal(typeof api[1]!.duration_ms, "number");
-    const sse = telemetry.calls.filter((c) => c.method === "sseEvent").map((c) => c.args[0] as Record<string, unknown>);
+    const sse = telemetry.calls
+      .filter((c) => c.method === "sseEvent")
+      .map((c) => c.args[0] as Record<string, unknown>);
     const kinds = sse.map((e) => e["event.kind"]);
     assert.equal(kinds[0], "response.created");
     assert.ok(kinds.includes("response.output_text.delta"));
@@ -417,7 +483,9 @@ describe("model request spans", () => {
   test("outbound traceparent equals the attempt's CLIENT span, under the caller's span", async () => {
     const server = await serve({ responses: [{ fault: { http_status: 500 } }, text("ok")] });
     const parent = getTracer().startSpan("turn");
-    await context.with(trace.setSpan(context.active(), parent), () => clientFor(server).stream(req()).collect());
+    await context.with(trace.setSpan(context.active(), parent), () =>
+      clientFor(server).stream(req()).collect(),
+    );
     parent.end();
     const spans = exporter.getFinishedSpans();
     const outer = spans.find((s) => s.name === "model_client.stream_responses_api")!;

@@ -42,7 +42,11 @@ async function serve(script: ModelScriptInput): Promise<ScriptedModelServer> {
   servers.push(s);
   return s;
 }
-function wsClient(server: ScriptedModelServer, overrides: Partial<ModelProvider> = {}, telemetry?: ModelClientTelemetry) {
+function wsClient(
+  server: ScriptedModelServer,
+  overrides: Partial<ModelProvider> = {},
+  telemetry?: ModelClientTelemetry,
+) {
   const c = new ModelClient({
     provider: scriptedModelProvider(server.url, { supportsWebsockets: true, ...overrides }),
     telemetry,
@@ -81,10 +85,14 @@ describe("model client over WebSocket", () => {
     assert.equal(body.model, "scripted-model");
     assert.equal("stream" in body, false, "stream is implicit over WebSocket");
     assert.equal("generate" in body, false);
-    const wsReq = telemetry.calls.filter((c) => c.method === "websocketRequest").map((c) => c.args[0] as Record<string, unknown>);
+    const wsReq = telemetry.calls
+      .filter((c) => c.method === "websocketRequest")
+      .map((c) => c.args[0] as Record<string, unknown>);
     assert.equal(wsReq.length, 1);
     assert.equal(wsReq[0]!.success, true);
-    const wsEvents = telemetry.calls.filter((c) => c.method === "websocketEvent").map((c) => c.args[0] as Record<string, unknown>);
+    const wsEvents = telemetry.calls
+      .filter((c) => c.method === "websocketEvent")
+      .map((c) => c.args[0] as Record<string, unknown>);
     assert.equal(wsEvents[0]!["event.kind"], "response.created");
     assert.ok(wsEvents.every((e) => e.success === true));
     assert.equal(telemetry.calls.filter((c) => c.method === "apiRequest").length, 0);
@@ -110,8 +118,13 @@ describe("model client over WebSocket", () => {
       [1, 1, 1],
       "warm-up and both turns share one socket",
     );
-    assert.equal((server.requests[1]!.body as { previous_response_id?: unknown }).previous_response_id, "resp_1");
-    const durations = telemetry.calls.filter((c) => c.method === "recordDuration").map((c) => [c.args[0], c.args[2]]);
+    assert.equal(
+      (server.requests[1]!.body as { previous_response_id?: unknown }).previous_response_id,
+      "resp_1",
+    );
+    const durations = telemetry.calls
+      .filter((c) => c.method === "recordDuration")
+      .map((c) => [c.args[0], c.args[2]]);
     assert.deepEqual(durations, [
       [MODEL_METRICS.startupPrewarmDuration, { status: "ready" }],
       [MODEL_METRICS.startupPrewarmAgeAtFirstTurn, { outcome: "ready" }],
@@ -121,7 +134,10 @@ describe("model client over WebSocket", () => {
   });
 
   test("a prewarm whose handshake never completes resolves Unavailable at the timeout; the turn succeeds over HTTP", async () => {
-    const server = await serve({ responses: [text("served over SSE"), text("still SSE")], websocket: { handshake: "hang" } });
+    const server = await serve({
+      responses: [text("served over SSE"), text("still SSE")],
+      websocket: { handshake: "hang" },
+    });
     const telemetry = recordingTelemetry();
     const client = wsClient(server, { websocketConnectTimeoutMs: 300 }, telemetry);
     const started = performance.now();
@@ -141,7 +157,9 @@ describe("model client over WebSocket", () => {
       server.requests.map((r) => r.transport),
       ["http", "http"],
     );
-    const durations = telemetry.calls.filter((c) => c.method === "recordDuration").map((c) => [c.args[0], c.args[2]]);
+    const durations = telemetry.calls
+      .filter((c) => c.method === "recordDuration")
+      .map((c) => [c.args[0], c.args[2]]);
     assert.deepEqual(durations, [
       [MODEL_METRICS.startupPrewarmDuration, { status: "timeout" }],
       [MODEL_METRICS.startupPrewarmAgeAtFirstTurn, { outcome: "unavailable" }],
@@ -159,7 +177,8 @@ describe("model client over WebSocket", () => {
     const resolution = await pending;
     const abortedAt = performance.now();
     assert.equal(resolution.kind, "cancelled");
-    if (resolution.kind === "cancelled") assert.equal((resolution.reason as Error).message, "turn interrupted");
+    if (resolution.kind === "cancelled")
+      assert.equal((resolution.reason as Error).message, "turn interrupted");
     assert.ok(performance.now() - abortedAt < 100);
     assert.equal(server.requests.length, 0);
     const age = telemetry.calls.find((c) => c.args[0] === MODEL_METRICS.startupPrewarmAgeAtFirstTurn);
@@ -191,11 +210,14 @@ describe("model client over WebSocket", () => {
   });
 
   test("aborting a WebSocket stream mid-response closes the socket", async () => {
-    const server = await serve({ responses: [{ ...text("a slow answer streaming over the socket"), event_delay_ms: 15 }] });
+    const server = await serve({
+      responses: [{ ...text("a slow answer streaming over the socket"), event_delay_ms: 15 }],
+    });
     const client = wsClient(server);
     const controller = new AbortController();
     const stream = client.stream(req(), { signal: controller.signal });
-    for await (const ev of stream) if (ev.type === "response.output_text.delta") controller.abort(new Error("stop"));
+    for await (const ev of stream)
+      if (ev.type === "response.output_text.delta") controller.abort(new Error("stop"));
     const outcome = await stream.outcome;
     assert.equal(outcome.status, "cancelled");
     assert.equal(outcome.upstreamRequestId, null);
@@ -212,7 +234,9 @@ describe("model client over WebSocket", () => {
   });
 
   test("a dropped WebSocket before output is retried on a fresh connection", async () => {
-    const server = await serve({ responses: [{ ...text("one"), fault: { cut_after_deltas: 0 } }, text("two")] });
+    const server = await serve({
+      responses: [{ ...text("one"), fault: { cut_after_deltas: 0 } }, text("two")],
+    });
     const outcome = await wsClient(server).stream(req()).collect();
     assert.equal(outcome.status, "completed");
     assert.equal(outcome.attempts, 2);
@@ -236,7 +260,9 @@ describe("WebSocket trace context", () => {
   test("the handshake and each response.create carry the current span's traceparent", async () => {
     const server = await serve({ responses: [text("traced")] });
     const parent = getTracer().startSpan("turn");
-    await context.with(trace.setSpan(context.active(), parent), () => wsClient(server).stream(req()).collect());
+    await context.with(trace.setSpan(context.active(), parent), () =>
+      wsClient(server).stream(req()).collect(),
+    );
     parent.end();
     const attempt = exporter.getFinishedSpans().find((s) => s.name === "responses.stream_request")!;
     const sc = attempt.spanContext();
@@ -244,6 +270,9 @@ describe("WebSocket trace context", () => {
     assert.equal(attempt.attributes.transport, "responses_websocket");
     const entry = server.requests[0]!;
     assert.equal(entry.headers.traceparent, expected);
-    assert.equal((entry.body as { client_metadata: Record<string, string> }).client_metadata.traceparent, expected);
+    assert.equal(
+      (entry.body as { client_metadata: Record<string, string> }).client_metadata.traceparent,
+      expected,
+    );
   });
 });

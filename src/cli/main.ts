@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { SPOOL_VERSION } from "../telemetry/index.js";
+import { registerModelServerCommand } from "./model-server-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .version(SPOOL_VERSION, "-V, --version")
     .showHelpAfterError();
   // Verb registrations, one line each:
+  registerModelServerCommand(program);
   return program;
 }
 

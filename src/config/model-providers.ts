@@ -67,7 +67,8 @@ export function builtinOpenAiProvider(env: NodeJS.ProcessEnv = process.env): Mod
     name: "OpenAI",
     base_url: base ? base : "https://api.openai.com/v1",
     env_key: "OPENAI_API_KEY",
-    env_key_instructions: "Create an API key at https://platform.openai.com/api-keys and export OPENAI_API_KEY.",
+    env_key_instructions:
+      "Create an API key at https://platform.openai.com/api-keys and export OPENAI_API_KEY.",
     wire_api: "responses",
     env_http_headers: { "OpenAI-Organization": "OPENAI_ORGANIZATION", "OpenAI-Project": "OPENAI_PROJECT" },
     supports_websockets: true,
@@ -80,7 +81,13 @@ function capRetries(n: number | undefined, fallback: number): number {
 
 /** Applies defaults to one validated provider table. */
 export function finishModelProvider(id: string, t: ModelProviderToml): ModelProvider {
-  if (!t.base_url) throw new ConfigError(`model_providers.${id}.base_url: required`, undefined, undefined, `model_providers.${id}.base_url`);
+  if (!t.base_url)
+    throw new ConfigError(
+      `model_providers.${id}.base_url: required`,
+      undefined,
+      undefined,
+      `model_providers.${id}.base_url`,
+    );
   return {
     id,
     name: t.name ?? id,
@@ -96,7 +103,9 @@ export function finishModelProvider(id: string, t: ModelProviderToml): ModelProv
     streamIdleTimeoutMs: t.stream_idle_timeout_ms ?? DEFAULT_STREAM_IDLE_TIMEOUT_MS,
     supportsWebsockets: t.supports_websockets ?? false,
     websocketConnectTimeoutMs:
-      t.websocket_connect_timeout_ms ?? t.websocket_startup_timeout_ms ?? DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
+      t.websocket_connect_timeout_ms ??
+      t.websocket_startup_timeout_ms ??
+      DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
   };
 }
 
@@ -132,14 +141,22 @@ export function resolveModelProviders(
   const env = options.env ?? process.env;
   const out = new Map<string, ModelProvider>();
   const raw: Record<string, Record<string, unknown>> = { ...(tables ?? {}) };
-  raw[BUILTIN_OPENAI_PROVIDER_ID] = { ...builtinOpenAiProvider(env), ...(raw[BUILTIN_OPENAI_PROVIDER_ID] ?? {}) };
+  raw[BUILTIN_OPENAI_PROVIDER_ID] = {
+    ...builtinOpenAiProvider(env),
+    ...(raw[BUILTIN_OPENAI_PROVIDER_ID] ?? {}),
+  };
   for (const [id, table] of Object.entries(raw)) {
     const parsed = ModelProviderTomlSchema.safeParse(table);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw configError(["model_providers", id, ...(issue.path as (string | number)[])], issue.message, options.file);
+      throw configError(
+        ["model_providers", id, ...(issue.path as (string | number)[])],
+        issue.message,
+        options.file,
+      );
     }
-    if (!parsed.data.base_url) throw configError(["model_providers", id, "base_url"], "required", options.file);
+    if (!parsed.data.base_url)
+      throw configError(["model_providers", id, "base_url"], "required", options.file);
     out.set(id, finishModelProvider(id, parsed.data));
   }
   return out;
@@ -150,7 +167,10 @@ export function resolveModelProviders(
  * `resolveModelProviders`. An unknown id fails at start, naming `model_provider`.
  */
 export function selectModelProvider(
-  config: { model_provider?: string | undefined; model_providers?: Record<string, Record<string, unknown>> | undefined },
+  config: {
+    model_provider?: string | undefined;
+    model_providers?: Record<string, Record<string, unknown>> | undefined;
+  },
   options: ResolveModelProvidersOptions = {},
 ): ModelProvider {
   const providers = resolveModelProviders(config.model_providers, options);

@@ -3,13 +3,8 @@ import type { ModelProvider } from "../config/index.js";
 import { getTracer, injectSpanW3cTraceHeaders, logger } from "../telemetry/index.js";
 import type { AttemptResult, AttemptSink } from "./attempt.js";
 import { abortableSleep, backoffMs, isRetryableStatus } from "./backoff.js";
-import {
-  HttpStatusError,
-  MissingApiKeyError,
-  ResponseFailedError,
-  WebSocketConnectError,
-  type ModelClientError,
-} from "./errors.js";
+import type { WebSocketConnectError } from "./errors.js";
+import { HttpStatusError, MissingApiKeyError, ResponseFailedError, type ModelClientError } from "./errors.js";
 import { StartupPrewarm, warmupResult, type PrewarmResolution } from "./prewarm.js";
 import {
   buildRequestBody,
@@ -19,7 +14,7 @@ import {
 } from "./request.js";
 import { ResponseStream, tokenUsageFromWire, type ModelTransport } from "./response-stream.js";
 import { runSseAttempt } from "./sse-transport.js";
-import { noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
+import { guardedModelTelemetry, noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
 import { ResponsesWebSocket, websocketUrl } from "./websocket-transport.js";
 import { serverErrorOf } from "./wire-events.js";
 
@@ -69,7 +64,11 @@ export class ModelClient {
 
   constructor(options: ModelClientOptions) {
     this.provider = options.provider;
-    this.telemetry = options.telemetry ?? noopModelTelemetry;
+    this.telemetry = options.telemetry
+      ? guardedModelTelemetry(options.telemetry, (method, err, count) => {
+          if (count === 1) log.warn("model telemetry failed; continuing", { method, error: String(err) });
+        })
+      : noopModelTelemetry;
     this.env = options.env ?? process.env;
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
@@ -101,7 +100,11 @@ export class ModelClient {
     if (this.provider.envKey) {
       const key = this.env[this.provider.envKey];
       if (key === undefined || key.trim() === "") {
-        throw new MissingApiKeyError(this.provider.id, this.provider.envKey, this.provider.envKeyInstructions);
+        throw new MissingApiKeyError(
+          this.provider.id,
+          this.provider.envKey,
+          this.provider.envKeyInstructions,
+        );
       }
       h.authorization = `Bearer ${key.trim()}`;
     }
@@ -218,7 +221,11 @@ export class ModelClient {
     return stream;
   }
 
-  private async run(stream: ResponseStream, request: ResponsesRequest, options: StreamOptions): Promise<void> {
+  private async run(
+    stream: ResponseStream,
+    request: ResponsesRequest,
+    options: StreamOptions,
+  ): Promise<void> {
     const signal = options.signal;
     const fail = (error: ModelClientError) =>
       stream.finish({ ...stream.ids(), status: "failed", error, partialOutput: stream.partialOutput });
@@ -234,7 +241,12 @@ export class ModelClient {
     let streamRetries = 0;
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) {
-        stream.finish({ ...stream.ids(), status: "cancelled", reason: signal.reason, partialOutput: stream.partialOutput });
+        stream.finish({
+          ...stream.ids(),
+          status: "cancelled",
+          reason: signal.reason,
+          partialOutput: stream.partialOutput,
+        });
         return;
       }
       const result = await this.attempt(stream, request, body, headers, attempt, signal);
@@ -244,7 +256,8 @@ export class ModelClient {
         case "terminal": {
           const ev = result.event;
           if (ev.type === "response.completed") {
-            const output = ev.response.output && ev.response.output.length > 0 ? ev.response.output : stream.partialOutput;
+            const output =
+              ev.response.output && ev.response.output.length > 0 ? ev.response.output : stream.partialOutput;
             stream.finish({
               ...stream.ids(),
               status: "completed",
@@ -262,7 +275,12 @@ export class ModelClient {
           fail(result.error);
           return;
         case "cancelled":
-          stream.finish({ ...stream.ids(), status: "cancelled", reason: result.reason, partialOutput: stream.partialOutput });
+          stream.finish({
+            ...stream.ids(),
+            status: "cancelled",
+            reason: result.reason,
+            partialOutput: stream.partialOutput,
+          });
           return;
         case "http_error":
           if (isRetryableStatus(result.status) && requestRetries < this.provider.requestMaxRetries) {
@@ -280,7 +298,12 @@ export class ModelClient {
             delay = backoffMs(requestRetries, this.random);
             break;
           }
-          stream.finish({ ...stream.ids(), status: "dropped", error: result.error, partialOutput: stream.partialOutput });
+          stream.finish({
+            ...stream.ids(),
+            status: "dropped",
+            error: result.error,
+            partialOutput: stream.partialOutput,
+          });
           return;
         case "dropped":
           if (!stream.hasOutput && streamRetries < this.provider.streamMaxRetries) {
@@ -289,7 +312,12 @@ export class ModelClient {
             delay = backoffMs(streamRetries, this.random);
             break;
           }
-          stream.finish({ ...stream.ids(), status: "dropped", error: result.error, partialOutput: stream.partialOutput });
+          stream.finish({
+            ...stream.ids(),
+            status: "dropped",
+            error: result.error,
+            partialOutput: stream.partialOutput,
+          });
           return;
       }
       stream.push({ type: "spool.retry", attempt: attempt + 1, delayMs: delay!, reason: retryReason! });
@@ -407,7 +435,12 @@ export class ModelClient {
     return result;
   }
 
-  private withSpan<T>(transport: ModelTransport, model: string, attempt: number, fn: (span: Span) => Promise<T>): Promise<T> {
+  private withSpan<T>(
+    transport: ModelTransport,
+    model: string,
+    attempt: number,
+    fn: (span: Span) => Promise<T>,
+  ): Promise<T> {
     const span = getTracer().startSpan("responses.stream_request", {
       kind: SpanKind.CLIENT,
       attributes: {

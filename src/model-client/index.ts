@@ -20,12 +20,7 @@ export {
 } from "./errors.js";
 export { MalformedEventError, isTerminalEvent, parseServerEvent } from "./wire-events.js";
 export type { ResponseItem, ResponsesEventType, ResponsesStreamEvent } from "./wire-events.js";
-export {
-  buildRequestBody,
-  buildWebSocketCreate,
-  functionCallOutput,
-  userMessage,
-} from "./request.js";
+export { buildRequestBody, buildWebSocketCreate, functionCallOutput, userMessage } from "./request.js";
 export type {
   ContentPart,
   FunctionToolSpec,
@@ -53,3 +48,4 @@ export type { ModelScript, ModelScriptInput, ScriptFault, ScriptOutput, ScriptRe
 export { renderResponse } from "./script-render.js";
 export type { RequestLogEntry } from "./request-log.js";
 export { scriptedModelProvider } from "./scripted-provider.js";
+export type { ModelProvider } from "../config/index.js";

@@ -24,7 +24,10 @@ export interface PrewarmDeps {
   /** Opens the connection (bounded by the same deadline through `signal`). */
   open(signal: AbortSignal): Promise<ResponsesWebSocket>;
   /** Sends the `generate: false` warm-up and resolves with its terminal result. */
-  warm(connection: ResponsesWebSocket, signal: AbortSignal): Promise<{ ok: boolean; responseId: string | null; error?: string }>;
+  warm(
+    connection: ResponsesWebSocket,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; responseId: string | null; error?: string }>;
   timeoutMs: number;
   telemetry: ModelClientTelemetry;
 }
@@ -44,9 +47,13 @@ export class StartupPrewarm {
     const deadline = new AbortController();
     this.settled = this.run(deps, deadline).then((r) => {
       this.result = r;
-      deps.telemetry.recordDuration(MODEL_METRICS.startupPrewarmDuration, Math.round(performance.now() - this.startedAt), {
-        status: r.status,
-      });
+      deps.telemetry.recordDuration(
+        MODEL_METRICS.startupPrewarmDuration,
+        Math.round(performance.now() - this.startedAt),
+        {
+          status: r.status,
+        },
+      );
       return r;
     });
   }
@@ -64,7 +71,8 @@ export class StartupPrewarm {
         return { status: "failed", reason: (err as Error).message ?? String(err), connectFailed: true };
       }
       const warmed = await deps.warm(connection, deadline.signal);
-      if (!warmed.ok) return { status: "failed", reason: warmed.error ?? "warm-up failed", connectFailed: false };
+      if (!warmed.ok)
+        return { status: "failed", reason: warmed.error ?? "warm-up failed", connectFailed: false };
       return { status: "ready", connection, responseId: warmed.responseId };
     })();
     const first = await Promise.race([work, timeout]);
@@ -72,7 +80,11 @@ export class StartupPrewarm {
       deadline.abort(new WebSocketConnectError(`startup prewarm not done within ${deps.timeoutMs} ms`));
       connection?.close();
       void work.then((r) => (r.status === "ready" ? r.connection.close() : undefined));
-      return { status: "timeout", reason: `startup prewarm not done within ${deps.timeoutMs} ms`, connectFailed: connection === undefined };
+      return {
+        status: "timeout",
+        reason: `startup prewarm not done within ${deps.timeoutMs} ms`,
+        connectFailed: connection === undefined,
+      };
     }
     if (first === "stopped") return { status: "failed", reason: "stopped", connectFailed: true };
     deadline.abort(new Error("prewarm settled"));
@@ -89,7 +101,10 @@ export class StartupPrewarm {
    * `codex.startup_prewarm.age_at_first_turn_ms` with its `outcome`. The connection of a
    * `ready` prewarm is handed out once (`take()`).
    */
-  async consume(signal: AbortSignal | undefined, telemetry: ModelClientTelemetry): Promise<PrewarmResolution> {
+  async consume(
+    signal: AbortSignal | undefined,
+    telemetry: ModelClientTelemetry,
+  ): Promise<PrewarmResolution> {
     const record = (outcome: string) => {
       if (this.consumedOnce) return;
       this.consumedOnce = true;

@@ -40,12 +40,16 @@ export class RequestLogFile {
     try {
       appendFileSync(this.path, JSON.stringify(entry) + "\n");
     } catch (err) {
-      process.stderr.write(`scripted model server: cannot write request log ${this.path}: ${(err as Error).message}\n`);
+      process.stderr.write(
+        `scripted model server: cannot write request log ${this.path}: ${(err as Error).message}\n`,
+      );
     }
   }
 }
 
-export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+export function redactHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue;

@@ -8,10 +8,20 @@ export interface ContentPart {
 
 /** Input items Spool sends; anything else the API accepts can be passed as a raw `ResponseItem`. */
 export type ResponseInputItem =
-  | { type: "message"; role: "user" | "assistant" | "system" | "developer"; content: ContentPart[]; id?: string }
+  | {
+      type: "message";
+      role: "user" | "assistant" | "system" | "developer";
+      content: ContentPart[];
+      id?: string;
+    }
   | { type: "function_call"; call_id: string; name: string; arguments: string; id?: string }
   | { type: "function_call_output"; call_id: string; output: string }
-  | { type: "reasoning"; id: string; summary: { type: "summary_text"; text: string }[]; encrypted_content?: string }
+  | {
+      type: "reasoning";
+      id: string;
+      summary: { type: "summary_text"; text: string }[];
+      encrypted_content?: string;
+    }
   | ResponseItem;
 
 /** A `function` tool as the Responses API takes it (flat, not nested under `function`). */

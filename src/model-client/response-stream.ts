@@ -45,7 +45,12 @@ interface OutcomeIds {
 
 /** How a stream ended; every variant carries the ids observed so far. */
 export type StreamOutcome =
-  | (OutcomeIds & { status: "completed"; responseId: string; usage: TokenUsage | null; output: ResponseItem[] })
+  | (OutcomeIds & {
+      status: "completed";
+      responseId: string;
+      usage: TokenUsage | null;
+      output: ResponseItem[];
+    })
   | (OutcomeIds & { status: "failed"; error: ModelClientError; partialOutput: ResponseItem[] })
   | (OutcomeIds & { status: "cancelled"; reason: unknown; partialOutput: ResponseItem[] })
   | (OutcomeIds & { status: "dropped"; error: ModelClientError; partialOutput: ResponseItem[] });

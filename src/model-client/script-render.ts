@@ -22,7 +22,9 @@ function chunk(text: string, size: number): string[] {
 
 function inputItems(body: unknown): Record<string, unknown>[] {
   const input = (body as { input?: unknown } | null)?.input;
-  return Array.isArray(input) ? (input.filter((i) => typeof i === "object" && i !== null) as Record<string, unknown>[]) : [];
+  return Array.isArray(input)
+    ? (input.filter((i) => typeof i === "object" && i !== null) as Record<string, unknown>[])
+    : [];
 }
 
 /** Replaces `{{function_call_output}}` and `{{input_text}}` with what the request carried. */
@@ -32,13 +34,21 @@ export function fillPlaceholders(text: string, body: unknown): string {
   const lastOutput = [...items].reverse().find((i) => i.type === "function_call_output");
   const lastUser = [...items].reverse().find((i) => i.type === "message" && i.role === "user");
   const userText = Array.isArray(lastUser?.content)
-    ? (lastUser.content as { text?: unknown }[]).map((c) => (typeof c.text === "string" ? c.text : "")).join("")
+    ? (lastUser.content as { text?: unknown }[])
+        .map((c) => (typeof c.text === "string" ? c.text : ""))
+        .join("")
     : "";
-  const output = typeof lastOutput?.output === "string" ? lastOutput.output : JSON.stringify(lastOutput?.output ?? "");
+  const output =
+    typeof lastOutput?.output === "string" ? lastOutput.output : JSON.stringify(lastOutput?.output ?? "");
   return text.replaceAll("{{function_call_output}}", output.trim()).replaceAll("{{input_text}}", userText);
 }
 
-function responseObject(ctx: RenderContext, status: string, output: unknown[], extra: Record<string, unknown> = {}) {
+function responseObject(
+  ctx: RenderContext,
+  status: string,
+  output: unknown[],
+  extra: Record<string, unknown> = {},
+) {
   return {
     id: ctx.responseId,
     object: "response",
@@ -47,7 +57,8 @@ function responseObject(ctx: RenderContext, status: string, output: unknown[], e
     model: ctx.model,
     output,
     parallel_tool_calls: Boolean((ctx.requestBody as { parallel_tool_calls?: unknown })?.parallel_tool_calls),
-    previous_response_id: (ctx.requestBody as { previous_response_id?: unknown })?.previous_response_id ?? null,
+    previous_response_id:
+      (ctx.requestBody as { previous_response_id?: unknown })?.previous_response_id ?? null,
     usage: null,
     ...extra,
   };
@@ -80,11 +91,32 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
       });
       const part = { type: "output_text", text: "", annotations: [] };
       push({ type: "response.content_part.added", item_id, output_index, content_index: 0, part });
-      for (const delta of deltas) push({ type: "response.output_text.delta", item_id, output_index, content_index: 0, delta, logprobs: [] });
-      push({ type: "response.output_text.done", item_id, output_index, content_index: 0, text: full, logprobs: [] });
+      for (const delta of deltas)
+        push({
+          type: "response.output_text.delta",
+          item_id,
+          output_index,
+          content_index: 0,
+          delta,
+          logprobs: [],
+        });
+      push({
+        type: "response.output_text.done",
+        item_id,
+        output_index,
+        content_index: 0,
+        text: full,
+        logprobs: [],
+      });
       const finalPart = { type: "output_text", text: full, annotations: [] };
       push({ type: "response.content_part.done", item_id, output_index, content_index: 0, part: finalPart });
-      const item = { id: item_id, type: "message", status: "completed", role: "assistant", content: [finalPart] };
+      const item = {
+        id: item_id,
+        type: "message",
+        status: "completed",
+        role: "assistant",
+        content: [finalPart],
+      };
       push({ type: "response.output_item.done", output_index, item });
       done.push(item);
     } else if (out.type === "function_call") {
@@ -93,27 +125,56 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
       const item_id = `fc_${n}`;
       const call_id = out.call_id ?? `call_${n}`;
       const base = { id: item_id, type: "function_call", call_id, name: out.name };
-      push({ type: "response.output_item.added", output_index, item: { ...base, status: "in_progress", arguments: "" } });
-      for (const delta of chunk(args, ctx.chunkChars)) push({ type: "response.function_call_arguments.delta", item_id, output_index, delta });
+      push({
+        type: "response.output_item.added",
+        output_index,
+        item: { ...base, status: "in_progress", arguments: "" },
+      });
+      for (const delta of chunk(args, ctx.chunkChars))
+        push({ type: "response.function_call_arguments.delta", item_id, output_index, delta });
       push({ type: "response.function_call_arguments.done", item_id, output_index, arguments: args });
       const item = { ...base, status: "completed", arguments: args };
       push({ type: "response.output_item.done", output_index, item });
       done.push(item);
     } else {
       const item_id = `rs_${n}`;
-      push({ type: "response.output_item.added", output_index, item: { id: item_id, type: "reasoning", summary: [] } });
+      push({
+        type: "response.output_item.added",
+        output_index,
+        item: { id: item_id, type: "reasoning", summary: [] },
+      });
       out.summary.forEach((text, summary_index) => {
         outputChars += text.length;
         const part = { type: "summary_text", text: "" };
         push({ type: "response.reasoning_summary_part.added", item_id, output_index, summary_index, part });
-        for (const delta of chunk(text, ctx.chunkChars)) push({ type: "response.reasoning_summary_text.delta", item_id, output_index, summary_index, delta });
+        for (const delta of chunk(text, ctx.chunkChars))
+          push({
+            type: "response.reasoning_summary_text.delta",
+            item_id,
+            output_index,
+            summary_index,
+            delta,
+          });
         push({ type: "response.reasoning_summary_text.done", item_id, output_index, summary_index, text });
-        push({ type: "response.reasoning_summary_part.done", item_id, output_index, summary_index, part: { type: "summary_text", text } });
+        push({
+          type: "response.reasoning_summary_part.done",
+          item_id,
+          output_index,
+          summary_index,
+          part: { type: "summary_text", text },
+        });
       });
       if (out.text !== undefined) {
         outputChars += out.text.length;
-        for (const delta of chunk(out.text, ctx.chunkChars)) push({ type: "response.reasoning_text.delta", item_id, output_index, content_index: 0, delta });
-        push({ type: "response.reasoning_text.done", item_id, output_index, content_index: 0, text: out.text });
+        for (const delta of chunk(out.text, ctx.chunkChars))
+          push({ type: "response.reasoning_text.delta", item_id, output_index, content_index: 0, delta });
+        push({
+          type: "response.reasoning_text.done",
+          item_id,
+          output_index,
+          content_index: 0,
+          text: out.text,
+        });
       }
       const item: Record<string, unknown> = {
         id: item_id,
@@ -135,7 +196,10 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
       response: responseObject(ctx, "incomplete", done, { incomplete_details: { reason: fault.incomplete } }),
     });
   } else {
-    push({ type: "response.completed", response: responseObject(ctx, "completed", done, { usage: usageOf(step, ctx, outputChars) }) });
+    push({
+      type: "response.completed",
+      response: responseObject(ctx, "completed", done, { usage: usageOf(step, ctx, outputChars) }),
+    });
   }
   events.forEach((e, i) => (e.sequence_number = i));
   return events;
@@ -159,10 +223,20 @@ function usageOf(step: ScriptResponse, ctx: RenderContext, outputChars: number) 
 
 /** The events of a `generate: false` warm-up: created then completed, no output. */
 export function renderWarmup(ctx: RenderContext): WireEvent[] {
-  const zero = { input_tokens: 0, input_tokens_details: { cached_tokens: 0 }, output_tokens: 0, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 0 };
+  const zero = {
+    input_tokens: 0,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 0,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 0,
+  };
   return [
     { type: "response.created", response: responseObject(ctx, "in_progress", []), sequence_number: 0 },
-    { type: "response.completed", response: responseObject(ctx, "completed", [], { usage: zero }), sequence_number: 1 },
+    {
+      type: "response.completed",
+      response: responseObject(ctx, "completed", [], { usage: zero }),
+      sequence_number: 1,
+    },
   ];
 }
 

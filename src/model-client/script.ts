@@ -61,7 +61,10 @@ export const ScriptFaultSchema = z
     /** Send a malformed event right after `response.created`. */
     malformed_event: z.boolean().optional(),
     /** End with `response.failed` carrying this error. */
-    fail: z.object({ code: z.string().default("server_error"), message: z.string() }).strict().optional(),
+    fail: z
+      .object({ code: z.string().default("server_error"), message: z.string() })
+      .strict()
+      .optional(),
     /** End with `response.incomplete` for this reason. */
     incomplete: z.string().optional(),
   })
@@ -142,7 +145,9 @@ export function loadModelScript(file: string): ModelScript {
     value = extname(file).toLowerCase() === ".toml" ? parseToml(text) : JSON.parse(text);
   } catch (err) {
     const where = err instanceof TomlError ? `:${err.line}:${err.column}` : "";
-    throw new ScriptError(`${file}${where}: invalid ${extname(file).slice(1) || "JSON"}: ${(err as Error).message.split("\n")[0]}`);
+    throw new ScriptError(
+      `${file}${where}: invalid ${extname(file).slice(1) || "JSON"}: ${(err as Error).message.split("\n")[0]}`,
+    );
   }
   return parseModelScript(value, file);
 }

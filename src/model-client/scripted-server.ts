@@ -44,7 +44,9 @@ function isLoopback(host: string): boolean {
  * const server = await startScriptedModelServer({ script: { responses: [{ output: [{ type: "message", text: "hi" }] }] } });
  * // provider base_url = server.url
  */
-export async function startScriptedModelServer(options: ScriptedModelServerOptions): Promise<ScriptedModelServer> {
+export async function startScriptedModelServer(
+  options: ScriptedModelServerOptions,
+): Promise<ScriptedModelServer> {
   const script = parseModelScript(options.script);
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) throw new Error(`scripted model server binds to loopback only, not ${host}`);
@@ -197,7 +199,11 @@ class ServerState {
   async handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== "POST" || !isResponsesPath(req.url)) {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: { message: `no route for ${req.method} ${req.url}`, type: "invalid_request_error" } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `no route for ${req.method} ${req.url}`, type: "invalid_request_error" },
+        }),
+      );
       return;
     }
     const { body, error } = await readJson(req);
@@ -210,7 +216,13 @@ class ServerState {
         this.end(entry, entry.result === "pending" ? "client_closed" : entry.result);
       }
     });
-    const sendError = (status: number, message: string, type: string, result: string, extra: Record<string, string> = {}) => {
+    const sendError = (
+      status: number,
+      message: string,
+      type: string,
+      result: string,
+      extra: Record<string, string> = {},
+    ) => {
       res.writeHead(status, { "content-type": "application/json", "x-request-id": xRequestId, ...extra });
       res.end(JSON.stringify({ error: { message, type, param: null, code: null } }));
       this.end(entry, result);
@@ -237,8 +249,19 @@ class ServerState {
       const extra: Record<string, string> = {};
       if (fault.retry_after !== undefined) extra["retry-after"] = String(fault.retry_after);
       if (fault.retry_after_ms !== undefined) extra["retry-after-ms"] = String(fault.retry_after_ms);
-      const type = fault.http_status === 429 ? "rate_limit_exceeded" : fault.http_status >= 500 ? "server_error" : "invalid_request_error";
-      sendError(fault.http_status, `scripted HTTP ${fault.http_status}`, type, `http_${fault.http_status}`, extra);
+      const type =
+        fault.http_status === 429
+          ? "rate_limit_exceeded"
+          : fault.http_status >= 500
+            ? "server_error"
+            : "invalid_request_error";
+      sendError(
+        fault.http_status,
+        `scripted HTTP ${fault.http_status}`,
+        type,
+        `http_${fault.http_status}`,
+        extra,
+      );
       return;
     }
     const responseId = this.newResponseId();
@@ -258,7 +281,10 @@ class ServerState {
     res.flushHeaders();
     const result = await this.play(events, step, {
       send: (e) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
-      sendMalformed: () => res.write(`event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":\n\n`),
+      sendMalformed: () =>
+        res.write(
+          `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":\n\n`,
+        ),
       // Let what was written reach the client, then reset the connection mid-body.
       cut: () => new Promise<void>((resolve) => res.write("", () => (res.socket?.destroy(), resolve()))),
       closed: () => res.destroyed || entry.client_closed,
@@ -337,18 +363,32 @@ class ServerState {
       if (!closed()) ws.send(JSON.stringify(e));
     };
     const wsError = (status: number, code: string, message: string, result: string) => {
-      send({ type: "error", status, error: { type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", code, message } });
+      send({
+        type: "error",
+        status,
+        error: { type: status === 429 ? "rate_limit_exceeded" : "invalid_request_error", code, message },
+      });
       this.end(entry, result);
     };
     try {
-      if (typeof body !== "object" || body === null || (body as { type?: unknown }).type !== "response.create") {
+      if (
+        typeof body !== "object" ||
+        body === null ||
+        (body as { type?: unknown }).type !== "response.create"
+      ) {
         wsError(400, "unknown_event_type", "expected a response.create message", "bad_request");
         return;
       }
       if ((body as { generate?: unknown }).generate === false) {
         entry.warmup = true;
         entry.response_id = this.newResponseId();
-        const events = renderWarmup({ responseId: entry.response_id, model: modelOf(body), requestBody: body, chunkChars: 8, seq: this.responseIds });
+        const events = renderWarmup({
+          responseId: entry.response_id,
+          model: modelOf(body),
+          requestBody: body,
+          chunkChars: 8,
+          seq: this.responseIds,
+        });
         for (const e of events) send(e);
         this.end(entry, "warmup");
         return;
@@ -369,7 +409,12 @@ class ServerState {
         return;
       }
       if (fault.http_status !== undefined) {
-        wsError(fault.http_status, fault.http_status === 429 ? "rate_limit_exceeded" : "server_error", `scripted HTTP ${fault.http_status}`, `http_${fault.http_status}`);
+        wsError(
+          fault.http_status,
+          fault.http_status === 429 ? "rate_limit_exceeded" : "server_error",
+          `scripted HTTP ${fault.http_status}`,
+          `http_${fault.http_status}`,
+        );
         return;
       }
       entry.response_id = this.newResponseId();
@@ -411,7 +456,8 @@ async function readJson(req: IncomingMessage): Promise<{ body: unknown; error?: 
   const text = Buffer.concat(chunks).toString("utf8");
   try {
     const body: unknown = JSON.parse(text);
-    if (typeof body !== "object" || body === null) return { body, error: "request body must be a JSON object" };
+    if (typeof body !== "object" || body === null)
+      return { body, error: "request body must be a JSON object" };
     return { body };
   } catch (err) {
     return { body: text.slice(0, 1000), error: `invalid JSON body: ${(err as Error).message}` };

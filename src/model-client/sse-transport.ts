@@ -3,7 +3,8 @@ import { isRetryableStatus, retryAfterMs } from "./backoff.js";
 import { IdleTimeoutError, StreamDroppedError } from "./errors.js";
 import { IdleTimer, type AttemptResult, type AttemptSink, type TerminalEvent } from "./attempt.js";
 import type { ModelClientTelemetry } from "./telemetry.js";
-import { MalformedEventError, isTerminalEvent, parseServerEvent } from "./wire-events.js";
+import type { MalformedEventError } from "./wire-events.js";
+import { isTerminalEvent, parseServerEvent } from "./wire-events.js";
 
 export interface SseAttemptOptions {
   url: string;
@@ -50,7 +51,12 @@ export async function runSseAttempt(o: SseAttemptOptions, sink: AttemptSink): Pr
   try {
     let res: Response;
     try {
-      res = await o.fetch(o.url, { method: "POST", headers: o.headers, body: o.body, signal: controller.signal });
+      res = await o.fetch(o.url, {
+        method: "POST",
+        headers: o.headers,
+        body: o.body,
+        signal: controller.signal,
+      });
     } catch (err) {
       const result = failure(err, true);
       o.telemetry.apiRequest({
@@ -129,7 +135,11 @@ async function readEvents(
         ev = parseServerEvent(msg.data, msg.event);
       } catch (err) {
         malformed = err as MalformedEventError;
-        o.telemetry.sseEvent({ "event.kind": malformed.eventType, duration_ms, "error.message": malformed.message });
+        o.telemetry.sseEvent({
+          "event.kind": malformed.eventType,
+          duration_ms,
+          "error.message": malformed.message,
+        });
         return;
       }
       if (!ev) {

@@ -122,11 +122,35 @@ export function metricsOnlyModelTelemetry(metrics: ModelMetricsSink): ModelClien
   };
 }
 
-/** Calls a telemetry method and swallows (logs once per call site) anything it throws. */
-export function safely(fn: () => void, onError: (err: unknown) => void): void {
-  try {
-    fn();
-  } catch (err) {
-    onError(err);
-  }
+/**
+ * Wraps a telemetry sink so a throwing method never reaches the model stream: each failure is
+ * handed to `onError` (the client logs the first one per method, then counts).
+ */
+export function guardedModelTelemetry(
+  inner: ModelClientTelemetry,
+  onError: (method: string, err: unknown, count: number) => void,
+): ModelClientTelemetry {
+  const failures = new Map<string, number>();
+  const guard =
+    <A extends unknown[]>(method: string, fn: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        fn(...args);
+      } catch (err) {
+        const n = (failures.get(method) ?? 0) + 1;
+        failures.set(method, n);
+        onError(method, err, n);
+      }
+    };
+  return {
+    apiRequest: guard("apiRequest", (e) => inner.apiRequest(e)),
+    sseEvent: guard("sseEvent", (e) => inner.sseEvent(e)),
+    websocketRequest: guard("websocketRequest", (e) => inner.websocketRequest(e)),
+    websocketEvent: guard("websocketEvent", (e) => inner.websocketEvent(e)),
+    counter: guard("counter", (n: string, i: number, t: MetricTags) => inner.counter(n, i, t)),
+    histogram: guard("histogram", (n: string, v: number, t: MetricTags) => inner.histogram(n, v, t)),
+    recordDuration: guard("recordDuration", (n: string, d: number, t: MetricTags) =>
+      inner.recordDuration(n, d, t),
+    ),
+  };
 }

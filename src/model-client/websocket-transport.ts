@@ -77,9 +77,13 @@ export class ResponsesWebSocket {
         settle(undefined, new ResponsesWebSocket(ws));
       });
       ws.once("unexpected-response", (_req, res) => {
-        settle(new WebSocketConnectError(`websocket handshake answered HTTP ${res.statusCode}`, res.statusCode));
+        settle(
+          new WebSocketConnectError(`websocket handshake answered HTTP ${res.statusCode}`, res.statusCode),
+        );
       });
-      ws.once("error", (err) => settle(new WebSocketConnectError(`websocket connect failed: ${err.message}`)));
+      ws.once("error", (err) =>
+        settle(new WebSocketConnectError(`websocket connect failed: ${err.message}`)),
+      );
     });
   }
 
@@ -133,7 +137,12 @@ export class ResponsesWebSocket {
           ev = parseServerEvent(data);
         } catch (err) {
           const e = err as MalformedEventError;
-          o.telemetry.websocketEvent({ "event.kind": e.eventType, duration_ms, success: false, "error.message": e.message });
+          o.telemetry.websocketEvent({
+            "event.kind": e.eventType,
+            duration_ms,
+            success: false,
+            "error.message": e.message,
+          });
           done({ kind: "malformed", error: e });
           return;
         }
@@ -148,7 +157,8 @@ export class ResponsesWebSocket {
         return;
       }
       this.ws.send(JSON.stringify(message), (err) => {
-        if (err) done({ kind: "dropped", error: new StreamDroppedError(`websocket send failed: ${err.message}`) });
+        if (err)
+          done({ kind: "dropped", error: new StreamDroppedError(`websocket send failed: ${err.message}`) });
       });
     });
   }
@@ -179,4 +189,3 @@ export function websocketUrl(httpUrl: string): string {
   u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
   return u.toString();
 }
-

@@ -130,7 +130,9 @@ export const KnownServerEventSchema = z.discriminatedUnion("type", [
 export type ResponsesStreamEvent = z.infer<typeof KnownServerEventSchema>;
 export type ResponsesEventType = ResponsesStreamEvent["type"];
 
-const KNOWN_TYPES: ReadonlySet<string> = new Set(KnownServerEventSchema.options.map((o) => o.shape.type.value));
+const KNOWN_TYPES: ReadonlySet<string> = new Set(
+  KnownServerEventSchema.options.map((o) => o.shape.type.value),
+);
 
 /** True for the events that end a response. */
 export function isTerminalEvent(
