@@ -132,6 +132,7 @@ export class ModelClient {
       telemetry: this.telemetry,
       open: (signal) =>
         this.withSpan("responses_websocket", request.model, 0, async (span) => {
+          span.setAttribute("warmup", true);
           const h = { ...headers };
           injectSpanW3cTraceHeaders(span, h);
           return ResponsesWebSocket.open(websocketUrl(this.endpointUrl()), {

@@ -154,21 +154,27 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
     w?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ModelStreamEvent> {
+  /**
+   * A hand-written iterator rather than an async generator: it resolves straight from the queue
+   * without the generator's extra promise hops, which matters at tens of thousands of deltas.
+   * Meant for one consumer.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ModelStreamEvent> {
     let i = 0;
-    for (;;) {
+    const next = (): Promise<IteratorResult<ModelStreamEvent>> => {
       if (i < this.queue.length) {
-        yield this.queue[i++]!;
+        const value = this.queue[i++]!;
         // Drop consumed events now and then so a long stream does not keep them all.
         if (i > 1024) {
           this.queue.splice(0, i);
           i = 0;
         }
-        continue;
+        return Promise.resolve({ value, done: false });
       }
-      if (this.finished) return;
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
+      if (this.finished) return Promise.resolve({ value: undefined, done: true });
+      return new Promise<void>((resolve) => (this.wake = resolve)).then(next);
+    };
+    return { next, return: () => Promise.resolve({ value: undefined, done: true }) };
   }
 
   /** Drains the stream and returns its outcome. */

@@ -279,6 +279,9 @@ class ServerState {
       "x-request-id": xRequestId,
     });
     res.flushHeaders();
+    // Without delays the whole response is written in one tick: one syscall instead of thousands.
+    const batched = (step.event_delay_ms ?? this.script.event_delay_ms) === 0;
+    if (batched) res.cork();
     const result = await this.play(events, step, {
       send: (e) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`),
       sendMalformed: () =>
@@ -286,13 +289,18 @@ class ServerState {
           `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":\n\n`,
         ),
       // Let what was written reach the client, then reset the connection mid-body.
-      cut: () => new Promise<void>((resolve) => res.write("", () => (res.socket?.destroy(), resolve()))),
+      cut: () =>
+        new Promise<void>((resolve) => {
+          if (batched) res.uncork();
+          res.write("", () => (res.socket?.destroy(), resolve()));
+        }),
       closed: () => res.destroyed || entry.client_closed,
     });
     if (result === "cut" || result === "client_closed") {
       this.end(entry, result);
       return;
     }
+    if (batched) res.uncork();
     res.end();
     this.end(entry, result);
   }

@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { isRetryableStatus, retryAfterMs } from "./backoff.js";
 import { IdleTimeoutError, StreamDroppedError } from "./errors.js";
 import { IdleTimer, type AttemptResult, type AttemptSink, type TerminalEvent } from "./attempt.js";
-import type { ModelClientTelemetry } from "./telemetry.js";
+import { noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
 import type { MalformedEventError } from "./wire-events.js";
 import { isTerminalEvent, parseServerEvent } from "./wire-events.js";
 
@@ -124,12 +124,16 @@ async function readEvents(
   let terminal: TerminalEvent | undefined;
   let malformed: MalformedEventError | undefined;
   let last = performance.now();
+  const report = o.telemetry !== noopModelTelemetry;
   const parser = createParser({
     onEvent(msg: EventSourceMessage) {
       if (terminal || malformed) return;
-      const now = performance.now();
-      const duration_ms = Math.round(now - last);
-      last = now;
+      let duration_ms = 0;
+      if (report) {
+        const now = performance.now();
+        duration_ms = Math.round(now - last);
+        last = now;
+      }
       let ev;
       try {
         ev = parseServerEvent(msg.data, msg.event);
@@ -143,10 +147,12 @@ async function readEvents(
         return;
       }
       if (!ev) {
-        o.telemetry.sseEvent({ "event.kind": msg.event ?? "message", duration_ms });
+        if (report) o.telemetry.sseEvent({ "event.kind": msg.event ?? "message", duration_ms });
         return;
       }
-      if (ev.type === "response.completed") {
+      if (!report) {
+        // nothing to record
+      } else if (ev.type === "response.completed") {
         const u = ev.response.usage;
         o.telemetry.sseEvent({
           "event.kind": ev.type,

@@ -134,6 +134,14 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(
   KnownServerEventSchema.options.map((o) => o.shape.type.value),
 );
 
+/** The delta events and the index field each requires besides `item_id` / `output_index`. */
+const DELTA_INDEX_FIELD: Readonly<Record<string, string>> = {
+  "response.output_text.delta": "content_index",
+  "response.reasoning_text.delta": "content_index",
+  "response.reasoning_summary_text.delta": "summary_index",
+  "response.function_call_arguments.delta": "",
+};
+
 /** True for the events that end a response. */
 export function isTerminalEvent(
   e: ResponsesStreamEvent,
@@ -178,6 +186,19 @@ export function parseServerEvent(data: string, sseEventName?: string): Responses
   }
   const type = (json as { type: string }).type;
   if (!KNOWN_TYPES.has(type)) return undefined;
+  // Deltas are nearly every event of a stream: checked by hand (no copy), the rest through zod.
+  if (DELTA_INDEX_FIELD[type] !== undefined) {
+    const o = json as Record<string, unknown>;
+    const indexField = DELTA_INDEX_FIELD[type];
+    if (
+      typeof o.delta === "string" &&
+      typeof o.item_id === "string" &&
+      Number.isInteger(o.output_index) &&
+      (indexField === "" || Number.isInteger(o[indexField]))
+    ) {
+      return json as ResponsesStreamEvent;
+    }
+  }
   const parsed = KnownServerEventSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
