@@ -226,7 +226,15 @@ describe("model client over HTTP SSE against the scripted server", () => {
     const outcome = await stream.outcome;
     assert.equal(outcome.status, "completed");
     assert.equal(outcome.upstreamRequestId, "req_2");
-    assert.deepEqual(notices, [{ type: "spool.retry", attempt: 2, delayMs: 1000, reason: "HTTP 429" }]);
+    assert.deepEqual(notices, [
+      {
+        type: "spool.retry",
+        attempt: 2,
+        delayMs: 1000,
+        reason: "HTTP 429",
+        abandonedUpstreamRequestId: "req_1",
+      },
+    ]);
     const gap = Date.parse(server.requests[1]!.time) - Date.parse(server.requests[0]!.time);
     assert.ok(gap >= 950, `second attempt came ${gap} ms after the first`);
   });
@@ -386,6 +394,19 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.ok(outcome.error instanceof MissingApiKeyError);
     assert.match(outcome.error.message, /SPOOL_TEST_MISSING_KEY/);
     assert.equal(server.requests.length, 0);
+  });
+
+  test("per-attempt headers are sent on each attempt and the sent body is exposed", async () => {
+    const server = await serve({ responses: [{ fault: { http_status: 502 } }, text("ok")] });
+    const stream = clientFor(server).stream(req(), {
+      attemptHeaders: (attempt) => ({ "x-codex-inference-call-id": `inference-${attempt}` }),
+    });
+    assert.equal((await stream.collect()).status, "completed");
+    assert.deepEqual(
+      server.requests.map((r) => r.headers["x-codex-inference-call-id"]),
+      ["inference-1", "inference-2"],
+    );
+    assert.deepEqual(stream.requestBody, server.requests[1]!.body);
   });
 
   test("a telemetry sink that throws never fails the stream", async () => {

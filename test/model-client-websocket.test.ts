@@ -233,6 +233,24 @@ describe("model client over WebSocket", () => {
     if (outcome.status === "failed") assert.ok(outcome.error instanceof MalformedEventError);
   });
 
+  test("a 429 error event over WebSocket is retried on the same connection", async () => {
+    const server = await serve({ responses: [{ fault: { http_status: 429 } }, text("after the limit")] });
+    const stream = wsClient(server).stream(req());
+    const notices: unknown[] = [];
+    for await (const ev of stream) if (ev.type === "spool.retry") notices.push(ev);
+    const outcome = await stream.outcome;
+    assert.equal(outcome.status, "completed");
+    assert.equal(outcome.attempts, 2);
+    assert.equal(notices.length, 1);
+    assert.deepEqual(
+      server.requests.map((r) => [r.connection, r.result]),
+      [
+        [1, "http_429"],
+        [1, "completed"],
+      ],
+    );
+  });
+
   test("a dropped WebSocket before output is retried on a fresh connection", async () => {
     const server = await serve({
       responses: [{ ...text("one"), fault: { cut_after_deltas: 0 } }, text("two")],

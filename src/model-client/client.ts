@@ -35,8 +35,13 @@ export interface ModelClientOptions {
 
 export interface StreamOptions {
   signal?: AbortSignal;
-  /** Extra request headers, e.g. `x-codex-inference-call-id`. */
+  /** Extra request headers for every attempt. */
   headers?: Record<string, string>;
+  /**
+   * Called before each attempt (1-based); the headers it returns are added to that attempt, e.g.
+   * a fresh `x-codex-inference-call-id` per upstream attempt for the rollout trace.
+   */
+  attemptHeaders?: (attempt: number) => Record<string, string> | undefined;
 }
 
 /**
@@ -238,6 +243,7 @@ export class ModelClient {
       return;
     }
     const body = buildRequestBody(request);
+    stream.requestBody = body;
     let requestRetries = 0;
     let streamRetries = 0;
     for (let attempt = 1; ; attempt++) {
@@ -250,7 +256,10 @@ export class ModelClient {
         });
         return;
       }
-      const result = await this.attempt(stream, request, body, headers, attempt, signal);
+      let attemptHeaders = headers;
+      const extra = options.attemptHeaders?.(attempt);
+      if (extra) attemptHeaders = { ...headers, ...extra };
+      const result = await this.attempt(stream, request, body, attemptHeaders, attempt, signal);
       let retryReason: string | undefined;
       let delay: number | undefined;
       switch (result.kind) {
@@ -321,7 +330,13 @@ export class ModelClient {
           });
           return;
       }
-      stream.push({ type: "spool.retry", attempt: attempt + 1, delayMs: delay!, reason: retryReason! });
+      stream.push({
+        type: "spool.retry",
+        attempt: attempt + 1,
+        delayMs: delay!,
+        reason: retryReason!,
+        abandonedUpstreamRequestId: stream.upstreamRequestId,
+      });
       try {
         await abortableSleep(delay!, signal);
       } catch (reason) {
@@ -432,7 +447,10 @@ export class ModelClient {
       { idleTimeoutMs: this.provider.streamIdleTimeoutMs, signal, telemetry: this.telemetry },
       sink,
     );
-    if (result.kind === "terminal" && conn.isOpen && !this.closed) this.idleConnection = conn;
+    // A terminal event or a retryable `error` event leaves the socket ready for the next request.
+    if ((result.kind === "terminal" || result.kind === "http_error") && conn.isOpen && !this.closed) {
+      this.idleConnection = conn;
+    }
     return result;
   }
 

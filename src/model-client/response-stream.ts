@@ -1,4 +1,5 @@
 import type { ModelClientError } from "./errors.js";
+import type { ResponsesRequestBody } from "./request.js";
 import type { ResponseItem, ResponsesStreamEvent, WireUsage } from "./wire-events.js";
 
 /** Token usage of a completed response, flattened from the wire's `*_details`. */
@@ -28,6 +29,8 @@ export interface RetryNotice {
   attempt: number;
   delayMs: number;
   reason: string;
+  /** The `x-request-id` of the attempt being abandoned (`null` over WebSocket or without a response). */
+  abandonedUpstreamRequestId: string | null;
 }
 
 export type ModelStreamEvent = ResponsesStreamEvent | RetryNotice;
@@ -70,6 +73,8 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
   responseId: string | null = null;
   transport: ModelTransport;
   attempts = 0;
+  /** The body sent upstream (over WebSocket the `response.create` adds the trace carrier). */
+  requestBody: ResponsesRequestBody | undefined;
   readonly outcome: Promise<StreamOutcome>;
   private resolveOutcome!: (o: StreamOutcome) => void;
   private readonly queue: ModelStreamEvent[] = [];

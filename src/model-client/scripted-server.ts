@@ -344,7 +344,12 @@ class ServerState {
     ws.on("error", () => {});
     ws.on("message", (data, isBinary) => {
       // The API serves one response at a time per connection: queue behind the previous one.
-      busy = busy.then(() => this.onWebSocketMessage(ws, req, connection, isBinary ? "" : data.toString()));
+      busy = busy
+        .then(() => this.onWebSocketMessage(ws, req, connection, isBinary ? "" : data.toString()))
+        .catch((err: unknown) => {
+          process.stderr.write(`scripted model server: websocket handler failed: ${String(err)}\n`);
+          ws.terminate();
+        });
     });
   }
 

@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { isRetryableStatus } from "./backoff.js";
 import { IdleTimeoutError, StreamDroppedError, WebSocketConnectError } from "./errors.js";
 import { IdleTimer, type AttemptResult, type AttemptSink, type TerminalEvent } from "./attempt.js";
 import type { ModelClientTelemetry } from "./telemetry.js";
@@ -113,7 +114,7 @@ export class ResponsesWebSocket {
           success,
           ...(success ? {} : { "error.message": "error" in r ? r.error.message : r.kind }),
         });
-        if (r.kind !== "terminal") this.close();
+        if (r.kind !== "terminal" && r.kind !== "http_error") this.close();
         this.busy = false;
         resolve(r);
       };
@@ -149,6 +150,13 @@ export class ResponsesWebSocket {
         const kind = ev?.type ?? kindOf(data);
         o.telemetry.websocketEvent({ "event.kind": kind, duration_ms, success: true });
         if (!ev) return;
+        // Over WebSocket a rate limit or server error arrives as an `error` event with the HTTP
+        // status: retried like the HTTP status would be.
+        if (ev.type === "error" && typeof ev.status === "number" && isRetryableStatus(ev.status)) {
+          const message = ev.error?.message ?? ev.message ?? "";
+          done({ kind: "http_error", status: ev.status, body: message, retryAfterMs: undefined });
+          return;
+        }
         sink.event(ev);
         if (isTerminalEvent(ev)) done({ kind: "terminal", event: ev as TerminalEvent });
       };
