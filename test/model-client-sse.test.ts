@@ -475,6 +475,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.equal(api[1]!["http.response.status_code"], 200);
     assert.equal(api[1]!["error.message"], undefined);
     assert.equal(api[1]!.endpoint, "/responses");
+    assert.equal(api[1]!["auth.header_attached"], false, "the scripted provider sends no key");
     assert.equal(typeof api[1]!.duration_ms, "number");
     const sse = telemetry.calls
       .filter((c) => c.method === "sseEvent")

@@ -200,6 +200,18 @@ describe("model client over WebSocket", () => {
     assert.equal(server.requests.length, 0);
   });
 
+  test("closing the client stops a pending prewarm at once", async () => {
+    const server = await serve({ responses: [], websocket: { handshake: "hang" } });
+    const client = wsClient(server, { websocketConnectTimeoutMs: 15_000 });
+    client.startPrewarm(req());
+    await new Promise((r) => setTimeout(r, 20));
+    const t0 = performance.now();
+    await client.close();
+    assert.ok(performance.now() - t0 < 500, "close does not wait for the connect timeout");
+    const r = await client.consumePrewarm();
+    assert.equal(r.kind, "unavailable");
+  });
+
   test("a rejected handshake (426) falls back to HTTP for the session", async () => {
     const server = await serve({ responses: [text("http it is")], websocket: { handshake: "reject" } });
     const client = wsClient(server);

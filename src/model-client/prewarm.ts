@@ -41,10 +41,11 @@ export class StartupPrewarm {
   private readonly settled: Promise<Settled>;
   private result: Settled | undefined;
   private consumedOnce = false;
+  private readonly deadline = new AbortController();
   private taken = false;
 
   constructor(deps: PrewarmDeps) {
-    const deadline = new AbortController();
+    const deadline = this.deadline;
     this.settled = this.run(deps, deadline).then((r) => {
       this.result = r;
       deps.telemetry.recordDuration(
@@ -86,7 +87,10 @@ export class StartupPrewarm {
         connectFailed: connection === undefined,
       };
     }
-    if (first === "stopped") return { status: "failed", reason: "stopped", connectFailed: true };
+    if (first === "stopped") {
+      void work.then((r) => (r.status === "ready" ? r.connection.close() : undefined));
+      return { status: "failed", reason: "prewarm stopped (client closed)", connectFailed: false };
+    }
     deadline.abort(new Error("prewarm settled"));
     return first;
   }
@@ -142,8 +146,9 @@ export class StartupPrewarm {
     return this.result.connection;
   }
 
-  /** Closes the warmed connection if nobody took it. */
+  /** Stops a pending prewarm and closes the warmed connection if nobody took it. */
   async dispose(): Promise<void> {
+    if (!this.result) this.deadline.abort(new Error("model client closed"));
     const r = await this.settled;
     if (r.status === "ready" && !this.taken) r.connection.close();
   }

@@ -38,6 +38,10 @@ export async function runSseAttempt(o: SseAttemptOptions, sink: AttemptSink): Pr
   if (o.signal?.aborted) onAbort();
   else o.signal?.addEventListener("abort", onAbort, { once: true });
   const started = performance.now();
+  const auth =
+    o.headers.authorization !== undefined
+      ? { "auth.header_attached": true, "auth.header_name": "authorization" }
+      : { "auth.header_attached": false };
   const failure = (err: unknown, beforeHeaders: boolean): AttemptResult => {
     if (o.signal?.aborted) return { kind: "cancelled", reason: o.signal.reason };
     if (idleFired) return { kind: "dropped", error: new IdleTimeoutError(o.idleTimeoutMs) };
@@ -64,6 +68,7 @@ export async function runSseAttempt(o: SseAttemptOptions, sink: AttemptSink): Pr
         duration_ms: Math.round(performance.now() - started),
         "error.message": result.kind === "cancelled" ? "cancelled" : errorText(result),
         endpoint: o.endpoint,
+        ...auth,
       });
       return result;
     }
@@ -78,6 +83,7 @@ export async function runSseAttempt(o: SseAttemptOptions, sink: AttemptSink): Pr
         "http.response.status_code": res.status,
         "error.message": `HTTP ${res.status}`,
         endpoint: o.endpoint,
+        ...auth,
       });
       return {
         kind: "http_error",
@@ -91,6 +97,7 @@ export async function runSseAttempt(o: SseAttemptOptions, sink: AttemptSink): Pr
       duration_ms: Math.round(performance.now() - started),
       "http.response.status_code": res.status,
       endpoint: o.endpoint,
+      ...auth,
     });
     if (!res.body) return { kind: "dropped", error: new StreamDroppedError("response has no body") };
     return await readEvents(res.body, o, sink, idle, controller, failure);

@@ -31,6 +31,9 @@ export interface ApiRequestEvent {
   /** Log lane only; never on the trace lane. */
   "error.message"?: string;
   endpoint: string;
+  /** Whether an `Authorization` header was sent, and its name (never its value). */
+  "auth.header_attached"?: boolean;
+  "auth.header_name"?: string;
 }
 
 export interface SseEventEvent {
