@@ -80,6 +80,7 @@ describe("model client over WebSocket", () => {
     assert.equal(deltas.join(""), "hello over a socket");
     const entry = server.requests[0]!;
     assert.equal(entry.transport, "websocket");
+    assert.equal(entry.headers["openai-beta"], "responses_websockets=2026-02-06");
     const body = entry.body as Record<string, unknown>;
     assert.equal(body.type, "response.create");
     assert.equal(body.model, "scripted-model");

@@ -20,6 +20,15 @@ import { serverErrorOf } from "./wire-events.js";
 
 const log = logger("spool_model_client");
 const API_PATH = "/responses";
+/** The WebSocket protocol version Codex pins on every handshake. */
+const WEBSOCKET_BETA = "responses_websockets=2026-02-06";
+
+/** Handshake headers: the request headers plus `OpenAI-Beta` unless the provider set one. */
+function websocketHeaders(headers: Record<string, string>): Record<string, string> {
+  const h = { ...headers };
+  if (!Object.keys(h).some((k) => k.toLowerCase() === "openai-beta")) h["OpenAI-Beta"] = WEBSOCKET_BETA;
+  return h;
+}
 
 export interface ModelClientOptions {
   provider: ModelProvider;
@@ -138,7 +147,7 @@ export class ModelClient {
       open: (signal) =>
         this.withSpan("responses_websocket", request.model, 0, async (span) => {
           span.setAttribute("warmup", true);
-          const h = { ...headers };
+          const h = websocketHeaders(headers);
           injectSpanW3cTraceHeaders(span, h);
           return ResponsesWebSocket.open(websocketUrl(this.endpointUrl()), {
             headers: h,
@@ -420,7 +429,7 @@ export class ModelClient {
     let conn = this.idleConnection;
     this.idleConnection = undefined;
     if (!conn || !conn.isOpen || conn.busy) {
-      const h = { ...headers };
+      const h = websocketHeaders(headers);
       injectSpanW3cTraceHeaders(span, h);
       try {
         conn = await ResponsesWebSocket.open(websocketUrl(this.endpointUrl()), {
