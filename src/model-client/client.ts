@@ -2,9 +2,11 @@ import { SpanKind, SpanStatusCode, context, trace, type Span } from "@openteleme
 import type { ModelProvider } from "../config/index.js";
 import { getTracer, injectSpanW3cTraceHeaders, logger } from "../telemetry/index.js";
 import type { AttemptResult, AttemptSink } from "./attempt.js";
-import { abortableSleep, backoffMs, isRetryableStatus } from "./backoff.js";
+import { abortableSleep } from "./backoff.js";
+import { nextStep, type RetryBudget } from "./retry-policy.js";
 import type { WebSocketConnectError } from "./errors.js";
-import { HttpStatusError, MissingApiKeyError, ResponseFailedError, type ModelClientError } from "./errors.js";
+import type { ModelClientError } from "./errors.js";
+import { API_PATH, endpointUrl, providerHeaders, serverOf, websocketHeaders } from "./provider-request.js";
 import { StartupPrewarm, warmupResult, type PrewarmResolution } from "./prewarm.js";
 import {
   buildRequestBody,
@@ -12,24 +14,12 @@ import {
   type ResponsesRequest,
   type ResponsesRequestBody,
 } from "./request.js";
-import { ResponseStream, tokenUsageFromWire, type ModelTransport } from "./response-stream.js";
+import { ResponseStream, type ModelTransport } from "./response-stream.js";
 import { runSseAttempt } from "./sse-transport.js";
 import { guardedModelTelemetry, noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
 import { ResponsesWebSocket, websocketUrl } from "./websocket-transport.js";
-import { serverErrorOf } from "./wire-events.js";
 
 const log = logger("spool_model_client");
-const API_PATH = "/responses";
-/** The WebSocket protocol version Codex pins on every handshake. */
-const WEBSOCKET_BETA = "responses_websockets=2026-02-06";
-
-/** Handshake headers: the request headers plus `OpenAI-Beta` unless the provider set one. */
-function websocketHeaders(headers: Record<string, string>): Record<string, string> {
-  const h = { ...headers };
-  if (!Object.keys(h).some((k) => k.toLowerCase() === "openai-beta")) h["OpenAI-Beta"] = WEBSOCKET_BETA;
-  return h;
-}
-
 export interface ModelClientOptions {
   provider: ModelProvider;
   telemetry?: ModelClientTelemetry;
@@ -87,9 +77,9 @@ export class ModelClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
     this.sessionId = options.sessionId;
-    const u = new URL(this.provider.baseUrl);
-    this.serverAddress = u.hostname;
-    this.serverPort = u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
+    const server = serverOf(this.provider);
+    this.serverAddress = server.address;
+    this.serverPort = server.port;
   }
 
   /** `websocket` until a WebSocket failure makes the session fall back to HTTP for good. */
@@ -99,31 +89,11 @@ export class ModelClient {
 
   /** The endpoint URL with the provider's query params. */
   endpointUrl(): string {
-    const u = new URL(this.provider.baseUrl + API_PATH);
-    for (const [k, v] of Object.entries(this.provider.queryParams)) u.searchParams.set(k, v);
-    return u.toString();
+    return endpointUrl(this.provider);
   }
 
-  /** Request headers (auth, provider headers); throws `MissingApiKeyError` naming `env_key`. */
   private baseHeaders(extra: Record<string, string> | undefined): Record<string, string> {
-    const h: Record<string, string> = { ...this.provider.httpHeaders };
-    for (const [name, variable] of Object.entries(this.provider.envHttpHeaders)) {
-      const v = this.env[variable];
-      if (v !== undefined && v.trim() !== "") h[name] = v;
-    }
-    if (this.provider.envKey) {
-      const key = this.env[this.provider.envKey];
-      if (key === undefined || key.trim() === "") {
-        throw new MissingApiKeyError(
-          this.provider.id,
-          this.provider.envKey,
-          this.provider.envKeyInstructions,
-        );
-      }
-      h.authorization = `Bearer ${key.trim()}`;
-    }
-    if (this.sessionId) h.session_id = this.sessionId;
-    return { ...h, ...extra };
+    return providerHeaders(this.provider, this.env, this.sessionId, extra);
   }
 
   /**
@@ -253,101 +223,30 @@ export class ModelClient {
     }
     const body = buildRequestBody(request);
     stream.requestBody = body;
-    let requestRetries = 0;
-    let streamRetries = 0;
+    const budget: RetryBudget = { request: 0, stream: 0 };
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) {
-        stream.finish({
-          ...stream.ids(),
-          status: "cancelled",
-          reason: signal.reason,
-          partialOutput: stream.partialOutput,
-        });
+        const reason: unknown = signal.reason;
+        stream.finish({ ...stream.ids(), status: "cancelled", reason, partialOutput: stream.partialOutput });
         return;
       }
-      let attemptHeaders = headers;
       const extra = options.attemptHeaders?.(attempt);
-      if (extra) attemptHeaders = { ...headers, ...extra };
+      const attemptHeaders = extra ? { ...headers, ...extra } : headers;
       const result = await this.attempt(stream, request, body, attemptHeaders, attempt, signal);
-      let retryReason: string | undefined;
-      let delay: number | undefined;
-      switch (result.kind) {
-        case "terminal": {
-          const ev = result.event;
-          if (ev.type === "response.completed") {
-            const output =
-              ev.response.output && ev.response.output.length > 0 ? ev.response.output : stream.partialOutput;
-            stream.finish({
-              ...stream.ids(),
-              status: "completed",
-              responseId: ev.response.id,
-              usage: tokenUsageFromWire(ev.response.usage),
-              output,
-            });
-          } else {
-            const { code, message } = serverErrorOf(ev);
-            fail(new ResponseFailedError(ev.type, code, message));
-          }
-          return;
-        }
-        case "malformed":
-          fail(result.error);
-          return;
-        case "cancelled":
-          stream.finish({
-            ...stream.ids(),
-            status: "cancelled",
-            reason: result.reason,
-            partialOutput: stream.partialOutput,
-          });
-          return;
-        case "http_error":
-          if (isRetryableStatus(result.status) && requestRetries < this.provider.requestMaxRetries) {
-            requestRetries++;
-            retryReason = `HTTP ${result.status}`;
-            delay = result.retryAfterMs ?? backoffMs(requestRetries, this.random);
-            break;
-          }
-          fail(new HttpStatusError(result.status, result.body, stream.upstreamRequestId));
-          return;
-        case "network_error":
-          if (requestRetries < this.provider.requestMaxRetries) {
-            requestRetries++;
-            retryReason = result.error.message;
-            delay = backoffMs(requestRetries, this.random);
-            break;
-          }
-          stream.finish({
-            ...stream.ids(),
-            status: "dropped",
-            error: result.error,
-            partialOutput: stream.partialOutput,
-          });
-          return;
-        case "dropped":
-          if (!stream.hasOutput && streamRetries < this.provider.streamMaxRetries) {
-            streamRetries++;
-            retryReason = result.error.message;
-            delay = backoffMs(streamRetries, this.random);
-            break;
-          }
-          stream.finish({
-            ...stream.ids(),
-            status: "dropped",
-            error: result.error,
-            partialOutput: stream.partialOutput,
-          });
-          return;
+      const next = nextStep(result, stream, this.provider, budget, this.random);
+      if (!next.retry) {
+        stream.finish(next.outcome);
+        return;
       }
       stream.push({
         type: "spool.retry",
         attempt: attempt + 1,
-        delayMs: delay!,
-        reason: retryReason!,
+        delayMs: next.delayMs,
+        reason: next.reason,
         abandonedUpstreamRequestId: stream.upstreamRequestId,
       });
       try {
-        await abortableSleep(delay!, signal);
+        await abortableSleep(next.delayMs, signal);
       } catch (reason) {
         stream.finish({ ...stream.ids(), status: "cancelled", reason, partialOutput: stream.partialOutput });
         return;
