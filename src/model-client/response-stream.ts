@@ -110,22 +110,23 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
   /** @internal */
   push(event: ModelStreamEvent): void {
     if (this.finished) return;
+    // Deltas first: they are nearly every event.
     switch (event.type) {
-      case "response.created":
-      case "response.completed":
-      case "response.failed":
-      case "response.incomplete":
-        this.responseId = event.response.id;
+      case "response.output_text.delta":
+      case "response.function_call_arguments.delta":
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+        this.sawOutput = true;
         break;
       case "response.output_item.done":
         this.doneItems.push(event.item);
         this.sawOutput = true;
         break;
-      case "response.output_text.delta":
-      case "response.reasoning_summary_text.delta":
-      case "response.reasoning_text.delta":
-      case "response.function_call_arguments.delta":
-        this.sawOutput = true;
+      case "response.created":
+      case "response.completed":
+      case "response.failed":
+      case "response.incomplete":
+        this.responseId = event.response.id;
         break;
       default:
         // `output_item.added` alone announces an item without content: still safe to retry.
@@ -169,8 +170,8 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
     const next = (): Promise<IteratorResult<ModelStreamEvent>> => {
       if (i < this.queue.length) {
         const value = this.queue[i++]!;
-        // Drop consumed events now and then so a long stream does not keep them all.
-        if (i > 1024) {
+        // Drop consumed events once they are most of the queue (amortised O(1) per event).
+        if (i > 1024 && i * 2 > this.queue.length) {
           this.queue.splice(0, i);
           i = 0;
         }

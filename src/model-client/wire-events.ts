@@ -135,12 +135,12 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(
 );
 
 /** The delta events and the index field each requires besides `item_id` / `output_index`. */
-const DELTA_INDEX_FIELD: Readonly<Record<string, string>> = {
-  "response.output_text.delta": "content_index",
-  "response.reasoning_text.delta": "content_index",
-  "response.reasoning_summary_text.delta": "summary_index",
-  "response.function_call_arguments.delta": "",
-};
+const DELTA_INDEX_FIELD: ReadonlyMap<string, string> = new Map([
+  ["response.output_text.delta", "content_index"],
+  ["response.reasoning_text.delta", "content_index"],
+  ["response.reasoning_summary_text.delta", "summary_index"],
+  ["response.function_call_arguments.delta", ""],
+]);
 
 /** True for the events that end a response. */
 export function isTerminalEvent(
@@ -185,11 +185,10 @@ export function parseServerEvent(data: string, sseEventName?: string): Responses
     throw new MalformedEventError(sseEventName ?? "<unknown>", "missing string field `type`");
   }
   const type = (json as { type: string }).type;
-  if (!KNOWN_TYPES.has(type)) return undefined;
   // Deltas are nearly every event of a stream: checked by hand (no copy), the rest through zod.
-  if (DELTA_INDEX_FIELD[type] !== undefined) {
+  const indexField = DELTA_INDEX_FIELD.get(type);
+  if (indexField !== undefined) {
     const o = json as Record<string, unknown>;
-    const indexField = DELTA_INDEX_FIELD[type];
     if (
       typeof o.delta === "string" &&
       typeof o.item_id === "string" &&
@@ -198,6 +197,8 @@ export function parseServerEvent(data: string, sseEventName?: string): Responses
     ) {
       return json as ResponsesStreamEvent;
     }
+  } else if (!KNOWN_TYPES.has(type)) {
+    return undefined;
   }
   const parsed = KnownServerEventSchema.safeParse(json);
   if (!parsed.success) {
