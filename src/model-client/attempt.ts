@@ -24,9 +24,8 @@ export interface AttemptSink {
 }
 
 /**
- * An idle timer that aborts `controller` with `IdleTimeoutError`-like reason when not poked for
- * `ms`. `poke()` is cheap enough to call per chunk: it only records the time; the timer re-arms
- * itself for the remaining time when it fires early.
+ * Calls `onIdle` once nothing was `poke()`d for `ms`. Poking only records the time (it runs per
+ * chunk); when the timer fires early it re-arms itself for the time that is left.
  */
 export class IdleTimer {
   private last = performance.now();
