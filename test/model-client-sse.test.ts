@@ -320,6 +320,24 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.equal(outcome.attempts, 2);
   });
 
+  test("a refused connection is retried as a request and ends dropped without an x-request-id", async () => {
+    const server = await startScriptedModelServer({ script: { responses: [] } });
+    const url = server.url;
+    await server.close();
+    const stream = new ModelClient({
+      provider: scriptedModelProvider(url, { requestMaxRetries: 1 }),
+      random: () => 0,
+    }).stream(req());
+    let retries = 0;
+    for await (const ev of stream) if (ev.type === "spool.retry") retries++;
+    const outcome = await stream.outcome;
+    assert.equal(outcome.status, "dropped");
+    if (outcome.status !== "dropped") return;
+    assert.match(outcome.error.message, /ECONNREFUSED/);
+    assert.equal(outcome.upstreamRequestId, null);
+    assert.equal(retries, 1);
+  });
+
   test("the idle timeout fires when the server never sends headers", async () => {
     const server = await serve({ responses: [{ fault: { never_send_headers: true } }] });
     const started = performance.now();
