@@ -6,6 +6,7 @@ import { registerAppServerCommand } from "./app-server-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerExecServerCommand } from "./exec-server-command.js";
 import { registerDebugCommand } from "./debug-command.js";
+import { registerModelServerCommand } from "./model-server-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerExecServerCommand(program);
   registerDebugCommand(program);
+  registerModelServerCommand(program);
   return program;
 }
 

@@ -20,3 +20,17 @@ export type {
   OtelTlsConfig,
   OtelToml,
 } from "./otel-settings.js";
+export {
+  BUILTIN_OPENAI_PROVIDER_ID,
+  DEFAULT_REQUEST_MAX_RETRIES,
+  DEFAULT_STREAM_IDLE_TIMEOUT_MS,
+  DEFAULT_STREAM_MAX_RETRIES,
+  DEFAULT_WEBSOCKET_CONNECT_TIMEOUT_MS,
+  MAX_PROVIDER_RETRIES,
+  ModelProviderTomlSchema,
+  builtinOpenAiProvider,
+  finishModelProvider,
+  resolveModelProviders,
+  selectModelProvider,
+} from "./model-providers.js";
+export type { ModelProvider, ModelProviderToml, ResolveModelProvidersOptions } from "./model-providers.js";
