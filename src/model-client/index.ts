@@ -49,3 +49,4 @@ export { renderResponse } from "./script-render.js";
 export type { RequestLogEntry } from "./request-log.js";
 export { scriptedModelProvider } from "./scripted-provider.js";
 export type { ModelProvider } from "../config/index.js";
+export { sessionModelTelemetry } from "./session-telemetry-adapter.js";
