@@ -166,6 +166,13 @@ test("websocket: /readyz and /healthz answer 200; any request with an Origin hea
   await s.exit;
 });
 
+test("an unknown model_provider fails at start naming the key, before anything is served", async () => {
+  const s = spawnSpool(["app-server", "-c", "model_provider=nowhere"], tracingEnv(receiver.url));
+  const exit = await s.exit;
+  assert.equal(exit.code, 2);
+  assert.match(s.stderr(), /config error: .*model_provider.*nowhere/);
+});
+
 test("a non-loopback listener without a token refuses to start", async () => {
   const env = tracingEnv(receiver.url);
   delete env.SPOOL_WS_TOKEN;

@@ -36,7 +36,7 @@ const modelList = defineMethod({
   params: ModelListParamsSchema,
   handle(params, { services }) {
     const provider = params.modelProvider;
-    if (provider && provider !== "openai" && !(provider in (services.config.config.model_providers ?? {}))) {
+    if (provider && !services.providers.has(provider)) {
       throw JsonRpcError.invalidParams(
         `Invalid params: modelProvider: unknown provider ${JSON.stringify(provider)}`,
       );
@@ -54,7 +54,7 @@ const configRead = defineMethod({
       model:
         loaded.config.model ??
         services.catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id,
-      model_provider: loaded.config.model_provider ?? "openai",
+      model_provider: services.modelProvider.id,
       ...loaded.raw,
     };
     const layers: ConfigLayer[] | null = params.includeLayers

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { LoadedConfig } from "../config/index.js";
+import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import type { RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
@@ -8,6 +8,10 @@ import type { ConnectionSession } from "./session.js";
 export interface AppServerServices {
   config: LoadedConfig;
   catalog: ModelCatalog;
+  /** Every configured provider (plus the built-in `openai`), by id. */
+  providers: ReadonlyMap<string, ModelProvider>;
+  /** The provider `model_provider` selects. */
+  modelProvider: ModelProvider;
 }
 
 export interface HandlerContext {

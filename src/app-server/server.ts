@@ -1,4 +1,4 @@
-import type { LoadedConfig } from "../config/index.js";
+import { resolveModelProviders, selectModelProvider, type LoadedConfig } from "../config/index.js";
 import {
   RpcConnection,
   StreamTransport,
@@ -45,8 +45,16 @@ export class AppServer {
   private nextConnectionId = 1;
   private readonly connections = new Set<RpcConnection>();
 
+  /** Throws `ConfigError` naming the key when the provider settings are unusable. */
   constructor(private readonly options: AppServerOptions) {
-    this.services = { config: options.config, catalog: new ModelCatalog(options.config.config) };
+    const { config } = options;
+    const resolveOptions = { file: config.file };
+    this.services = {
+      config,
+      catalog: new ModelCatalog(config.config),
+      providers: resolveModelProviders(config.config.model_providers, resolveOptions),
+      modelProvider: selectModelProvider(config.config, resolveOptions),
+    };
   }
 
   /** Serves one client over `transport`; resolves when that connection closes. */

@@ -45,8 +45,14 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
+  let server: AppServer;
+  try {
+    server = new AppServer({ config, maxFrameBytes });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
+    throw err;
+  }
   const telemetry = startTelemetry(config);
-  const server = new AppServer({ config, maxFrameBytes });
   const shutdown = () => telemetry.shutdown(5000);
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {
