@@ -1,45 +1,11 @@
 // Events/s through the full model client vs. eventsource-parser alone on the same bytes.
 // Run: node --import tsx bench/model-stream-throughput.ts
 import { createParser } from "eventsource-parser";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import {
-  ModelClient,
-  scriptedModelProvider,
-  userMessage,
-  type ModelScriptInput,
-} from "../src/model-client/index.js";
+import { ModelClient, scriptedModelProvider, userMessage } from "../src/model-client/index.js";
+import { spawnModelServer } from "./support/model-server.js";
+import { percentile } from "./support/stats.js";
 
-// The scripted model server runs in its own process so it does not compete with the client
-// for this process's event loop.
-async function spawnModelServer(script: ModelScriptInput): Promise<{ url: string; child: ChildProcess }> {
-  const dir = mkdtempSync(join(tmpdir(), "spool-bench-"));
-  const file = join(dir, "script.json");
-  writeFileSync(file, JSON.stringify(script));
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join(import.meta.dirname, "..", "src", "cli", "main.ts"),
-      "model-server",
-      "--script",
-      file,
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const [url] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
-  return { url, child };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+const median = (xs: number[]): number => percentile(xs, 50);
 
 const DELTAS = 40_000;
 const RUNS = 5;

@@ -9,7 +9,7 @@ import { WebSocket } from "ws";
 import { ExecServerClient, ExecServerUnavailableError } from "../src/exec-server/index.js";
 import { RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
 import { configureLogging } from "../src/telemetry/index.js";
-import { CWD, PATH_ENV, waitPidGone } from "./support/exec-server.js";
+import { CWD, PATH_ENV, waitPidGone, startUntilOutput } from "./support/exec-server.js";
 
 // End-to-end: the compiled `spool exec-server` (run `npm run build` first).
 configureLogging({ filter: "off" });
@@ -157,20 +157,11 @@ test("timing events reach stderr under RUST_LOG's codex alias; the child continu
 test("stopping spool exec-server with SIGTERM kills its processes, even ones ignoring SIGTERM", async () => {
   const server = await startServer();
   const client = await ExecServerClient.connectWebSocket(server.url);
-  let out = "";
-  let changed = () => {};
-  await client.start({
+  const { output } = await startUntilOutput(client, {
     argv: ["sh", "-c", "trap '' TERM; echo $$; while :; do sleep 0.05; done"],
     env: PATH_ENV,
-    onOutput: (c) => {
-      out += c.bytes.toString();
-      changed();
-    },
   });
-  await new Promise<void>((resolve) => {
-    changed = () => out.includes("\n") && resolve();
-    changed();
-  });
+  const out = output();
   const pid = Number(out.trim());
   server.child.kill("SIGTERM");
   await exitOf(server.child);
@@ -181,20 +172,11 @@ test("stopping spool exec-server with SIGTERM kills its processes, even ones ign
 test("a remote exec-server that goes away fails the running process with a message naming its URL", async () => {
   const server = await startServer();
   const client = await ExecServerClient.connectWebSocket(server.url);
-  let out = "";
-  let changed = () => {};
-  const proc = await client.start({
+  const { proc, output } = await startUntilOutput(client, {
     argv: ["sh", "-c", "echo $$; exec sleep 30"],
     env: PATH_ENV,
-    onOutput: (c) => {
-      out += c.bytes.toString();
-      changed();
-    },
   });
-  await new Promise<void>((resolve) => {
-    changed = () => out.includes("\n") && resolve();
-    changed();
-  });
+  const out = output();
   const pid = Number(out.trim());
   server.child.kill("SIGKILL");
   try {

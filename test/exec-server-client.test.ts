@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ExecServerUnavailableError, type OutputChunk } from "../src/exec-server/index.js";
 import { configureLogging } from "../src/telemetry/index.js";
-import { KINDS, PATH_ENV, typedClient, waitPidGone } from "./support/exec-server.js";
+import { KINDS, PATH_ENV, typedClient, waitPidGone, startUntilOutput } from "./support/exec-server.js";
 
 configureLogging({ filter: "off" });
 
@@ -71,24 +71,18 @@ for (const kind of KINDS) {
         assert.equal(await sleeper.terminate(), true);
         assert.deepEqual(await sleeper.wait(), { exitCode: 143 });
 
-        let out = "";
-        let changed = () => {};
-        const tty = await client.start({
-          argv: ["sh", "-c", "trap 'echo INT; exit 9' INT; echo ready; while :; do sleep 0.05; done"],
-          env: PATH_ENV,
-          tty: true,
-          onOutput: (c) => {
-            out += c.bytes.toString();
-            changed();
+        const { proc: tty, output } = await startUntilOutput(
+          client,
+          {
+            argv: ["sh", "-c", "trap 'echo INT; exit 9' INT; echo ready; while :; do sleep 0.05; done"],
+            env: PATH_ENV,
+            tty: true,
           },
-        });
-        await new Promise<void>((resolve) => {
-          changed = () => out.includes("ready") && resolve();
-          changed();
-        });
+          "ready",
+        );
         await tty.interrupt();
         assert.deepEqual(await tty.wait(), { exitCode: 9 });
-        assert.match(out, /INT/);
+        assert.match(output(), /INT/);
       } finally {
         await close();
       }
@@ -96,20 +90,11 @@ for (const kind of KINDS) {
 
     test("closing the connection kills the process group, background children included", async () => {
       const { client, close } = await typedClient(kind);
-      let out = "";
-      let changed = () => {};
-      const proc = await client.start({
+      const { proc, output } = await startUntilOutput(client, {
         argv: ["sh", "-c", "sleep 300 & echo $$ $!; wait"],
         env: PATH_ENV,
-        onOutput: (c) => {
-          out += c.bytes.toString();
-          changed();
-        },
       });
-      await new Promise<void>((resolve) => {
-        changed = () => out.includes("\n") && resolve();
-        changed();
-      });
+      const out = output();
       const [leader, background] = out.trim().split(" ").map(Number) as [number, number];
       assert.ok(leader > 0 && background > 0);
       await close();

@@ -15,25 +15,7 @@ import {
   type ModelScriptInput,
   type ScriptedModelServer,
 } from "../src/model-client/index.js";
-
-type Call = { method: string; args: unknown[] };
-function recordingTelemetry(): ModelClientTelemetry & { calls: Call[] } {
-  const calls: Call[] = [];
-  const rec =
-    (method: string) =>
-    (...args: unknown[]) =>
-      calls.push({ method, args });
-  return {
-    calls,
-    apiRequest: rec("apiRequest"),
-    sseEvent: rec("sseEvent"),
-    websocketRequest: rec("websocketRequest"),
-    websocketEvent: rec("websocketEvent"),
-    counter: rec("counter"),
-    histogram: rec("histogram"),
-    recordDuration: rec("recordDuration"),
-  };
-}
+import { recordingTelemetry } from "./support/model-telemetry.js";
 
 const servers: ScriptedModelServer[] = [];
 const clients: ModelClient[] = [];

@@ -5,7 +5,9 @@ import {
   ExecServerClient,
   listenExecServer,
   serveExecConnection,
+  type ExecProcess,
   type ExecServerOptions,
+  type StartProcessOptions,
 } from "../../src/exec-server/index.js";
 import { RpcConnection, WebSocketTransport, createInProcessTransportPair } from "../../src/rpc/index.js";
 
@@ -146,4 +148,29 @@ export function decode(notifications: Notification[], processId: string): string
     .filter((n) => n.method === "process/output" && n.params.processId === processId)
     .map((n) => Buffer.from(n.params.chunk as string, "base64").toString("utf8"))
     .join("");
+}
+
+/**
+ * Starts a process through `client` and resolves once its output contains `marker` (a newline by
+ * default): the usual way a test learns the pids a shell script echoes before it blocks.
+ */
+export async function startUntilOutput(
+  client: ExecServerClient,
+  options: Omit<StartProcessOptions, "onOutput">,
+  marker = "\n",
+): Promise<{ proc: ExecProcess; output: () => string }> {
+  let out = "";
+  let changed = () => {};
+  const proc = await client.start({
+    ...options,
+    onOutput: (c) => {
+      out += c.bytes.toString();
+      changed();
+    },
+  });
+  await new Promise<void>((resolve) => {
+    changed = () => out.includes(marker) && resolve();
+    changed();
+  });
+  return { proc, output: () => out };
 }
