@@ -191,6 +191,34 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.equal(server.requests.length, 3);
   });
 
+  test("an attempt that fails before its headers does not inherit the previous attempt's ids", async () => {
+    const server = await serve({ responses: [{ fault: { http_status: 500 } }] });
+    let calls = 0;
+    const client = new ModelClient({
+      provider: scriptedModelProvider(server.url, { requestMaxRetries: 1 }),
+      random: () => 0.5,
+      // Attempt 1 reaches the server (500, x-request-id req_1); attempt 2 never connects.
+      fetch: (async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+        calls++;
+        if (calls === 1) return fetch(input, init);
+        throw new TypeError("fetch failed: connect ECONNREFUSED");
+      }) as typeof fetch,
+    });
+    const stream = client.stream(req());
+    const notices: ModelStreamEvent[] = [];
+    for await (const ev of stream) if (ev.type === "spool.retry") notices.push(ev);
+    const outcome = await stream.outcome;
+    assert.equal(calls, 2);
+    assert.equal(outcome.attempts, 2);
+    assert.equal(
+      (notices[0] as { abandonedUpstreamRequestId?: string | null }).abandonedUpstreamRequestId,
+      "req_1",
+    );
+    assert.equal(outcome.upstreamRequestId, null, "attempt 2 never got headers, so it has no x-request-id");
+    assert.equal(outcome.responseId, null);
+    assert.equal(stream.upstreamRequestId, null);
+  });
+
   test("a 400 is not retried", async () => {
     const server = await serve({ responses: [{ fault: { http_status: 400 } }, text("never")] });
     const outcome = await clientFor(server).stream(req()).collect();

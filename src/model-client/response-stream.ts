@@ -104,7 +104,10 @@ export class ResponseStream implements AsyncIterable<ModelStreamEvent> {
     this.transport = transport;
     this.doneItems = [];
     this.sawOutput = false;
-    if (transport === "responses_websocket") this.upstreamRequestId = null;
+    // Ids belong to one attempt: an attempt that fails before its headers (or before
+    // response.created) must not report the previous attempt's x-request-id or response id.
+    this.upstreamRequestId = null;
+    this.responseId = null;
   }
 
   /** @internal */
