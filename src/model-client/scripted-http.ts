@@ -9,7 +9,7 @@ export async function handleScriptedHttp(
   res: ServerResponse,
 ): Promise<void> {
   if (req.method !== "POST" || !isResponsesPath(req.url)) {
-    res.writeHead(404, { "content-type": "application/json" });
+    res.writeHead(404, { "content-type": "application/json", "x-request-id": state.newRequestId() });
     res.end(
       JSON.stringify({
         error: { message: `no route for ${req.method} ${req.url}`, type: "invalid_request_error" },

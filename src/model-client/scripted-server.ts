@@ -55,7 +55,10 @@ export async function startScriptedModelServer(
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const server = createServer((req, res) => {
     handleScriptedHttp(state, req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      // Every HTTP response carries its own x-request-id, the crashed ones too.
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json", "x-request-id": state.newRequestId() });
+      }
       res.end(JSON.stringify({ error: { message: String(err), type: "server_error" } }));
     });
   });
