@@ -149,3 +149,21 @@ for (const kind of KINDS) {
     });
   });
 }
+
+test("a remote that accepts TCP but never completes the handshake fails within the connect timeout, naming the URL", async () => {
+  const { createServer } = await import("node:net");
+  const sockets: import("node:net").Socket[] = [];
+  const silent = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+  const url = `ws://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  const { ExecServerClient } = await import("../src/exec-server/index.js");
+  try {
+    await assert.rejects(
+      ExecServerClient.connectWebSocket(url, { connectTimeoutMs: 200 }),
+      (e: unknown) => e instanceof ExecServerUnavailableError && e.message.includes(url),
+    );
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
+});

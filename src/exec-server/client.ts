@@ -187,6 +187,9 @@ export class ExecProcess {
   }
 }
 
+/** How long `connectWebSocket` waits for the WebSocket handshake before failing. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * The client core uses to run commands: the same API whether the exec-server is in this
  * process or remote over WebSocket. A remote exec-server that goes away fails every running
@@ -239,11 +242,13 @@ export class ExecServerClient {
   /** Connects to `spool exec-server --listen ws://…` (or any Codex-compatible exec-server). */
   static async connectWebSocket(
     url: string,
-    options: { token?: string; clientName?: string; signal?: AbortSignal } = {},
+    options: { token?: string; clientName?: string; signal?: AbortSignal; connectTimeoutMs?: number } = {},
   ): Promise<ExecServerClient> {
     const socket = new WebSocket(url, {
       headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
       perMessageDeflate: false,
+      // A host that accepts the TCP connection but never completes the upgrade must not hang a turn.
+      handshakeTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     });
     await new Promise<void>((resolve, reject) => {
       const fail = (err: Error) => {
