@@ -172,22 +172,31 @@ for (const kind of KINDS) {
       await peer.waitFor(closedOf("quiet"));
     });
 
-    test("process/write answers unknownProcess and stdinClosed with a status, not an error", async () => {
-      const unknown = await peer.conn.request("process/write", {
-        processId: "nope",
-        chunk: "",
-        writeId: "w",
-      });
-      assert.deepEqual(unknown, { status: "unknownProcess" });
+    test("process/write to an unknown process or one without stdin is an error; the connection lives", async () => {
+      await assert.rejects(
+        peer.conn.request("process/write", { processId: "nope", chunk: "", writeId: "w" }),
+        (e: unknown) =>
+          e instanceof JsonRpcError && e.code === -32600 && /unknown process id nope/.test(e.message),
+      );
       await start(peer, "nostdin", ["sleep", "5"]);
-      const closed = await peer.conn.request("process/write", {
-        processId: "nostdin",
-        chunk: Buffer.from("x").toString("base64"),
-        writeId: "w",
-      });
-      assert.deepEqual(closed, { status: "stdinClosed" });
+      await assert.rejects(
+        peer.conn.request("process/write", {
+          processId: "nostdin",
+          chunk: Buffer.from("x").toString("base64"),
+          writeId: "w",
+        }),
+        (e: unknown) => e instanceof JsonRpcError && e.code === -32600 && /has no stdin/.test(e.message),
+      );
       await peer.conn.request("process/terminate", { processId: "nostdin" });
       await peer.waitFor(closedOf("nostdin"));
+      await start(peer, "piped", ["true"], { pipeStdin: true });
+      await peer.waitFor(closedOf("piped"));
+      const after = await peer.conn.request("process/write", {
+        processId: "piped",
+        chunk: Buffer.from("x").toString("base64"),
+        writeId: "w2",
+      });
+      assert.deepEqual(after, { status: "stdinClosed" }, "a piped stdin that has since closed is a status");
     });
 
     test("a tty: true process runs on a pty, reads what is written and reports stream pty", async () => {

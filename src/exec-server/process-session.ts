@@ -210,12 +210,21 @@ export class ProcessSession {
     }
   }
 
-  /** `process/write`: Codex answers with a status, not an error, for every refusal. */
+  /**
+   * `process/write`. A write to an unknown process, or to one started without stdin (no
+   * `pipeStdin`, no tty), is a caller error and gets a JSON-RPC error, as spec §9 and the issue
+   * say; the statuses report the transient states (still starting, stdin since closed).
+   */
   async write(params: ProcessWriteParams): Promise<ProcessWriteResponse> {
     const proc = this.processes.get(params.processId);
-    if (!proc) return { status: "unknownProcess" };
+    if (!proc) throw JsonRpcError.invalidRequest(`unknown process id ${params.processId}`);
     if (!proc.child) return { status: "starting" };
-    if (!proc.child.acceptsInput || proc.exitCode !== null) return { status: "stdinClosed" };
+    if (!proc.child.acceptsInput) {
+      throw JsonRpcError.invalidRequest(
+        `process ${params.processId} has no stdin: start it with pipeStdin: true or tty: true`,
+      );
+    }
+    if (proc.exitCode !== null) return { status: "stdinClosed" };
     await proc.child.write(Buffer.from(params.chunk, "base64"));
     return { status: "accepted" };
   }
