@@ -25,6 +25,9 @@ import { logger } from "../telemetry/index.js";
 import { ProcessSession, type ExecServerOptions } from "./process-session.js";
 import { requestCompleted, requestStarted } from "./telemetry.js";
 
+/** Requests one connection handles at once; each is cheap, a parked long-poll costs nothing. */
+const MAX_CONCURRENT_REQUESTS = 1024;
+
 /** `rpc.service` on every exec-server request span. */
 export const EXEC_SERVER_RPC_SERVICE = "exec_server";
 
@@ -136,12 +139,13 @@ export function serveExecConnection(
     "rpc.service": EXEC_SERVER_RPC_SERVICE,
     "exec_server.connection_id": connectionId,
   }));
-  // Long-poll reads must not hold up writes and terminates on the same connection.
+  // Long-poll reads must not hold up writes and terminates on the same connection: requests run
+  // concurrently up to the ingress queue's own bound, so only that many parked reads could.
   const connection = new RpcConnection(transport, {
     handler,
     tracer,
     id: connectionId,
-    maxConcurrentRequests: 64,
+    maxConcurrentRequests: MAX_CONCURRENT_REQUESTS,
   });
   log.debug("exec-server connection started", { transport: transport.kind, connection_id: connectionId });
   connection.start();

@@ -37,7 +37,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-export function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function abortableSleep(
+  ms: number,
+  signal: AbortSignal | undefined,
+  options: { unref?: boolean } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -51,6 +55,7 @@ export function abortableSleep(ms: number, signal: AbortSignal | undefined): Pro
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
+    if (options.unref) timer.unref();
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

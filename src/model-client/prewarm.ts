@@ -60,7 +60,8 @@ export class StartupPrewarm {
   }
 
   private async run(deps: PrewarmDeps, deadline: AbortController): Promise<Settled> {
-    const timeout = abortableSleep(deps.timeoutMs, deadline.signal).then(
+    // A deadline, not work: it must not keep a process alive that has nothing else to do.
+    const timeout = abortableSleep(deps.timeoutMs, deadline.signal, { unref: true }).then(
       () => "timeout" as const,
       () => "stopped" as const,
     );

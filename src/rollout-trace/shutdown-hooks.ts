@@ -12,13 +12,16 @@ interface Flushable {
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 const FLUSH_WAIT_MS = 2000;
 const writers = new Set<Flushable>();
-let installed = false;
+let signalsInstalled = false;
+let exitInstalled = false;
 
 function onSignal(signal: NodeJS.Signals): void {
   const all = [...writers].map((w) => w.flush().catch(() => undefined));
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_WAIT_MS).unref());
   void Promise.race([Promise.all(all), timeout]).then(() => {
-    uninstall();
+    // Only the signal handlers go: when the application owns shutdown and later calls
+    // process.exit(), writers still open get their last synchronous flush from the exit hook.
+    removeSignalHandlers();
     // Others listening means the application owns shutdown; otherwise restore the default exit.
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
   });
@@ -29,16 +32,26 @@ function onExit(): void {
 }
 
 function install(): void {
-  if (installed) return;
-  installed = true;
-  for (const s of SIGNALS) process.on(s, onSignal);
-  process.on("exit", onExit);
+  if (!signalsInstalled) {
+    signalsInstalled = true;
+    for (const s of SIGNALS) process.on(s, onSignal);
+  }
+  if (!exitInstalled) {
+    exitInstalled = true;
+    process.on("exit", onExit);
+  }
+}
+
+function removeSignalHandlers(): void {
+  if (!signalsInstalled) return;
+  signalsInstalled = false;
+  for (const s of SIGNALS) process.off(s, onSignal);
 }
 
 function uninstall(): void {
-  if (!installed) return;
-  installed = false;
-  for (const s of SIGNALS) process.off(s, onSignal);
+  removeSignalHandlers();
+  if (!exitInstalled) return;
+  exitInstalled = false;
   process.off("exit", onExit);
 }
 

@@ -306,7 +306,7 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     let carry = "";
     let line = 0;
     for await (const chunk of stream.setEncoding("utf8") as AsyncIterable<string>) {
-      bytesRead += chunk.length;
+      bytesRead += Buffer.byteLength(chunk, "utf8");
       let start = 0;
       const text = carry + chunk;
       for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
