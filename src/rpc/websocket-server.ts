@@ -86,6 +86,9 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     res.writeHead(404).end();
   });
   http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node hands the socket over without an error listener: a client that resets the connection
+    // while we refuse it would otherwise crash the whole server.
+    socket.on("error", () => socket.destroy());
     if (req.headers.origin !== undefined) return reject(socket, 403, "Forbidden");
     if (token && !bearerMatches(req.headers.authorization, token)) {
       log.warn("websocket handshake rejected: bad or missing bearer token", {
