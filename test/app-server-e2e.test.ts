@@ -88,6 +88,27 @@ test("stdio: 10,000 malformed or invalid frames get 10,000 JSON-RPC errors and t
   assert.equal((await s.exit).code, 0);
 });
 
+test("stdio: a client that writes its requests and closes stdin still gets every answer", async () => {
+  const s = spawnSpool(["app-server"], tracingEnv(receiver.url));
+  let out = "";
+  s.child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  let input = `{"id":0,"method":"initialize","params":${JSON.stringify(CLIENT)}}\n{"method":"initialized"}\n`;
+  // 1,000 stays within the ingress queue's bound (1,024); past it the server sheds with -32001.
+  for (let i = 1; i < 1000; i++) input += `{"id":${i},"method":"model/list","params":{}}\n`;
+  s.child.stdin.end(input);
+  assert.equal((await s.exit).code, 0);
+  const replies = out
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { id: number; result?: unknown });
+  assert.equal(replies.length, 1000);
+  assert.deepEqual(
+    replies.map((r) => r.id),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  assert.ok(replies.every((r) => r.result !== undefined));
+});
+
 test("stdio: a frame over the size limit gets an error, not a crash", async () => {
   const s = spawnSpool(["app-server", "--max-frame-bytes", "1024"], tracingEnv(receiver.url));
   const client = new RpcConnection(new StreamTransport(s.child.stdout, s.child.stdin)).start();
@@ -126,7 +147,10 @@ test("websocket: request spans say rpc.transport=websocket and the flood is answ
   while (count < FLOOD + 2) await new Promise<void>((r) => (wake = r));
   // Frames that fail to parse are answered at once, ahead of queued requests, so look up by id.
   assert.ok(replies.find((r) => r.id === "init")!.result);
-  assert.equal(replies.filter((r) => r.error !== undefined).length, FLOOD + 1);
+  const errors = replies.filter((r) => r.error !== undefined);
+  assert.equal(errors.length, FLOOD + 1);
+  const codes = new Set(errors.map((r) => (r.error as { code: number }).code));
+  assert.deepEqual([...codes].sort(), [-32700, -32602, -32601, -32600].sort(), "no -32001: nothing was shed");
   const after = await client.request<{ config: object }>("config/read", {});
   assert.ok(after.config);
   ws.close();

@@ -6,6 +6,7 @@ import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
   collect,
+  flushStdout,
   loadConfigOrExit,
   onTerminationSignals,
   readWsToken,
@@ -57,6 +58,7 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {
     await server.serveStdio();
+    await flushStdout();
     await shutdown();
     process.exit(0);
   }

@@ -68,3 +68,12 @@ export function onTerminationSignals(shutdown: () => Promise<void>, timeoutMs = 
     process.off("SIGTERM", handler);
   };
 }
+
+/** Resolves once everything written to stdout so far has been handed to the OS. */
+export function flushStdout(): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.destroyed || !process.stdout.writable) return resolve();
+    // Write callbacks run in order, so this one fires after every earlier write is flushed.
+    process.stdout.write("", () => resolve());
+  });
+}

@@ -75,7 +75,13 @@ export class RpcConnection {
   private readonly log: Logger = logger("spool_rpc::connection");
   private readonly queue: (Inbound | undefined)[] = [];
   private queueHead = 0;
+  // Cleared synchronously when the drain loop exits, so an enqueue can never slip between the
+  // loop's last check and the flag; `drained` is what settle() waits on.
   private draining = false;
+  private drained: Promise<void> = Promise.resolve();
+  /** The peer will send nothing more; queued requests are still answered. */
+  private inputEnded = false;
+  /** Finished: nothing more is written. */
   private closed = false;
   private nextOutboundId = 1;
   private readonly pending = new Map<string, PendingCall>();
@@ -105,8 +111,9 @@ export class RpcConnection {
     return this;
   }
 
+  /** True once the peer has stopped sending (its requests may still be being answered). */
   get isClosed(): boolean {
-    return this.closed;
+    return this.inputEnded;
   }
 
   /** Outbound bytes the transport has not yet passed on (0 when it cannot tell). */
@@ -114,6 +121,7 @@ export class RpcConnection {
     return this.transport.bufferedBytes?.() ?? 0;
   }
 
+  /** Called once the connection has finished: the peer is gone and every answer is written. */
   onClose(listener: (error?: Error) => void): void {
     if (this.closed) listener();
     else this.closeListeners.push(listener);
@@ -126,7 +134,7 @@ export class RpcConnection {
 
   /** Sends a request and resolves with the peer's result; rejects with `JsonRpcError` or `ConnectionError`. */
   request<T = unknown>(method: string, params?: unknown, trace?: W3cTraceContext): Promise<T> {
-    if (this.closed) return Promise.reject(new ConnectionError("connection is closed"));
+    if (this.inputEnded) return Promise.reject(new ConnectionError("connection is closed"));
     const id = this.nextOutboundId++;
     const msg: Record<string, unknown> = { id, method };
     if (params !== undefined) msg.params = params;
@@ -231,26 +239,34 @@ export class RpcConnection {
 
   private enqueue(item: Inbound): void {
     this.queue.push(item);
-    if (!this.draining) void this.drain();
+    if (!this.draining) this.drained = this.drain();
   }
 
   private async drain(): Promise<void> {
     this.draining = true;
     try {
+      // The loop and the finally share one function, so the flag is cleared in the same
+      // synchronous step as the loop's last check: no enqueue can fall between them.
       while (this.queueHead < this.queue.length) {
         const item = this.queue[this.queueHead]!;
         this.queue[this.queueHead++] = undefined;
-        if (item.kind === "request") await this.startRequest(item.request);
-        else this.handleNotification(item.method, item.params);
+        try {
+          if (item.kind === "request") await this.startRequest(item.request);
+          else this.handleNotification(item.method, item.params);
+        } catch (err) {
+          // handleRequest answers its own failures; reaching here is a bug, and it must not cost
+          // the requests queued behind this one their answers.
+          this.log.error("inbound message handling failed", { error: String((err as Error)?.stack ?? err) });
+        }
         if (this.queueHead >= 4096 && this.queueHead * 2 >= this.queue.length) {
           this.queue.splice(0, this.queueHead);
           this.queueHead = 0;
         }
       }
     } finally {
+      this.draining = false;
       this.queue.length = 0;
       this.queueHead = 0;
-      this.draining = false;
     }
   }
 
@@ -316,17 +332,51 @@ export class RpcConnection {
 
   private write(msg: Record<string, unknown>): void {
     if (this.closed) return;
-    const frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...msg } : msg);
+    let frame: string;
+    try {
+      frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...msg } : msg);
+    } catch (err) {
+      // A result that cannot be serialized (a BigInt, a cycle) still gets an answer.
+      this.log.error("outbound message could not be serialized", { error: String(err) });
+      if (msg.id === undefined) return;
+      frame = JSON.stringify({
+        id: msg.id,
+        error: {
+          code: ErrorCode.InternalError,
+          message: "Internal error: the response could not be serialized",
+        },
+      });
+    }
     this.options.onFrame?.("out", frame);
     this.transport.send(frame);
   }
 
+  /**
+   * The peer stopped sending. A clean end (stdin closed) still gets every queued request
+   * answered, as JSON-RPC asks, before the connection counts as closed; a transport error ends it
+   * at once. Calls this side is waiting on can no longer be answered and are rejected now.
+   */
   private onClosed(error?: Error): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.inputEnded) return;
+    this.inputEnded = true;
     const reason = new ConnectionError(error ? `connection closed: ${error.message}` : "connection closed");
     for (const call of this.pending.values()) call.reject(reason);
     this.pending.clear();
+    if (error) this.finish(error);
+    else void this.settle().then(() => this.finish());
+  }
+
+  /** Resolves once the queue is empty and no request is running. */
+  private async settle(): Promise<void> {
+    while (this.draining || this.inFlight.size > 0) {
+      await this.drained;
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  private finish(error?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
     try {
       this.options.handler?.closed?.();
     } finally {
