@@ -144,6 +144,14 @@ test("every request gets exactly one span, including rejected ones, with no hand
   const before = exporter.getFinishedSpans()[0]!;
   assert.equal(before.attributes["app_server.client_name"], undefined, "no identity before initialize");
   assert.equal(before.status.code, 2, "error responses mark the span ERROR");
+  assert.equal(before.attributes["rpc.jsonrpc.error_code"], -32600);
+  const badParams = exporter.getFinishedSpans()[4]!;
+  assert.equal(badParams.attributes["rpc.jsonrpc.error_code"], -32602);
+  // Error text can echo request content: it stays off the trace lane.
+  for (const span of exporter.getFinishedSpans()) {
+    assert.equal(span.status.message, undefined, span.name);
+    assert.doesNotMatch(JSON.stringify(span.attributes), /Invalid params|Not initialized|ten/);
+  }
 });
 
 test("handlers and the app-server never import OpenTelemetry", async () => {

@@ -17,7 +17,7 @@ export interface RequestSpanHandle {
   recordTurnId(turnId: string): void;
   /** The carrier to forward downstream: the request span's, else the raw inbound carrier. */
   requestTrace(): W3cTraceContext | undefined;
-  /** Marks the span as failed (an error response was sent). */
+  /** Marks the span as failed (an error response was sent); the message stays off the span. */
   recordError(code: number, message: string): void;
 }
 
@@ -101,8 +101,11 @@ function spanHandle(span: Span, request: JsonRpcRequest): RequestSpanHandle {
         ? { traceparent: raw.traceparent, tracestate: raw.tracestate }
         : { traceparent: raw.traceparent };
     },
-    recordError(code, message) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: `${code}: ${message}` });
+    // The code goes on the span; the message does not, since it can echo request content
+    // (otel.md §3: the trace lane carries ids, names, counts, durations and statuses only).
+    recordError(code) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.setAttribute("rpc.jsonrpc.error_code", code);
     },
   };
 }

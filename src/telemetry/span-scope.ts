@@ -108,8 +108,13 @@ export function withSpan<T>(
   return result;
 }
 
+/**
+ * Marks the span failed with the error's type only: error text can quote prompts, output or
+ * paths, and the trace lane carries no free text (otel.md §3). The message goes to the log lane.
+ */
 function recordFailure(span: Span, err: unknown): void {
-  span.setStatus({ code: 2, message: err instanceof Error ? err.message : String(err) });
+  span.setStatus({ code: 2 });
+  span.setAttribute("error.type", err instanceof Error ? err.name : typeof err);
 }
 
 /**
