@@ -109,6 +109,23 @@ test("stdio: a client that writes its requests and closes stdin still gets every
   assert.ok(replies.every((r) => r.result !== undefined));
 });
 
+test("stdio: OTEL_TRACES_EXPORTER=console prints spans on stderr and stdout stays pure JSON-RPC", async () => {
+  const s = spawnSpool(["app-server"], { ...tracingEnv(receiver.url), OTEL_TRACES_EXPORTER: "console" });
+  let out = "";
+  s.child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  s.child.stdin.end(
+    `{"id":1,"method":"initialize","params":${JSON.stringify(CLIENT)}}\n{"id":2,"method":"model/list","params":{}}\n`,
+  );
+  assert.equal((await s.exit).code, 0);
+  const lines = out.trim().split("\n");
+  assert.deepEqual(
+    lines.map((l) => (JSON.parse(l) as { id: number }).id),
+    [1, 2],
+  );
+  assert.match(s.stderr(), /name: 'model\/list'/);
+  assert.match(s.stderr(), /'rpc\.transport': 'stdio'/);
+});
+
 test("stdio: a frame over the size limit gets an error, not a crash", async () => {
   const s = spawnSpool(["app-server", "--max-frame-bytes", "1024"], tracingEnv(receiver.url));
   const client = new RpcConnection(new StreamTransport(s.child.stdout, s.child.stdin)).start();

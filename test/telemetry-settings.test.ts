@@ -40,10 +40,13 @@ test("statsig resolves to none; OTEL_SDK_DISABLED turns configured exporters off
   assert.deepEqual(resolveExporter("traces", configured, { OTEL_SDK_DISABLED: "true" }), { kind: "none" });
 });
 
-test("unsupported OTEL_* values fail naming the variable (console would corrupt stdio JSON-RPC)", () => {
-  assert.throws(() => resolveExporter("traces", { kind: "none" }, { OTEL_TRACES_EXPORTER: "console" }), {
+test("OTEL_<SIGNAL>_EXPORTER=console selects the console exporter; unsupported values fail naming the variable", () => {
+  assert.deepEqual(resolveExporter("traces", { kind: "none" }, { OTEL_TRACES_EXPORTER: "console" }), {
+    kind: "console",
+  });
+  assert.throws(() => resolveExporter("traces", { kind: "none" }, { OTEL_TRACES_EXPORTER: "zipkin" }), {
     name: "TelemetryConfigError",
-    message: /^OTEL_TRACES_EXPORTER: unsupported value "console"/,
+    message: /^OTEL_TRACES_EXPORTER: unsupported value "zipkin"/,
   });
   assert.throws(
     () =>

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
 import { otelConfigFromLoaded } from "../config/index.js";
 import { installTelemetry, logger, type TelemetryHandle } from "../telemetry/index.js";
-import { collect, loadConfigOrExit, readWsToken } from "./common.js";
+import { collect, loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
 
 const log = logger("spool_exec_server::cli");
 

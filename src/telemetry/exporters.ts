@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
-import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { ConsoleLogRecordExporter, type LogRecordExporter } from "@opentelemetry/sdk-logs";
+import { ConsoleMetricExporter, type PushMetricExporter } from "@opentelemetry/sdk-metrics";
+import { ConsoleSpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { OTLPTraceExporter as TraceHttpJson } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
 import { OTLPTraceExporter as TraceGrpc } from "@opentelemetry/exporter-trace-otlp-grpc";
@@ -29,6 +29,13 @@ export const SIGNAL_KEY: Readonly<Record<Signal, string>> = {
 type OtlpSettings = Extract<OtelExporterSettings, { kind: "otlp-http" | "otlp-grpc" }>;
 
 /**
+ * An exporter after resolution: the `[otel]` kinds plus `console`, which only the standard
+ * `OTEL_<SIGNAL>_EXPORTER=console` selects. Console exporters print through the global
+ * `console`, which the `spool` CLI routes to stderr so stdout carries only protocol.
+ */
+export type ResolvedExporterSettings = OtelExporterSettings | { kind: "console" };
+
+/**
  * The exporter a signal really uses. `[otel]` wins when it names an exporter; when it says
  * `none` (or is absent) the standard `OTEL_<SIGNAL>_EXPORTER=otlp` with
  * `OTEL_EXPORTER_OTLP_[<SIGNAL>_]PROTOCOL` may still enable one. `statsig` resolves to none.
@@ -38,7 +45,7 @@ export function resolveExporter(
   signal: Signal,
   configured: OtelExporterSettings,
   env: NodeJS.ProcessEnv,
-): OtelExporterSettings {
+): ResolvedExporterSettings {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return { kind: "none" };
   if (configured.kind === "statsig") {
     log.debug("otel metrics_exporter = statsig is resolved to none in Spool (no network, no keys)");
@@ -48,9 +55,10 @@ export function resolveExporter(
   const name = `OTEL_${signal.toUpperCase()}_EXPORTER`;
   const choice = (env[name] ?? "none").trim().toLowerCase();
   if (choice === "" || choice === "none") return { kind: "none" };
+  if (choice === "console") return { kind: "console" };
   if (choice !== "otlp") {
     throw new TelemetryConfigError(
-      `${name}: unsupported value ${JSON.stringify(choice)} (expected otlp or none; console would write to stdout, which carries JSON-RPC)`,
+      `${name}: unsupported value ${JSON.stringify(choice)} (expected otlp, console or none)`,
     );
   }
   const protoVar = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_PROTOCOL`;
@@ -119,21 +127,24 @@ function grpcOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-grpc
 }
 
 /** The official OTLP span exporter for resolved settings (`undefined` for none). */
-export function buildSpanExporter(s: OtelExporterSettings): SpanExporter | undefined {
+export function buildSpanExporter(s: ResolvedExporterSettings): SpanExporter | undefined {
+  if (s.kind === "console") return new ConsoleSpanExporter();
   if (s.kind === "otlp-grpc") return new TraceGrpc(grpcOptions("traces", s));
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("traces", s);
   return s.protocol === "json" ? new TraceHttpJson(o) : new TraceProto(o);
 }
 
-export function buildLogExporter(s: OtelExporterSettings): LogRecordExporter | undefined {
+export function buildLogExporter(s: ResolvedExporterSettings): LogRecordExporter | undefined {
+  if (s.kind === "console") return new ConsoleLogRecordExporter();
   if (s.kind === "otlp-grpc") return new LogsGrpc(grpcOptions("logs", s));
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("logs", s);
   return s.protocol === "json" ? new LogsHttpJson(o) : new LogsProto(o);
 }
 
-export function buildMetricExporter(s: OtelExporterSettings): PushMetricExporter | undefined {
+export function buildMetricExporter(s: ResolvedExporterSettings): PushMetricExporter | undefined {
+  if (s.kind === "console") return new ConsoleMetricExporter();
   if (s.kind === "otlp-grpc") return new MetricsGrpc(grpcOptions("metrics", s));
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("metrics", s);
