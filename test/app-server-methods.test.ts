@@ -117,3 +117,28 @@ test("a connection's opted-out notification methods are not sent", () => {
   assert.equal(session.notify("turn/started", {}), true);
   assert.deepEqual(sent, ["turn/started"]);
 });
+
+test("a Codex config.toml with on-failure and an unused provider Spool cannot serve still starts", async () => {
+  const { client } = inProcessAppServer([
+    "approval_policy=on-failure",
+    'model_providers.ollama={ name = "Ollama", base_url = "http://127.0.0.1:11434/v1", wire_api = "chat" }',
+  ]);
+  await client.request("initialize", CLIENT_INFO);
+  const read = await client.request<{ config: Record<string, unknown> }>("config/read", {});
+  assert.equal(read.config.approval_policy, "on-failure");
+  await assert.rejects(
+    client.request("model/list", { modelProvider: "ollama" }),
+    rpcError(-32602, /unknown provider "ollama"/),
+  );
+});
+
+test("the provider model_provider selects must be valid: its error names the key", () => {
+  assert.throws(
+    () =>
+      inProcessAppServer([
+        "model_provider=ollama",
+        'model_providers.ollama={ name = "Ollama", base_url = "http://127.0.0.1:11434/v1", wire_api = "chat" }',
+      ]),
+    /model_providers\.ollama\.wire_api/,
+  );
+});

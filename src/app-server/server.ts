@@ -48,12 +48,18 @@ export class AppServer {
   /** Throws `ConfigError` naming the key when the provider settings are unusable. */
   constructor(private readonly options: AppServerOptions) {
     const { config } = options;
-    const resolveOptions = { file: config.file };
+    const resolveOptions = {
+      file: config.file,
+      strictId: config.config.model_provider ?? "openai",
+      onInvalid: (id: string, error: Error) =>
+        log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
+    };
+    const providers = resolveModelProviders(config.config.model_providers, resolveOptions);
     this.services = {
       config,
       catalog: new ModelCatalog(config.config),
-      providers: resolveModelProviders(config.config.model_providers, resolveOptions),
-      modelProvider: selectModelProvider(config.config, resolveOptions),
+      providers,
+      modelProvider: selectModelProvider(config.config, resolveOptions, providers),
     };
   }
 

@@ -76,3 +76,18 @@ test("parseOverride reads numbers, booleans, inline tables and bare strings", ()
   assert.deepEqual(parseOverride("m=gpt-5.1"), { path: ["m"], value: "gpt-5.1" });
   assert.throws(() => parseOverride("novalue"), ConfigError);
 });
+
+test("a bad key in config.toml is blamed on the file even when a -c override shares its prefix", () => {
+  const dir = home('model = "a"\nmodel_reasoning_effort = 5\n');
+  assert.throws(
+    () => loadConfig({ home: dir, overrides: ["model=x"] }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.line === 2 &&
+      e.message.includes("config.toml:2: model_reasoning_effort:"),
+  );
+  assert.throws(
+    () => loadConfig({ home: home(), overrides: ["rollout_trace.root=5"] }),
+    (e: unknown) => e instanceof ConfigError && e.message.startsWith("-c rollout_trace.root:"),
+  );
+});

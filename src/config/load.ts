@@ -78,7 +78,10 @@ function describeZodError(
 ): ConfigError {
   const issue = error.issues[0]!;
   const key = issue.path.map(String).join(".");
-  if (overrideKeys.has(key.split(".")[0]!) || [...overrideKeys].some((k) => key.startsWith(k))) {
+  // Blame -c only when the failing key is an override's key, inside it, or holds it: whole
+  // dotted segments, so `-c model=…` is not blamed for `model_reasoning_effort`.
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}.`);
+  if ([...overrideKeys].some((k) => within(key, k) || within(k, key))) {
     return new ConfigError(`-c ${key}: ${issue.message}`, undefined, undefined, key);
   }
   const line = locateKey(text, issue.path as (string | number)[]);

@@ -113,6 +113,13 @@ export interface ResolveModelProvidersOptions {
   env?: NodeJS.ProcessEnv;
   /** config.toml path, for `file:line` in error messages. */
   file?: string;
+  /**
+   * Called for an invalid provider instead of throwing, so unused providers Spool cannot serve
+   * do not stop start-up; `strictId`'s provider still throws. Without it every provider must be valid.
+   */
+  onInvalid?: (id: string, error: ConfigError) => void;
+  /** The provider that must be valid even with `onInvalid` (the one `model_provider` selects). */
+  strictId?: string;
 }
 
 function configError(path: (string | number)[], message: string, file: string | undefined): ConfigError {
@@ -147,17 +154,25 @@ export function resolveModelProviders(
   };
   for (const [id, table] of Object.entries(raw)) {
     const parsed = ModelProviderTomlSchema.safeParse(table);
+    let problem: ConfigError | undefined;
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw configError(
+      problem = configError(
         ["model_providers", id, ...(issue.path as (string | number)[])],
         issue.message,
         options.file,
       );
+    } else if (!parsed.data.base_url) {
+      problem = configError(["model_providers", id, "base_url"], "required", options.file);
     }
-    if (!parsed.data.base_url)
-      throw configError(["model_providers", id, "base_url"], "required", options.file);
-    out.set(id, finishModelProvider(id, parsed.data));
+    if (problem) {
+      // A Codex config.toml may define providers Spool cannot use (e.g. `wire_api = "chat"`);
+      // only the one in use must be valid.
+      if (!options.onInvalid || id === options.strictId) throw problem;
+      options.onInvalid(id, problem);
+      continue;
+    }
+    out.set(id, finishModelProvider(id, parsed!.data!));
   }
   return out;
 }
@@ -172,9 +187,10 @@ export function selectModelProvider(
     model_providers?: Record<string, Record<string, unknown>> | undefined;
   },
   options: ResolveModelProvidersOptions = {},
+  resolved?: ReadonlyMap<string, ModelProvider>,
 ): ModelProvider {
-  const providers = resolveModelProviders(config.model_providers, options);
   const id = config.model_provider ?? BUILTIN_OPENAI_PROVIDER_ID;
+  const providers = resolved ?? resolveModelProviders(config.model_providers, { ...options, strictId: id });
   const provider = providers.get(id);
   if (!provider) {
     const known = [...providers.keys()].sort().join(", ");

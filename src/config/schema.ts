@@ -2,7 +2,8 @@ import { z } from "zod";
 import { OtelTomlSchema } from "./otel-settings.js";
 
 export const AskForApprovalSchema = z.union([
-  z.enum(["untrusted", "on-request", "never"]),
+  // `on-failure` is not in the v2 wire schema but Codex's config.toml still accepts it.
+  z.enum(["untrusted", "on-failure", "on-request", "never"]),
   z
     .object({
       granular: z.object({
