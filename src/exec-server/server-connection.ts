@@ -135,10 +135,14 @@ export function serveExecConnection(
     },
   };
 
-  const tracer = createRequestTracer(transport.kind, () => ({
-    "rpc.service": EXEC_SERVER_RPC_SERVICE,
-    "exec_server.connection_id": connectionId,
-  }));
+  const tracer = createRequestTracer(
+    transport.kind,
+    () => ({
+      "rpc.service": EXEC_SERVER_RPC_SERVICE,
+      "exec_server.connection_id": connectionId,
+    }),
+    { spanName: "exec_server.request" },
+  );
   // Long-poll reads must not hold up writes and terminates on the same connection: requests run
   // concurrently up to the ingress queue's own bound, so only that many parked reads could.
   const connection = new RpcConnection(transport, {

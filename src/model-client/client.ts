@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, context, trace, type Span } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, context, type Span } from "@opentelemetry/api";
 import type { ModelProvider } from "../config/index.js";
-import { getTracer, injectSpanW3cTraceHeaders, logger } from "../telemetry/index.js";
+import { injectSpanW3cTraceHeaders, logger, startSpan } from "../telemetry/index.js";
 import type { AttemptResult, AttemptSink } from "./attempt.js";
 import { abortableSleep } from "./backoff.js";
 import { nextStep, type RetryBudget } from "./retry-policy.js";
@@ -168,23 +168,19 @@ export class ModelClient {
    */
   stream(request: ResponsesRequest, options: StreamOptions = {}): ResponseStream {
     const stream = new ResponseStream(this.transport);
-    const parent = context.active();
-    const outer = getTracer().startSpan(
+    const { span: outer, context: spanContext } = startSpan(
       "model_client.stream_responses_api",
       {
-        kind: SpanKind.INTERNAL,
-        attributes: {
-          model: request.model,
-          provider: this.provider.name,
-          wire_api: "responses",
-          transport: this.transport,
-          "http.method": "POST",
-          "api.path": API_PATH,
-        },
+        model: request.model,
+        provider: this.provider.name,
+        wire_api: "responses",
+        transport: this.transport,
+        "http.method": "POST",
+        "api.path": API_PATH,
       },
-      parent,
+      { kind: SpanKind.INTERNAL },
     );
-    const run = context.with(trace.setSpan(parent, outer), () => this.run(stream, request, options));
+    const run = context.with(spanContext, () => this.run(stream, request, options));
     run
       .catch((err: unknown) => {
         log.error("model stream failed unexpectedly", { error: (err as Error).message });
@@ -368,9 +364,9 @@ export class ModelClient {
     attempt: number,
     fn: (span: Span) => Promise<T>,
   ): Promise<T> {
-    const span = getTracer().startSpan("responses.stream_request", {
-      kind: SpanKind.CLIENT,
-      attributes: {
+    const { span, context: spanContext } = startSpan(
+      "responses.stream_request",
+      {
         "server.address": this.serverAddress,
         "server.port": this.serverPort,
         model,
@@ -380,8 +376,9 @@ export class ModelClient {
         "api.path": API_PATH,
         attempt,
       },
-    });
-    return context.with(trace.setSpan(context.active(), span), () => fn(span)).finally(() => span.end());
+      { kind: SpanKind.CLIENT },
+    );
+    return context.with(spanContext, () => fn(span)).finally(() => span.end());
   }
 
   /** Closes WebSocket connections; in-flight HTTP streams end through their signals. */

@@ -1,10 +1,10 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, type Span } from "@opentelemetry/api";
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, type Span } from "@opentelemetry/api";
 import { displayRequestId, type JsonRpcRequest, type W3cTraceContext } from "../protocol/index.js";
 import {
   contextFromW3cTraceContext,
-  getTracer,
   logger,
   spanW3cTraceContext,
+  startSpan,
   traceparentContextFromEnv,
 } from "../telemetry/index.js";
 import type { TransportKind } from "./transport.js";
@@ -36,7 +36,8 @@ export interface RequestTracer {
  * The one factory of request spans. Every inbound request passes through `run`: the parent is
  * the envelope's `trace` carrier, else the `TRACEPARENT` env carrier, else none; an invalid
  * envelope carrier is ignored with one warning and the span becomes a root. The exported span is
- * named after the method, kind SERVER, with the standard `rpc.*` attributes plus the server's.
+ * named after the method (`otel.name`), kind SERVER, with the standard `rpc.*` attributes plus
+ * the server's; in local logs it is `spanName` (`app_server.request` by default), as in Codex.
  *
  * @example
  * const tracer = createRequestTracer("stdio", (req) => ({ "app_server.api_version": "v2" }));
@@ -45,27 +46,26 @@ export interface RequestTracer {
 export function createRequestTracer(
   transport: TransportKind,
   attributes: RequestAttributesFn,
+  options: { spanName?: string } = {},
 ): RequestTracer {
+  const spanName = options.spanName ?? "app_server.request";
   return {
     async run<T>(request: JsonRpcRequest, fn: (span: RequestSpanHandle) => Promise<T>): Promise<T> {
-      const parent = parentContext(request);
-      const span = getTracer().startSpan(
-        request.method,
+      const { span, context: spanContext } = startSpan(
+        spanName,
         {
-          kind: SpanKind.SERVER,
-          attributes: {
-            "rpc.system": "jsonrpc",
-            "rpc.method": request.method,
-            "rpc.transport": transport,
-            "rpc.request_id": displayRequestId(request.id),
-            ...attributes(request),
-          },
+          "otel.name": request.method,
+          "rpc.system": "jsonrpc",
+          "rpc.method": request.method,
+          "rpc.transport": transport,
+          "rpc.request_id": displayRequestId(request.id),
+          ...attributes(request),
         },
-        parent,
+        { kind: SpanKind.SERVER, parent: parentContext(request) },
       );
       const handle = spanHandle(span, request);
       try {
-        return await context.with(trace.setSpan(parent, span), fn, undefined, handle);
+        return await context.with(spanContext, fn, undefined, handle);
       } finally {
         span.end();
       }
