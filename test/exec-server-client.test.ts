@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer, type Socket } from "node:net";
 import { ExecServerUnavailableError, type OutputChunk } from "../src/exec-server/index.js";
 import { configureLogging } from "../src/telemetry/index.js";
 import { KINDS, PATH_ENV, typedClient, waitPidGone, startUntilOutput } from "./support/exec-server.js";
@@ -151,8 +152,7 @@ for (const kind of KINDS) {
 }
 
 test("a remote that accepts TCP but never completes the handshake fails within the connect timeout, naming the URL", async () => {
-  const { createServer } = await import("node:net");
-  const sockets: import("node:net").Socket[] = [];
+  const sockets: Socket[] = [];
   const silent = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
   const url = `ws://127.0.0.1:${(silent.address() as { port: number }).port}`;

@@ -30,6 +30,8 @@ export function registerExecServerCommand(program: Command): void {
         retainedOutputBytes?: number;
         config?: string[];
       }) => {
+        // stdout carries only the URL line; console exporters print to stderr.
+        routeConsoleToStderr();
         let tracing: TelemetryHandle | undefined;
         try {
           // The same [otel] settings and OTEL_* variables as the app-server, under its own service name.
