@@ -15,9 +15,11 @@ export interface AppServerServices {
 }
 
 export interface HandlerContext {
+  /** Notifications go through the session, which honours the client's opt-outs. */
   session: ConnectionSession;
   services: AppServerServices;
-  request: RequestContext;
+  /** The request's context without its raw connection, so no handler can bypass the session. */
+  request: Omit<RequestContext, "connection">;
 }
 
 /** A v2 method: its name, the schema its params must satisfy, and its handler. */

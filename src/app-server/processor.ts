@@ -37,7 +37,12 @@ export class MessageProcessor implements RpcHandler {
       const issue = parsed.error.issues[0]!;
       throw JsonRpcError.invalidParams(`Invalid params: ${formatIssuePath(issue.path)}: ${issue.message}`);
     }
-    return descriptor.handle(parsed.data, { session: this.session, services: this.services, request: ctx });
+    const { connection: _raw, ...requestContext } = ctx;
+    return descriptor.handle(parsed.data, {
+      session: this.session,
+      services: this.services,
+      request: requestContext,
+    });
   }
 
   handleNotification(method: string): void {
