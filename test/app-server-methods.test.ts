@@ -149,18 +149,6 @@ test("the provider model_provider selects must be valid: its error names the key
 });
 
 test("opted-out notifications never reach the client through a real connection", async () => {
-  const { z } = await import("zod");
-  const {
-    MessageProcessor,
-    ConnectionSession: Session,
-    METHODS,
-  } = await import("../src/app-server/index.js");
-  const { RpcConnection, createInProcessTransportPair } = await import("../src/rpc/index.js");
-  const { loadConfig } = await import("../src/config/index.js");
-  const { ModelCatalog } = await import("../src/app-server/index.js");
-  const { mkdtempSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
-  const { join } = await import("node:path");
   const config = loadConfig({ home: mkdtempSync(join(tmpdir(), "spool-optout-")) });
   // A method that notifies, standing in for the thread/turn methods that will.
   const methods = new Map(METHODS);
