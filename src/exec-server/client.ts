@@ -10,10 +10,6 @@ import {
   type EnvironmentInfoResponse,
   type ExecEnvPolicy,
   type ExecInitializeResponse,
-  type ExecOutputStream,
-  type ProcessTerminateResponse,
-  type ProcessWriteResponse,
-  type WriteStatus,
 } from "../protocol/index.js";
 import {
   ConnectionError,
@@ -25,18 +21,13 @@ import {
 import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
 import type { ExecServerOptions } from "./process-session.js";
 import { serveExecConnection } from "./server-connection.js";
+import { ExecProcess, type OutputChunk } from "./exec-process.js";
 
 const log = logger("spool_exec_server::client");
 
 /** The exec-server is gone (closed, crashed, unreachable); the message names where it was. */
 export class ExecServerUnavailableError extends Error {
   override readonly name = "ExecServerUnavailableError";
-}
-
-export interface OutputChunk {
-  readonly seq: number;
-  readonly stream: ExecOutputStream;
-  readonly bytes: Buffer;
 }
 
 export interface StartProcessOptions {
@@ -72,119 +63,11 @@ const DEFAULT_ENV_POLICY: ExecEnvPolicy = {
   includeOnly: [],
 };
 
-export interface ProcessResult {
-  exitCode: number;
-}
-
 function cwdUri(cwd: string | undefined): string {
   if (cwd === undefined) return pathToFileURL(process.cwd()).href;
   if (cwd.startsWith("file:")) return cwd;
   if (!isAbsolute(cwd)) throw new TypeError(`cwd must be absolute, got ${JSON.stringify(cwd)}`);
   return pathToFileURL(cwd).href;
-}
-
-function settleable<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Marked handled: a caller that never awaits it must not crash the process on rejection.
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
-
-/** A process running in an exec-server. */
-export class ExecProcess {
-  private listeners: ((chunk: OutputChunk) => void)[] = [];
-  private backlog: OutputChunk[] | undefined = [];
-  private readonly exit = settleable<number>();
-  private readonly close = settleable<void>();
-  private exitCode: number | undefined;
-
-  /** @internal */
-  constructor(
-    readonly processId: string,
-    private readonly client: ExecServerClient,
-    onOutput: ((chunk: OutputChunk) => void) | undefined,
-  ) {
-    if (onOutput) this.onOutput(onOutput);
-  }
-
-  /** Resolves with the exit code when the process exits (output may still be in flight). */
-  get exited(): Promise<number> {
-    return this.exit.promise;
-  }
-
-  /**
-   * Adds an output listener. Output that arrived before the first listener is replayed to it,
-   * so nothing is lost between `start` and `onOutput`. Returns a function removing it.
-   */
-  onOutput(listener: (chunk: OutputChunk) => void): () => void {
-    this.listeners.push(listener);
-    if (this.backlog) {
-      const pending = this.backlog;
-      this.backlog = undefined;
-      for (const c of pending) listener(c);
-    }
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
-  }
-
-  /** Writes to stdin (needs `pipeStdin` or `tty`); resolves with the server's status. */
-  async write(data: string | Uint8Array): Promise<WriteStatus> {
-    const chunk = Buffer.from(data).toString("base64");
-    const r = await this.client.call<ProcessWriteResponse>(ExecMethod.ProcessWrite, {
-      processId: this.processId,
-      chunk,
-      writeId: randomUUID(),
-    });
-    return r.status;
-  }
-
-  /** Sends SIGINT to the process group. */
-  async interrupt(): Promise<void> {
-    await this.client.call(ExecMethod.ProcessSignal, { processId: this.processId, signal: "interrupt" });
-  }
-
-  /** SIGTERM, then SIGKILL after the server's grace period; false if it was no longer running. */
-  async terminate(): Promise<boolean> {
-    const r = await this.client.call<ProcessTerminateResponse>(ExecMethod.ProcessTerminate, {
-      processId: this.processId,
-    });
-    return r.running;
-  }
-
-  /** Resolves once the process has exited and all its output has been delivered. */
-  async wait(): Promise<ProcessResult> {
-    await this.close.promise;
-    return { exitCode: await this.exit.promise };
-  }
-
-  /** @internal */
-  deliver(chunk: OutputChunk): void {
-    if (this.backlog) this.backlog.push(chunk);
-    else for (const l of this.listeners) l(chunk);
-  }
-
-  /** @internal */
-  markExited(exitCode: number): void {
-    this.exitCode = exitCode;
-    this.exit.resolve(exitCode);
-  }
-
-  /** @internal */
-  markClosed(): void {
-    this.close.resolve();
-  }
-
-  /** @internal */
-  fail(error: Error): void {
-    if (this.exitCode === undefined) this.exit.reject(error);
-    this.close.reject(error);
-  }
 }
 
 /** How long `connectWebSocket` waits for the WebSocket handshake before failing. */

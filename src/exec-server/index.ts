@@ -1,5 +1,7 @@
-export { ExecProcess, ExecServerClient, ExecServerUnavailableError } from "./client.js";
-export type { OutputChunk, ProcessResult, StartProcessOptions } from "./client.js";
+export { ExecServerClient, ExecServerUnavailableError } from "./client.js";
+export type { StartProcessOptions } from "./client.js";
+export { ExecProcess } from "./exec-process.js";
+export type { OutputChunk, ProcessResult } from "./exec-process.js";
 export { listenExecServer, parseListenUrl } from "./listen.js";
 export type { ExecServerListenOptions } from "./listen.js";
 export { ProcessSession } from "./process-session.js";
