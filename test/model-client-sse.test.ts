@@ -1,8 +1,7 @@
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { getTracer, installTracing } from "../src/telemetry/index.js";
+import { getTracer } from "../src/telemetry/index.js";
 import {
   HttpStatusError,
   IdleTimeoutError,
@@ -21,6 +20,7 @@ import {
   type ModelStreamEvent,
   type ScriptedModelServer,
 } from "../src/model-client/index.js";
+import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
 const servers: ScriptedModelServer[] = [];
@@ -521,14 +521,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
 });
 
 describe("model request spans", () => {
-  const exporter = new InMemorySpanExporter();
-  let handle: ReturnType<typeof installTracing>;
-  before(() => {
-    handle = installTracing({ exporter, processor: "simple" });
-  });
-  after(async () => {
-    await handle.shutdown();
-  });
+  const exporter = useInMemoryTracing();
 
   test("outbound traceparent equals the attempt's CLIENT span, under the caller's span", async () => {
     const server = await serve({ responses: [{ fault: { http_status: 500 } }, text("ok")] });

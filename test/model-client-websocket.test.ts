@@ -1,8 +1,7 @@
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { getTracer, installTracing } from "../src/telemetry/index.js";
+import { getTracer } from "../src/telemetry/index.js";
 import {
   MODEL_METRICS,
   MalformedEventError,
@@ -15,6 +14,7 @@ import {
   type ModelScriptInput,
   type ScriptedModelServer,
 } from "../src/model-client/index.js";
+import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
 const servers: ScriptedModelServer[] = [];
@@ -266,14 +266,7 @@ describe("model client over WebSocket", () => {
 });
 
 describe("WebSocket trace context", () => {
-  const exporter = new InMemorySpanExporter();
-  let handle: ReturnType<typeof installTracing>;
-  before(() => {
-    handle = installTracing({ exporter, processor: "simple" });
-  });
-  after(async () => {
-    await handle.shutdown();
-  });
+  const exporter = useInMemoryTracing();
 
   test("the handshake and each response.create carry the current span's traceparent", async () => {
     const server = await serve({ responses: [text("traced")] });
