@@ -4,10 +4,10 @@ import { TraceReduceError, TraceRuleError } from "../errors.js";
 import {
   ManifestSchema,
   RawTraceEventSchema,
-  TRACE_SCHEMA_VERSION,
+  RawTraceEventV3Schema,
   payloadRefsOf,
+  type AnyPayloadRef,
   type Manifest,
-  type RawPayloadRef,
   type RawTraceEvent,
 } from "../schema.js";
 import { writePrettyJson } from "../json-text.js";
@@ -31,6 +31,7 @@ import {
   applyRuntimeStarted,
   applyStdinTargetResolved,
   applyToolCallEnded,
+  applyWaitTargetResolved,
   applyToolCallStarted,
 } from "./apply-tools.js";
 import {
@@ -41,6 +42,7 @@ import {
   applyCompactionRequestStarted,
 } from "./apply-agents.js";
 import { Graph, type ReducedState } from "./graph.js";
+import { ShardPayloadSource } from "./payloads-v3.js";
 
 /** Options of {@link reduceBundle}. */
 export interface ReduceOptions {
@@ -79,9 +81,9 @@ function readManifest(bundle: string): Manifest {
     throw new TraceReduceError(`parse trace manifest: ${(cause as Error).message}`, { file }, { cause });
   }
   const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-  if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
+  if (typeof version === "number" && version !== 2 && version !== 3) {
     throw new TraceReduceError(
-      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle`,
+      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle (Spool reads schemas 2 and 3)`,
       { file },
     );
   }
@@ -94,11 +96,11 @@ function readManifest(bundle: string): Manifest {
 }
 
 /** Reads every payload the event references; errors name the payload id like Codex's reducer. */
-function readPayloads(bundle: string, ev: RawTraceEvent, refs: RawPayloadRef[]): [EventPayloads, number] {
+function readPayloads(bundle: string, ev: RawTraceEvent, refs: AnyPayloadRef[]): [EventPayloads, number] {
   const out = new Map<string, unknown>();
   let bytes = 0;
   for (const ref of refs) {
-    if (out.has(ref.raw_payload_id)) continue;
+    if (out.has(ref.raw_payload_id) || !("path" in ref)) continue;
     const file = resolve(bundle, ref.path);
     const rel = relative(resolve(bundle), file);
     if (rel.startsWith("..") || rel.startsWith(sep)) {
@@ -146,7 +148,7 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
     case "codex_turn_ended":
       return applyTurnEnded(g, e);
     case "history_item_accepted":
-      return applyHistoryItemAccepted(g, e);
+      return applyHistoryItemAccepted(g, e, payloads);
     case "inference_started":
       return applyInferenceStarted(g, e, payloads);
     case "inference_completed":
@@ -159,6 +161,8 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
       return applyMcpCorrelation(g, e);
     case "stdin_target_resolved":
       return applyStdinTargetResolved(g, e);
+    case "code_cell_wait_target_resolved":
+      return applyWaitTargetResolved(g, e);
     case "tool_call_runtime_started":
       return applyRuntimeStarted(g, e, payloads);
     case "tool_call_runtime_ended":
@@ -217,10 +221,15 @@ function finish(g: Graph): void {
   }
 }
 
-function unknownTypeMessage(line: number, raw: unknown): string | null {
+/** Event types only schema 3 has: Codex 0.169 rejects them as unknown variants. */
+const V3_ONLY_EVENTS: ReadonlySet<string> = new Set(["code_cell_wait_target_resolved"]);
+
+function unknownTypeMessage(line: number, raw: unknown, version: number): string | null {
   const type = (raw as { payload?: { type?: unknown } } | null)?.payload?.type;
   if (typeof type !== "string") return null;
-  const variants = RawTraceEventSchema.shape.payload.options.map((o) => o.shape.type.value);
+  const variants = RawTraceEventSchema.shape.payload.options
+    .map((o) => o.shape.type.value as string)
+    .filter((v) => version === 3 || !V3_ONLY_EVENTS.has(v));
   if ((variants as string[]).includes(type)) return null;
   return `parse trace event line ${line}: unknown variant \`${type}\`, expected one of ${variants.map((v) => `\`${v}\``).join(", ")}`;
 }
@@ -236,11 +245,20 @@ function unknownTypeMessage(line: number, raw: unknown): string | null {
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
   const manifest = readManifest(bundle);
+  const version = manifest.schema_version;
   const g = new Graph(manifest);
+  const eventSchema = version === 3 ? RawTraceEventV3Schema : RawTraceEventSchema;
+  let bytesRead = 0;
+  const shards =
+    version === 3
+      ? new ShardPayloadSource(bundle, {
+          onBytes: (n) => options.onProgress?.((bytesRead += n)),
+        })
+      : null;
   const traceFile = join(bundle, "trace.jsonl");
   let expectedSeq = 1;
   let completed = false;
-  let bytesRead = 0;
+  let recordingClosed = false;
   let events = 0;
 
   const handleLine = (text: string, line: number, terminated: boolean): void => {
@@ -258,20 +276,28 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     }
     const seqGuess = (raw as { seq?: unknown } | null)?.seq;
     const loc = { file: traceFile, line, seq: typeof seqGuess === "number" ? seqGuess : undefined };
-    const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-    if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
-      throw new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc);
+    const eventVersion = (raw as { schema_version?: unknown } | null)?.schema_version;
+    if (typeof eventVersion === "number" && eventVersion !== version) {
+      throw new TraceReduceError(
+        version === 3
+          ? `unsupported trace event schema ${eventVersion} at line ${line} (expected 3). Run the exact Codex executable that recorded this bundle`
+          : `unsupported trace event schema ${eventVersion} at line ${line}`,
+        loc,
+      );
     }
-    const parsed = RawTraceEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      const unknown = unknownTypeMessage(line, raw);
-      const issue = parsed.error.issues[0];
+    const parsed = eventSchema.safeParse(raw);
+    const unknown = unknownTypeMessage(line, raw, version);
+    if (!parsed.success || unknown) {
+      const issue = parsed.error?.issues[0];
       throw new TraceReduceError(
         unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
         loc,
       );
     }
     const ev = parsed.data;
+    if (version === 3 && ev.payload.type === "inference_started" && !ev.payload.prepared_prompt_payload) {
+      throw new TraceReduceError(`parse trace event line ${line}: missing field \`prepared_prompt_payload\``, loc);
+    }
     if (ev.seq !== expectedSeq)
       throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
     if (ev.rollout_id !== manifest.rollout_id)
@@ -280,10 +306,15 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     expectedSeq++;
     events++;
     try {
-      const refs = payloadRefsOf(ev.payload);
-      for (const ref of refs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
-      const [payloads, bytes] = readPayloads(bundle, ev, refs);
-      bytesRead += bytes;
+      let payloads: EventPayloads;
+      if (shards) payloads = shards.forEvent(ev, g.state.raw_payloads as Map<string, unknown>);
+      else {
+        const refs = payloadRefsOf(ev.payload);
+        for (const ref of refs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
+        let bytes: number;
+        [payloads, bytes] = readPayloads(bundle, ev, refs);
+        bytesRead += bytes;
+      }
       apply(g, ev, payloads);
     } catch (err) {
       if (err instanceof TraceRuleError) {
@@ -296,7 +327,8 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     }
     if (ev.payload.type === "recording_completed") {
       completed = true;
-      g.state.recording_complete = terminated;
+      if (!shards) g.state.recording_complete = terminated;
+      else recordingClosed = terminated;
     }
   };
 
@@ -328,7 +360,17 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     }
     throw err;
   }
-  if (!g.state.recording_complete) {
+  if (shards) {
+    try {
+      g.state.recording_status = shards.finish(recordingClosed);
+    } catch (err) {
+      if (err instanceof TraceRuleError) {
+        throw new TraceReduceError(err.message, { file: err.file === undefined ? traceFile : join(bundle, err.file) });
+      }
+      throw err;
+    }
+  }
+  if (shards ? !recordingClosed : !g.state.recording_complete) {
     g.anomalies.push("no complete recording_completed event: the recording did not end cleanly");
   }
   for (const pending of g.pendingCodeCells.values()) {
