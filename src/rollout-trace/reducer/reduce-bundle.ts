@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
-import { TraceReduceError, TraceRuleError } from "../errors.js";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
 import {
   ManifestSchema,
   RawTraceEventSchema,
@@ -41,12 +42,20 @@ import {
   applyCompactionRequestStarted,
 } from "./apply-agents.js";
 import { Graph, type ReducedState } from "./graph.js";
+import {
+  directoryPayloadSource,
+  type PayloadBody,
+  type PayloadSource,
+  type PayloadSourceFactory,
+} from "./payload-source.js";
 
 /** Options of {@link reduceBundle}. */
 export interface ReduceOptions {
   /** Called as bytes of `trace.jsonl` and payload files are consumed (for a progress bar). */
   onProgress?: (bytesRead: number) => void;
   signal?: AbortSignal;
+  /** Where payload bodies come from; default: one JSON file per payload (schema 2). */
+  payloadSource?: PayloadSourceFactory;
 }
 
 /** What a reduction produced. */
@@ -93,32 +102,50 @@ function readManifest(bundle: string): Manifest {
   return parsed.data;
 }
 
-/** Reads every payload the event references; errors name the payload id like Codex's reducer. */
-function readPayloads(bundle: string, ev: RawTraceEvent, refs: RawPayloadRef[]): [EventPayloads, number] {
+/** Events parsed ahead of the one being applied, so their payload reads overlap the replay. */
+const LOOKAHEAD_EVENTS = 16;
+
+/** One `trace.jsonl` line after parsing, waiting for its turn to be applied. */
+interface ParsedLine {
+  line: number;
+  terminated: boolean;
+  /** The event, or why the line is not one (thrown when the line's turn comes). */
+  ev: RawTraceEvent | TraceReduceError | "incomplete";
+  refs: RawPayloadRef[];
+  bodies: Promise<PayloadBody>[];
+}
+
+/** Parses bodies in ref order; an unavailable payload stays out of the map. */
+async function resolvePayloads(
+  refs: RawPayloadRef[],
+  bodies: Promise<PayloadBody>[],
+): Promise<[EventPayloads, number]> {
   const out = new Map<string, unknown>();
   let bytes = 0;
-  for (const ref of refs) {
-    if (out.has(ref.raw_payload_id)) continue;
-    const file = resolve(bundle, ref.path);
-    const rel = relative(resolve(bundle), file);
-    if (rel.startsWith("..") || rel.startsWith(sep)) {
-      throw new TraceRuleError(`payload ${ref.raw_payload_id} path ${ref.path} leaves the bundle`, ref.path);
-    }
-    let buf: Buffer;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    const body = await bodies[i]!;
+    bytes += body.bytes;
+    if (!body.available) continue;
     try {
-      buf = readFileSync(file);
+      out.set(ref.raw_payload_id, JSON.parse(body.text));
     } catch {
-      const verb = ev.payload.type === "thread_started" ? "open" : "read";
-      throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, ref.path);
-    }
-    bytes += buf.length;
-    try {
-      out.set(ref.raw_payload_id, JSON.parse(buf.toString("utf8")));
-    } catch {
-      throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, ref.path);
+      throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, payloadFileOf(ref));
     }
   }
   return [out, bytes];
+}
+
+function payloadFileOf(ref: RawPayloadRef): string | undefined {
+  return (ref as { path?: unknown }).path as string | undefined;
+}
+
+/** Distinct refs of an event, first occurrence first. */
+function distinctRefs(ev: RawTraceEvent): RawPayloadRef[] {
+  const refs = payloadRefsOf(ev.payload);
+  if (refs.length < 2) return refs;
+  const seen = new Set<string>();
+  return refs.filter((r) => !seen.has(r.raw_payload_id) && seen.add(r.raw_payload_id));
 }
 
 function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
@@ -227,8 +254,10 @@ function unknownTypeMessage(line: number, raw: unknown): string | null {
 
 /**
  * Replays a bundle directory in `seq` order into the reduced state (spec §9). `trace.jsonl` is
- * streamed and each payload is read only while its event is applied, so memory follows the graph,
- * not the bundle. Throws {@link TraceReduceError} (with file, line and seq) on a strict-rule violation.
+ * streamed; each event's payloads are requested from the bundle's {@link PayloadSource} as soon as
+ * its line is parsed (a bounded window ahead of the event being applied) and dropped once it is
+ * applied, so memory follows the graph, not the bundle. Throws {@link TraceReduceError} (with
+ * file, line and seq) on a strict-rule violation.
  *
  * @example
  * const { state, anomalies } = await reduceBundle("/tmp/traces/trace-…");
@@ -236,42 +265,79 @@ function unknownTypeMessage(line: number, raw: unknown): string | null {
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
   const manifest = readManifest(bundle);
+  const source = (options.payloadSource ?? defaultPayloadSource)(bundle, manifest);
+  try {
+    return await replay(bundle, manifest, source, options);
+  } finally {
+    await source.close?.();
+  }
+}
+
+const defaultPayloadSource: PayloadSourceFactory = (bundle) => directoryPayloadSource(bundle);
+
+async function replay(
+  bundle: string,
+  manifest: Manifest,
+  source: PayloadSource,
+  options: ReduceOptions,
+): Promise<ReduceResult> {
   const g = new Graph(manifest);
   const traceFile = join(bundle, "trace.jsonl");
+  const signal = options.signal;
   let expectedSeq = 1;
   let completed = false;
   let bytesRead = 0;
   let events = 0;
 
-  const handleLine = (text: string, line: number, terminated: boolean): void => {
+  const parseLine = (text: string, line: number, terminated: boolean): ParsedLine => {
+    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({ line, terminated, ev, refs: [], bodies: [] });
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      if (!terminated) {
-        g.anomalies.push(
-          `last line ${line} of trace.jsonl is incomplete (the recording process stopped mid-write); it was ignored`,
-        );
-        return;
-      }
-      throw new TraceReduceError(`parse trace event line ${line}`, { file: traceFile, line });
+      if (!terminated) return parsed("incomplete");
+      return parsed(new TraceReduceError(`parse trace event line ${line}`, { file: traceFile, line }));
     }
     const seqGuess = (raw as { seq?: unknown } | null)?.seq;
     const loc = { file: traceFile, line, seq: typeof seqGuess === "number" ? seqGuess : undefined };
     const version = (raw as { schema_version?: unknown } | null)?.schema_version;
     if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
-      throw new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc);
+      return parsed(new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc));
     }
-    const parsed = RawTraceEventSchema.safeParse(raw);
-    if (!parsed.success) {
+    const result = RawTraceEventSchema.safeParse(raw);
+    if (!result.success) {
       const unknown = unknownTypeMessage(line, raw);
-      const issue = parsed.error.issues[0];
-      throw new TraceReduceError(
-        unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
-        loc,
+      const issue = result.error.issues[0];
+      return parsed(
+        new TraceReduceError(
+          unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
+          loc,
+        ),
       );
     }
-    const ev = parsed.data;
+    const ev = result.data;
+    const refs = distinctRefs(ev);
+    const use = { eventType: ev.payload.type, signal };
+    const bodies = refs.map((ref) => {
+      const body = source.load(ref, use);
+      // Awaited in order when the event is applied; this keeps an early failure from being
+      // reported as unhandled while earlier events are still being applied.
+      body.catch(() => {});
+      return body;
+    });
+    return { line, terminated, ev, refs, bodies };
+  };
+
+  const applyLine = async (entry: ParsedLine): Promise<void> => {
+    const { ev, line, terminated } = entry;
+    if (ev === "incomplete") {
+      g.anomalies.push(
+        `last line ${line} of trace.jsonl is incomplete (the recording process stopped mid-write); it was ignored`,
+      );
+      return;
+    }
+    if (ev instanceof TraceReduceError) throw ev;
+    const loc = { file: traceFile, line, seq: ev.seq };
     if (ev.seq !== expectedSeq)
       throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
     if (ev.rollout_id !== manifest.rollout_id)
@@ -280,19 +346,12 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     expectedSeq++;
     events++;
     try {
-      const refs = payloadRefsOf(ev.payload);
-      for (const ref of refs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
-      const [payloads, bytes] = readPayloads(bundle, ev, refs);
+      for (const ref of payloadRefsOf(ev.payload)) g.state.raw_payloads.set(ref.raw_payload_id, ref);
+      const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies);
       bytesRead += bytes;
       apply(g, ev, payloads);
     } catch (err) {
-      if (err instanceof TraceRuleError) {
-        throw new TraceReduceError(
-          err.message,
-          err.file === undefined ? loc : { file: join(bundle, err.file), line, seq: ev.seq },
-        );
-      }
-      throw err;
+      throw located(err, bundle, loc);
     }
     if (ev.payload.type === "recording_completed") {
       completed = true;
@@ -300,26 +359,33 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     }
   };
 
-  let stream;
+  const pending: ParsedLine[] = [];
   try {
-    stream = createReadStream(traceFile, { highWaterMark: 1 << 20, signal: options.signal });
+    const stream = createReadStream(traceFile, { highWaterMark: 1 << 20, signal });
+    const decoder = new StringDecoder("utf8");
     let carry = "";
     let line = 0;
-    for await (const chunk of stream.setEncoding("utf8") as AsyncIterable<string>) {
-      bytesRead += Buffer.byteLength(chunk, "utf8");
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
       let start = 0;
-      const text = carry + chunk;
+      const text = carry + decoder.write(chunk);
       for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
         line++;
-        let l = text.slice(start, nl);
-        if (l.endsWith("\r")) l = l.slice(0, -1);
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const l = text.slice(start, end);
         start = nl + 1;
-        if (l.trim() !== "") handleLine(l, line, true);
+        if (l.trim() === "") continue;
+        pending.push(parseLine(l, line, true));
+        if (pending.length > LOOKAHEAD_EVENTS) await applyLine(pending.shift()!);
       }
       carry = text.slice(start);
       options.onProgress?.(bytesRead);
     }
-    if (carry.trim() !== "") handleLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, line + 1, false);
+    carry += decoder.end();
+    if (carry.trim() !== "")
+      pending.push(parseLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, line + 1, false));
+    while (pending.length > 0) await applyLine(pending.shift()!);
+    options.onProgress?.(bytesRead);
   } catch (err) {
     if (err instanceof TraceReduceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -327,6 +393,11 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
       throw new TraceReduceError(`open trace event log ${traceFile}`, { file: traceFile }, { cause: err });
     }
     throw err;
+  }
+  try {
+    await source.finish?.({ recordingComplete: g.state.recording_complete, refs: g.state.raw_payloads });
+  } catch (err) {
+    throw located(err, bundle, { file: traceFile });
   }
   if (!g.state.recording_complete) {
     g.anomalies.push("no complete recording_completed event: the recording did not end cleanly");
@@ -338,6 +409,15 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
   }
   finish(g);
   return { state: g.state, anomalies: g.anomalies, events, bytesRead };
+}
+
+/** A rule error inside an event (or a payload) becomes a reduce error pointing at the line. */
+function located(err: unknown, bundle: string, loc: TraceErrorLocation): unknown {
+  if (!(err instanceof TraceRuleError)) return err;
+  return new TraceReduceError(
+    err.message,
+    err.file === undefined ? loc : { file: join(bundle, err.file), line: loc.line, seq: loc.seq },
+  );
 }
 
 /** The `state.json` text (pretty, 2-space indent, no trailing newline, maps sorted). */
