@@ -73,7 +73,11 @@ export class RecordSplitter {
 
   private emit(body: Buffer): void {
     const { idLen } = this.header!;
-    this.onRecord({ id: body.toString("utf8", 0, idLen), payload: body.subarray(idLen), offset: this.position });
+    this.onRecord({
+      id: body.toString("utf8", 0, idLen),
+      payload: body.subarray(idLen),
+      offset: this.position,
+    });
     this.position += RECORD_HEADER_BYTES + body.length;
     this.header = null;
     this.need = RECORD_HEADER_BYTES;

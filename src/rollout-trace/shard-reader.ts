@@ -126,7 +126,10 @@ export class ShardStore {
     this.payloadsChecked = true;
   }
 
-  private decode(n: number, onRecord: (id: string, payload: Buffer) => void): { sealed: boolean; partialTail: number } {
+  private decode(
+    n: number,
+    onRecord: (id: string, payload: Buffer) => void,
+  ): { sealed: boolean; partialTail: number } {
     this.checkPayloadsDir();
     const file = this.path(n);
     const rel = this.relative(n);
@@ -155,7 +158,10 @@ export class ShardStore {
       }
     } catch (err) {
       if (err instanceof ZstdDecodeError) {
-        throw new TraceRuleError(`decompress shard ${file}: ${err.message} at compressed byte ${err.offset}`, rel);
+        throw new TraceRuleError(
+          `decompress shard ${file}: ${err.message} at compressed byte ${err.offset}`,
+          rel,
+        );
       }
       if (err instanceof RecordLengthError) {
         throw new TraceRuleError(

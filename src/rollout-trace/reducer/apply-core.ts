@@ -9,13 +9,14 @@ import { normalizeItem } from "./items.js";
 export type EventPayloads = ReadonlyMap<string, unknown>;
 
 /**
- * A schema-3 payload that was truncated or omitted by a size limit: the rule that would read it
- * proceeds without it (spec v3 §10.3).
+ * The parsed payload, or {@link UNAVAILABLE} when the event's payloads do not hold it: a schema-3
+ * payload truncated or omitted by a size limit, which the rule reading it proceeds without
+ * (spec v3 §10.3). Schema 2 payloads are always there (a missing file is an error earlier).
  */
 export const UNAVAILABLE: unique symbol = Symbol("trace_unavailable");
 
 export function payloadOf(payloads: EventPayloads, ref: AnyPayloadRef): unknown {
-  return payloads.get(ref.raw_payload_id);
+  return payloads.has(ref.raw_payload_id) ? payloads.get(ref.raw_payload_id) : UNAVAILABLE;
 }
 
 type Ev<T extends RawTraceEvent["payload"]["type"]> = RawTraceEvent & { payload: RawPayloadOf<T> };
@@ -160,9 +161,16 @@ function acceptCarriedItem(
   payloadId: string,
 ): void {
   const n = normalizeItem(raw, payloadId);
-  const known = n.responsesItemId === undefined ? undefined : g.byResponsesId.get(threadId, n.responsesItemId);
+  const known =
+    n.responsesItemId === undefined ? undefined : g.byResponsesId.get(threadId, n.responsesItemId);
   if (known !== undefined) return;
-  const item = g.createItem(n, threadId, ev.codex_turn_id, ev.wall_time_unix_ms, requestProducers(g, threadId, n));
+  const item = g.createItem(
+    n,
+    threadId,
+    ev.codex_turn_id,
+    ev.wall_time_unix_ms,
+    requestProducers(g, threadId, n),
+  );
   const snapshot = g.snapshots.get(threadId);
   if (snapshot) snapshot.push(item.item_id);
   else g.snapshots.set(threadId, [item.item_id]);
@@ -191,7 +199,9 @@ function checkRequestEvidence(p: Ev<"inference_started">["payload"], payloads: E
       typeof item === "object" &&
       (item.type === "function_call_output" || item.type === "custom_tool_call_output");
     if (!isOutput || typeof item.id === "string") {
-      throw new TraceRuleError(`stripped tool output ID does not refer to an ID-less output at input ${index}`);
+      throw new TraceRuleError(
+        `stripped tool output ID does not refer to an ID-less output at input ${index}`,
+      );
     }
   }
 }
