@@ -9,7 +9,6 @@ import {
   payloadRefsOf,
   type AnyPayloadRef,
   type Manifest,
-  type RawPayloadRef,
   type RawPayloadRefV3,
   type RawTraceEvent,
 } from "../schema.js";
