@@ -21,7 +21,9 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     "exec-server",
     "core",
   ],
+  observe: ["protocol", "telemetry", "rollout-trace", "config"],
   cli: [
+    "observe",
     "protocol",
     "telemetry",
     "rollout-trace",
