@@ -41,3 +41,4 @@ export {
 export { orderTree } from "./trace-tree.js";
 export type { TreeInput, TreeNode } from "./trace-tree.js";
 export { createViewerHandler } from "./viewer-http.js";
+export { formatSpanTree } from "./span-tree-text.js";
