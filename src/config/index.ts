@@ -12,6 +12,8 @@ export {
   SpoolConfigSchema,
 } from "./schema.js";
 export type { CatalogModel, SpoolConfig } from "./schema.js";
+export { ObserveTomlSchema, resolveObserveConfig } from "./observe-settings.js";
+export type { ObserveConfig, ObserveToml } from "./observe-settings.js";
 export { OtelTomlSchema, otelSettingsFromConfig, resolveOtelSettings } from "./otel-settings.js";
 export type { OtelExporterToml, OtelToml } from "./otel-settings.js";
 export {

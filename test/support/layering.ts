@@ -37,6 +37,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   ],
   observe: ["protocol", "telemetry", "config", "rollout-trace", "otlp-receiver"],
   cli: [
+    "observe",
     "protocol",
     "telemetry",
     "rollout-trace",
