@@ -3,5 +3,5 @@ export type { AppServerOptions, ListenAddress } from "./server.js";
 export { ConnectionSession } from "./session.js";
 export { APP_SERVER_METHODS } from "./handlers.js";
 export { configRead, initialize, modelList } from "./methods.js";
-export { BUILT_IN_CATALOG, ModelCatalog } from "./model-catalog.js";
+export { ModelCatalog } from "./model-catalog.js";
 export type { AppServerServices, HandlerContext } from "./methods.js";
