@@ -34,7 +34,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-for (const name of ["codex-0.169-basic", "minimal"]) {
+for (const name of ["codex-0.169-basic", "codex-0.169-compact-local", "minimal"]) {
   test(`${name}: Spool's state.json is byte-identical to Codex 0.169's and deep-equals it`, async () => {
     const golden = readFileSync(join(FIXTURES, name, "state.json"), "utf8");
     const { state } = await reduceBundle(copyBundle(name));

@@ -127,12 +127,7 @@ export function applyHistoryItemAccepted(g: Graph, ev: Ev<"history_item_accepted
   const threadId = ev.thread_id;
   if (threadId === null) throw new TraceRuleError("history acceptance has no thread");
   g.thread(threadId);
-  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
-  if (itemId !== undefined) {
-    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
-  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
-    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
-  }
+  g.acceptResponsesItem(threadId, ev.payload.item_id, ev.wall_time_unix_ms, ev.seq);
 }
 
 export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, payloads: EventPayloads): void {

@@ -250,9 +250,17 @@ function allPartsEqual(a: ConversationPart[], b: ConversationPart[]): boolean {
   return a.length === b.length && a.every((p, i) => partsEqual(p, b[i]!));
 }
 
-/** Whether an already reduced item is the same conversation item as a newly read one. */
+/**
+ * Whether an already reduced item is the same conversation item as a newly read one. Two items that
+ * both carry a Responses item id are the same only when the ids are equal, whatever their content
+ * (observed on Codex 0.169: after a compaction Codex re-injects its context messages with new ids
+ * and the reducer gives them new conversation items; a missing id on either side does not count).
+ */
 export function itemMatches(existing: ConversationItem, next: NormalizedItem): boolean {
   if (
+    (existing.responses_item_id !== undefined &&
+      next.responsesItemId !== undefined &&
+      existing.responses_item_id !== next.responsesItemId) ||
     existing.role !== next.role ||
     existing.channel !== next.channel ||
     existing.kind !== next.kind ||
