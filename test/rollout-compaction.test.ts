@@ -240,3 +240,20 @@ test("an incremental request that diverges from the snapshot at a known position
   assert.deepEqual(requestIds(r, "i3"), [1, 2, 5]);
   assert.match(r.anomalies.join("\n"), /item 2 differs from conversation_item:3 at the same position/);
 });
+
+test("a re-sent image is the same item by its content hash; re-sent string content is a new item", async () => {
+  const b = started();
+  const image = (url: string) => ({
+    type: "message",
+    id: "m1",
+    role: "user",
+    content: [{ type: "input_image", image_url: url }],
+  });
+  const plain = { type: "message", id: "s1", role: "user", content: "not an array" };
+  b.inferenceStarted("i1", { input: [image("u1"), plain] });
+  b.inferenceStarted("i2", { input: [image("u1"), plain] });
+  b.inferenceStarted("i3", { input: [image("u2"), plain] });
+  const r = await reduceBundle(b.write());
+  assert.deepEqual(requestIds(r, "i2"), [1, 3]);
+  assert.deepEqual(requestIds(r, "i3"), [4, 5]);
+});
