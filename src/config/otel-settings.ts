@@ -100,6 +100,7 @@ export const OtelTomlSchema = z
     runtime_metrics: z.boolean().default(false),
     span_attributes: z.record(z.string(), z.string()).default({}),
     tracestate: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    genai_span_names: z.boolean().default(false),
   })
   .loose();
 export type OtelToml = z.infer<typeof OtelTomlSchema>;
@@ -138,6 +139,7 @@ export interface OtelConfig {
   spanAttributes: Record<string, string>;
   tracestate: Record<string, Record<string, string>>;
   logUserPrompt: boolean;
+  genaiSpanNames: boolean;
 }
 
 const VAR_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -228,6 +230,7 @@ export function resolveOtelConfig(
     spanAttributes: { ...t.span_attributes },
     tracestate: Object.fromEntries(Object.entries(t.tracestate).map(([k, v]) => [k, { ...v }])),
     logUserPrompt: t.log_user_prompt,
+    genaiSpanNames: t.genai_span_names,
   };
 }
 

@@ -91,3 +91,28 @@ export type {
 export { decodeOtlpProtobuf } from "./otlp-decode.js";
 export { OTLP_GRPC_METHODS } from "./otlp-proto.js";
 export type { OtlpSignalPath } from "./otlp-proto.js";
+// OpenTelemetry GenAI semantic conventions (beside the codex.* names).
+export {
+  GenAiSpanNameProcessor,
+  agentSpanAttributes,
+  genAiSpanName,
+  toolSpanAttributes,
+} from "./genai-attributes.js";
+export type { AgentSpanInput, GenAiToolType, ToolSpanInput } from "./genai-attributes.js";
+export {
+  GENAI_METRICS,
+  genAiProviderName,
+  inferenceRequestAttributes,
+  inferenceResultAttributes,
+  recordInferenceMetrics,
+} from "./genai-inference.js";
+export type {
+  GenAiMetricsSink,
+  InferenceRecord,
+  InferenceRequest,
+  InferenceResult,
+  InferenceUsage,
+} from "./genai-inference.js";
+export { INFERENCE_DETAILS_EVENT, inferenceDetailsFields } from "./genai-content.js";
+export type { GenAiMessage, GenAiOutputMessage, GenAiPart, InferenceContent } from "./genai-content.js";
+export type { HistogramInstrument } from "./metrics-client.js";

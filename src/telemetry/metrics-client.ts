@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
+import { ValueType, type Attributes, type Counter, type Histogram, type Meter } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AggregationTemporality,
@@ -29,6 +29,19 @@ export function validateMetric(name: string, tags: MetricTags): void {
       throw new MetricsError(`metric ${name}: invalid value for tag ${k}: ${JSON.stringify(v)}`);
     }
   }
+}
+
+/**
+ * A histogram declared the way an OpenTelemetry semantic convention specifies it (unit, value
+ * type, bucket boundaries), for metrics whose names and units are not Codex's.
+ */
+export interface HistogramInstrument {
+  name: string;
+  unit: string;
+  description: string;
+  valueType: "int" | "double";
+  /** Explicit bucket boundaries, handed to the SDK as advice. */
+  boundaries: readonly number[];
 }
 
 /** Records elapsed milliseconds into a histogram once, on `stop()`. */
@@ -74,6 +87,7 @@ export class MetricsClient {
   private readonly meter: Meter;
   private readonly counters = new Map<string, Counter>();
   private readonly histograms = new Map<string, Histogram>();
+  private readonly conventionHistograms = new Map<string, Histogram>();
   private readonly defaultTags: MetricTags;
   private shutdownPromise: Promise<void> | undefined;
 
@@ -148,6 +162,34 @@ export class MetricsClient {
       this.histograms.set(name, h);
     }
     h.record(value, this.tagsOf(tags));
+  }
+
+  /**
+   * Records `value` as given (no rounding, no unit conversion) into `instrument`. Unlike the
+   * Codex-style methods, attribute values are kept verbatim (model names may hold `:` or `@`);
+   * only the name and attribute keys are checked. Throws `MetricsError` on a bad name, key or value.
+   */
+  recordHistogram(instrument: HistogramInstrument, value: number, attributes: Attributes): void {
+    if (!NAME_RE.test(instrument.name)) {
+      throw new MetricsError(`invalid metric name ${JSON.stringify(instrument.name)}`);
+    }
+    for (const k of Object.keys(attributes)) {
+      if (!TAG_RE.test(k)) {
+        throw new MetricsError(`metric ${instrument.name}: invalid attribute key ${JSON.stringify(k)}`);
+      }
+    }
+    if (!Number.isFinite(value)) throw new MetricsError(`metric ${instrument.name}: value must be finite`);
+    let h = this.conventionHistograms.get(instrument.name);
+    if (!h) {
+      h = this.meter.createHistogram(instrument.name, {
+        unit: instrument.unit,
+        description: instrument.description,
+        valueType: instrument.valueType === "int" ? ValueType.INT : ValueType.DOUBLE,
+        advice: { explicitBucketBoundaries: [...instrument.boundaries] },
+      });
+      this.conventionHistograms.set(instrument.name, h);
+    }
+    h.record(value, { ...this.defaultTags, ...attributes });
   }
 
   forceFlush(): Promise<void> {
