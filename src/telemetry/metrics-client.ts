@@ -89,6 +89,7 @@ export class MetricsClient {
   private readonly histograms = new Map<string, Histogram>();
   private readonly conventionHistograms = new Map<string, Histogram>();
   private readonly defaultTags: MetricTags;
+  private readonly hasDefaultTags: boolean;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(
@@ -97,6 +98,7 @@ export class MetricsClient {
   ) {
     this.meter = provider.getMeter("codex_otel", SPOOL_VERSION);
     this.defaultTags = options.defaultTags ?? {};
+    this.hasDefaultTags = Object.keys(this.defaultTags).length > 0;
     validateMetric("defaults", this.defaultTags);
     this.ownsProvider = options.ownsProvider ?? true;
   }
@@ -166,21 +168,18 @@ export class MetricsClient {
 
   /**
    * Records `value` as given (no rounding, no unit conversion) into `instrument`. Unlike the
-   * Codex-style methods, attribute values are kept verbatim (model names may hold `:` or `@`);
-   * only the name and attribute keys are checked. Throws `MetricsError` on a bad name, key or value.
+   * Codex-style methods, attributes go to the SDK as given (model names may hold `:` or `@`, and
+   * semantic-convention keys need no checking per call: this runs once per model call on the hot
+   * path). The instrument's name is checked when it is first used; throws `MetricsError` for a bad
+   * name or a non-finite value.
    */
   recordHistogram(instrument: HistogramInstrument, value: number, attributes: Attributes): void {
-    if (!NAME_RE.test(instrument.name)) {
-      throw new MetricsError(`invalid metric name ${JSON.stringify(instrument.name)}`);
-    }
-    for (const k of Object.keys(attributes)) {
-      if (!TAG_RE.test(k)) {
-        throw new MetricsError(`metric ${instrument.name}: invalid attribute key ${JSON.stringify(k)}`);
-      }
-    }
     if (!Number.isFinite(value)) throw new MetricsError(`metric ${instrument.name}: value must be finite`);
     let h = this.conventionHistograms.get(instrument.name);
     if (!h) {
+      if (!NAME_RE.test(instrument.name)) {
+        throw new MetricsError(`invalid metric name ${JSON.stringify(instrument.name)}`);
+      }
       h = this.meter.createHistogram(instrument.name, {
         unit: instrument.unit,
         description: instrument.description,
@@ -189,7 +188,7 @@ export class MetricsClient {
       });
       this.conventionHistograms.set(instrument.name, h);
     }
-    h.record(value, { ...this.defaultTags, ...attributes });
+    h.record(value, this.hasDefaultTags ? { ...this.defaultTags, ...attributes } : attributes);
   }
 
   forceFlush(): Promise<void> {
