@@ -185,5 +185,8 @@ test("loadConfig validates [otel] with file and line; -c overrides reach the ote
 
 test("genai_span_names is a boolean, off by default", () => {
   assert.equal(resolveOtelSettings({ genai_span_names: true }, { dir: DIR }).genaiSpanNames, true);
-  assert.throws(() => resolveOtelSettings({ genai_span_names: "yes" }, { dir: DIR }), /otel\.genai_span_names/);
+  assert.throws(
+    () => resolveOtelSettings({ genai_span_names: "yes" }, { dir: DIR }),
+    /otel\.genai_span_names/,
+  );
 });
