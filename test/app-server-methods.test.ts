@@ -168,6 +168,8 @@ test("opted-out notifications never reach the client through a real connection",
     catalog: new ModelCatalog(config.config),
     providers: new Map(),
     modelProvider: undefined as never,
+    core: undefined as never,
+    subscriptions: undefined as never,
   };
   const processor = new MessageProcessor(session, services, methods);
   const server = new RpcConnection(serverEnd, { handler: processor }).start();

@@ -10,6 +10,8 @@ import {
 import { SPOOL_VERSION } from "../telemetry/index.js";
 import { JsonRpcError } from "../rpc/index.js";
 import { defineMethod, type MethodDescriptor } from "./methods.js";
+import { THREAD_METHODS } from "./thread-methods.js";
+import { TURN_METHODS } from "./turn-methods.js";
 
 function platformOs(): string {
   const p = platform();
@@ -66,5 +68,5 @@ const configRead = defineMethod({
 
 /** The v2 surface this server answers; the table is the documentation of it. */
 export const METHODS: ReadonlyMap<string, MethodDescriptor> = new Map(
-  [initialize, modelList, configRead].map((d) => [d.method, d]),
+  [initialize, modelList, configRead, ...THREAD_METHODS, ...TURN_METHODS].map((d) => [d.method, d]),
 );

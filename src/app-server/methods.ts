@@ -1,8 +1,10 @@
 import type { z } from "zod";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
+import type { ThreadManager } from "../core/index.js";
 import type { RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
+import type { ThreadSubscriptions } from "./subscriptions.js";
 
 /** Process-wide things handlers read. */
 export interface AppServerServices {
@@ -12,6 +14,10 @@ export interface AppServerServices {
   providers: ReadonlyMap<string, ModelProvider>;
   /** The provider `model_provider` selects. */
   modelProvider: ModelProvider;
+  /** Threads and turns. */
+  core: ThreadManager;
+  /** Which connection hears which thread. */
+  subscriptions: ThreadSubscriptions;
 }
 
 export interface HandlerContext {

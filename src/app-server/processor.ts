@@ -1,4 +1,4 @@
-import type { JsonRpcRequest } from "../protocol/index.js";
+import { experimentalFieldIn, type JsonRpcRequest } from "../protocol/index.js";
 import { JsonRpcError, type RequestContext, type RpcHandler } from "../rpc/index.js";
 import { logger } from "../telemetry/index.js";
 import type { AppServerServices, MethodDescriptor } from "./methods.js";
@@ -32,6 +32,14 @@ export class MessageProcessor implements RpcHandler {
     }
     const descriptor = this.methods.get(request.method);
     if (!descriptor) throw JsonRpcError.methodNotFound(request.method);
+    if (!this.session.experimentalApi) {
+      const field = experimentalFieldIn(request.method, request.params);
+      if (field) {
+        throw JsonRpcError.invalidParams(
+          `Invalid params: ${field}: experimental; requires the experimentalApi capability in initialize`,
+        );
+      }
+    }
     const parsed = descriptor.params.safeParse(request.params ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -43,6 +51,10 @@ export class MessageProcessor implements RpcHandler {
       services: this.services,
       request: requestContext,
     });
+  }
+
+  closed(): void {
+    this.services.subscriptions.dropConnection(this.session);
   }
 
   handleNotification(method: string): void {

@@ -1,4 +1,5 @@
 import { resolveModelProviders, selectModelProvider, type LoadedConfig } from "../config/index.js";
+import { ThreadManager, ThreadStore } from "../core/index.js";
 import {
   RpcConnection,
   StreamTransport,
@@ -7,13 +8,14 @@ import {
   type Transport,
   type WebSocketListener,
 } from "../rpc/index.js";
-import { logger } from "../telemetry/index.js";
+import { logger, type MetricsClient } from "../telemetry/index.js";
 import { METHODS } from "./handlers.js";
 import { ModelCatalog } from "./model-catalog.js";
 import { MessageProcessor } from "./processor.js";
 import { appServerRequestAttributes } from "./request-attributes.js";
 import { ConnectionSession } from "./session.js";
 import type { AppServerServices } from "./methods.js";
+import { ThreadSubscriptions } from "./subscriptions.js";
 
 const log = logger("spool_app_server::server");
 
@@ -34,6 +36,10 @@ export interface AppServerOptions {
   config: LoadedConfig;
   maxFrameBytes?: number;
   maxQueuedMessages?: number;
+  /** Session metrics (`codex.thread.started`, `codex.turn.*`); none when metrics are off. */
+  metrics?: MetricsClient;
+  /** Idle time before an unsubscribed thread unloads (tests shorten it). */
+  idleUnloadMs?: number;
 }
 
 /**
@@ -55,12 +61,33 @@ export class AppServer {
         log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
     };
     const providers = resolveModelProviders(config.config.model_providers, resolveOptions);
+    const catalog = new ModelCatalog(config.config);
+    const modelProvider = selectModelProvider(config.config, resolveOptions, providers);
+    const core = new ThreadManager({
+      config,
+      providers,
+      defaultProvider: modelProvider,
+      defaultModel:
+        config.config.model ??
+        catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id ??
+        "gpt-5",
+      metrics: options.metrics,
+      store: ThreadStore.open(config.home),
+      idleUnloadMs: options.idleUnloadMs,
+    });
     this.services = {
       config,
-      catalog: new ModelCatalog(config.config),
+      catalog,
       providers,
-      modelProvider: selectModelProvider(config.config, resolveOptions, providers),
+      modelProvider,
+      core,
+      subscriptions: new ThreadSubscriptions(core),
     };
+  }
+
+  /** Ends every loaded thread and flushes its records (call before the process exits). */
+  shutdown(): Promise<void> {
+    return this.services.core.shutdown();
   }
 
   /** Serves one client over `transport`; resolves when that connection closes. */
@@ -74,9 +101,11 @@ export class AppServer {
       handler: {
         handleRequest: (request, ctx) => processor.handleRequest(request, ctx),
         handleNotification: (method) => processor.handleNotification(method),
+        closed: () => processor.closed(),
       },
     });
     const processor = new MessageProcessor(session, this.services, METHODS);
+    this.services.subscriptions.addConnection(session);
     this.connections.add(connection);
     log.debug("connection opened", { connection_id: id, transport: transport.kind });
     return new Promise((resolve) => {

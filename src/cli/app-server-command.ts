@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import { AppServer, parseListenAddress } from "../app-server/index.js";
 import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
-import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
+import {
+  TelemetryConfigError,
+  installTelemetry,
+  withinTimeout,
+  type TelemetryHandle,
+} from "../telemetry/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -46,16 +51,21 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
+  // Telemetry first: threads created later report through it.
+  const telemetry = startTelemetry(config);
   let server: AppServer;
   try {
-    server = new AppServer({ config, maxFrameBytes });
+    server = new AppServer({ config, maxFrameBytes, metrics: telemetry.metrics });
   } catch (err) {
+    await telemetry.shutdown(1000);
     if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
     throw err;
   }
-  const telemetry = startTelemetry(config);
-  const shutdown = () => telemetry.shutdown(5000);
-  onTerminationSignals(shutdown);
+  const shutdown = async () => {
+    await withinTimeout(server.shutdown(), 3000).catch(() => undefined);
+    await telemetry.shutdown(5000);
+  };
+  onTerminationSignals(shutdown, 8000);
   if (listen.kind === "stdio") {
     await server.serveStdio();
     await flushStdout();

@@ -73,3 +73,61 @@ export type {
   ProcessWriteResponse,
   WriteStatus,
 } from "./exec-server.js";
+export {
+  ApprovalsReviewerSchema,
+  AskForApprovalSchema,
+  PersonalitySchema,
+  ReasoningSummarySchema,
+  SandboxModeSchema,
+  SandboxPolicySchema,
+  UserInputSchema,
+} from "./v2-common.js";
+export type {
+  ApprovalsReviewer,
+  AskForApproval,
+  ReasoningSummary,
+  SandboxMode,
+  SandboxPolicy,
+  ThreadTokenUsage,
+  TokenUsageBreakdown,
+  UserInput,
+} from "./v2-common.js";
+export type { CodexErrorInfo, ThreadItem, Turn, TurnError, TurnItemsView, TurnStatus } from "./v2-items.js";
+export {
+  ThreadForkParamsSchema,
+  ThreadListParamsSchema,
+  ThreadReadParamsSchema,
+  ThreadResumeParamsSchema,
+  ThreadSourceKindSchema,
+  ThreadStartParamsSchema,
+  ThreadUnsubscribeParamsSchema,
+} from "./v2-thread.js";
+export type {
+  GitInfo,
+  SessionSource,
+  Thread,
+  ThreadActiveFlag,
+  ThreadForkParams,
+  ThreadListParams,
+  ThreadListResponse,
+  ThreadReadParams,
+  ThreadResumeParams,
+  ThreadSessionResponse,
+  ThreadSourceKind,
+  ThreadStartParams,
+  ThreadStatus,
+  ThreadUnsubscribeParams,
+  ThreadUnsubscribeStatus,
+} from "./v2-thread.js";
+export { TurnInterruptParamsSchema, TurnStartParamsSchema, TurnSteerParamsSchema } from "./v2-turn.js";
+export type {
+  ServerNotificationMethod,
+  ServerNotificationParams,
+  TurnInterruptParams,
+  TurnStartParams,
+  TurnStartResponse,
+  TurnSteerParams,
+  TurnSteerResponse,
+} from "./v2-turn.js";
+export { EXPERIMENTAL_PARAMS, experimentalFieldIn } from "./experimental.js";
+export type { Op, OpKind, Submission, TurnOverrides } from "./submission.js";
