@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startScriptedModelServer } from "../src/model-client/index.js";
+import { startScriptedModelServer } from "../src/model-server/index.js";
 import { killSpawned } from "./support/spawned-servers.js";
 import { handshake, runTurn, startCoreSession, type CoreSession } from "./support/core-server.js";
 

@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelScriptInput } from "../src/model-client/index.js";
+import type { ModelScriptInput } from "../src/model-server/index.js";
 import { killSpawned } from "./support/spawned-servers.js";
 import {
   bundleOf,

@@ -1,12 +1,110 @@
-import type { z } from "zod";
+import {
+  ThreadForkParamsSchema,
+  ThreadListParamsSchema,
+  ThreadListResponseSchema,
+  ThreadReadParamsSchema,
+  ThreadReadResponseSchema,
+  ThreadResumeParamsSchema,
+  ThreadSessionResponseSchema,
+  ThreadStartParamsSchema,
+  ThreadUnsubscribeParamsSchema,
+  ThreadUnsubscribeResponseSchema,
+  TurnInterruptParamsSchema,
+  TurnInterruptResponseSchema,
+  TurnStartParamsSchema,
+  TurnStartResponseSchema,
+  TurnSteerParamsSchema,
+  TurnSteerResponseSchema,
+  ConfigReadParamsSchema,
+  ConfigReadResponseSchema,
+  InitializeParamsSchema,
+  InitializeResponseSchema,
+  ModelListParamsSchema,
+  ModelListResponseSchema,
+} from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import type { ThreadManager } from "../core/index.js";
-import type { RequestContext } from "../rpc/index.js";
+import { defineMethod, type RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
 import type { ThreadSubscriptions } from "./subscriptions.js";
 
-/** Process-wide things handlers read. */
+// The v2 methods this server answers, as descriptors: the one place a method is declared.
+// Handlers bind to them in handlers.ts.
+
+export const initialize = defineMethod({
+  method: "initialize",
+  params: InitializeParamsSchema,
+  result: InitializeResponseSchema,
+});
+
+export const modelList = defineMethod({
+  method: "model/list",
+  params: ModelListParamsSchema,
+  result: ModelListResponseSchema,
+});
+
+export const configRead = defineMethod({
+  method: "config/read",
+  params: ConfigReadParamsSchema,
+  result: ConfigReadResponseSchema,
+});
+
+export const threadStart = defineMethod({
+  method: "thread/start",
+  params: ThreadStartParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadResume = defineMethod({
+  method: "thread/resume",
+  params: ThreadResumeParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadFork = defineMethod({
+  method: "thread/fork",
+  params: ThreadForkParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadList = defineMethod({
+  method: "thread/list",
+  params: ThreadListParamsSchema,
+  result: ThreadListResponseSchema,
+});
+
+export const threadRead = defineMethod({
+  method: "thread/read",
+  params: ThreadReadParamsSchema,
+  result: ThreadReadResponseSchema,
+});
+
+export const threadUnsubscribe = defineMethod({
+  method: "thread/unsubscribe",
+  params: ThreadUnsubscribeParamsSchema,
+  result: ThreadUnsubscribeResponseSchema,
+});
+
+export const turnStart = defineMethod({
+  method: "turn/start",
+  params: TurnStartParamsSchema,
+  result: TurnStartResponseSchema,
+});
+
+export const turnSteer = defineMethod({
+  method: "turn/steer",
+  params: TurnSteerParamsSchema,
+  result: TurnSteerResponseSchema,
+});
+
+export const turnInterrupt = defineMethod({
+  method: "turn/interrupt",
+  params: TurnInterruptParamsSchema,
+  result: TurnInterruptResponseSchema,
+});
+
+/** Process-wide things handlers read, built by the composition root (`cli/compose.ts`). */
 export interface AppServerServices {
   config: LoadedConfig;
   catalog: ModelCatalog;
@@ -20,22 +118,11 @@ export interface AppServerServices {
   subscriptions: ThreadSubscriptions;
 }
 
+/** What every v2 handler receives besides its params. */
 export interface HandlerContext {
   /** Notifications go through the session, which honours the client's opt-outs. */
   session: ConnectionSession;
   services: AppServerServices;
   /** The request's context without its raw connection, so no handler can bypass the session. */
   request: Omit<RequestContext, "connection">;
-}
-
-/** A v2 method: its name, the schema its params must satisfy, and its handler. */
-export interface MethodDescriptor<P = unknown> {
-  method: string;
-  params: z.ZodType<P>;
-  handle(params: P, ctx: HandlerContext): unknown;
-}
-
-/** Keeps each descriptor's params type tied to its handler when collected into one table. */
-export function defineMethod<P>(descriptor: MethodDescriptor<P>): MethodDescriptor {
-  return descriptor as unknown as MethodDescriptor;
 }

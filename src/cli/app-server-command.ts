@@ -1,12 +1,5 @@
 import type { Command } from "commander";
-import { AppServer, parseListenAddress } from "../app-server/index.js";
-import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
-import {
-  TelemetryConfigError,
-  installTelemetry,
-  withinTimeout,
-  type TelemetryHandle,
-} from "../telemetry/index.js";
+import { parseListenAddress } from "../app-server/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -17,24 +10,14 @@ import {
   readWsToken,
   routeConsoleToStderr,
 } from "./common.js";
+import { composeAppServer } from "./compose.js";
+import { withinTimeout } from "../telemetry/index.js";
 
 interface AppServerFlags {
   listen: string;
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: string;
-}
-
-/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
-function startTelemetry(config: LoadedConfig): TelemetryHandle {
-  try {
-    return installTelemetry({ settings: otelConfigFromLoaded(config) });
-  } catch (err) {
-    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
-      throw new UsageError(`config error: ${err.message}`);
-    }
-    throw err;
-  }
 }
 
 async function runAppServer(flags: AppServerFlags): Promise<void> {
@@ -51,18 +34,10 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
-  // Telemetry first: threads created later report through it.
-  const telemetry = startTelemetry(config);
-  let server: AppServer;
-  try {
-    server = new AppServer({ config, maxFrameBytes, metrics: telemetry.metrics });
-  } catch (err) {
-    await telemetry.shutdown(1000);
-    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
-    throw err;
-  }
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
+  // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
   const shutdown = async () => {
-    await withinTimeout(server.shutdown(), 3000).catch(() => undefined);
+    await withinTimeout(server.shutdown(), 3000);
     await telemetry.shutdown(5000);
   };
   onTerminationSignals(shutdown, 8000);

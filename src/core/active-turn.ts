@@ -1,5 +1,5 @@
 import type { Context, Span } from "@opentelemetry/api";
-import type { ThreadItem, TokenUsageBreakdown, Turn, UserInput } from "../protocol/index.js";
+import type { ThreadItem, TokenUsage, Turn, UserInput } from "../protocol/index.js";
 import type { TurnRecorder } from "../rollout-trace/index.js";
 import type { ThreadSettings } from "./settings.js";
 
@@ -26,7 +26,7 @@ export class ActiveTurn {
     readonly spanContext: Context,
     readonly rollout: TurnRecorder,
     readonly startedAtMs: number,
-    readonly usageAtStart: TokenUsageBreakdown,
+    readonly usageAtStart: TokenUsage,
   ) {}
 
   get interrupted(): boolean {

@@ -6,7 +6,6 @@ import {
   ResponseFailedError,
   StreamDroppedError,
   WebSocketConnectError,
-  buildRequestBody,
   type ModelClientError,
   type ModelStreamEvent,
   type ResponseInputItem,
@@ -20,7 +19,6 @@ import type { InferenceRecorder } from "../rollout-trace/index.js";
 import { withSpan } from "../telemetry/index.js";
 import { baseInstructionsItem, userMessageItem } from "./prompt.js";
 import type { TaskOutcome, TurnContext } from "./tasks/task.js";
-import { fromModelUsage, toRolloutUsage } from "./token-usage.js";
 import type { ToolCallRequest } from "./tools.js";
 
 type SampleResult =
@@ -130,7 +128,8 @@ async function sample(
     ctx.rollout.startInference({
       model: request.model,
       providerName: ctx.client.provider.name,
-      request: () => buildRequestBody(request),
+      // The stream holds the exact body sent; the thunk runs after it exists.
+      request: () => current.stream?.requestBody ?? request,
     });
   const stream = ctx.client.stream(request, {
     signal,
@@ -186,7 +185,7 @@ async function sample(
     case "completed": {
       ctx.appendHistory(outcome.output as ResponseInputItem[]);
       items.completeRemaining(outcome.output);
-      if (outcome.usage) ctx.recordUsage(fromModelUsage(outcome.usage));
+      if (outcome.usage) ctx.recordUsage(outcome.usage);
       return { kind: "completed", toolCalls: toolCallsOf(outcome.output) };
     }
     case "cancelled":
@@ -217,7 +216,7 @@ function recordTerminal(
       inference.completed({
         responseId: o.responseId,
         upstreamRequestId: o.upstreamRequestId,
-        tokenUsage: o.usage ? toRolloutUsage(fromModelUsage(o.usage)) : null,
+        tokenUsage: o.usage,
         outputItems: o.output,
       });
       return;

@@ -1,19 +1,20 @@
 import { resolve } from "node:path";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import { ModelClient, sessionModelTelemetry } from "../model-client/index.js";
-import type {
-  AskForApproval,
-  Thread,
-  ThreadForkParams,
-  ThreadListParams,
-  ThreadListResponse,
-  ThreadResumeParams,
-  ThreadStartParams,
+import {
+  emptyTokenUsage,
+  type AskForApproval,
+  type Thread,
+  type ThreadForkParams,
+  type ThreadListParams,
+  type ThreadListResponse,
+  type ThreadResumeParams,
+  type ThreadStartParams,
 } from "../protocol/index.js";
 import {
   resolveRolloutTraceRoot,
   startRolloutRecorder,
-  type SessionMetadata,
+  type SessionMetadataPayload,
 } from "../rollout-trace/index.js";
 import { METRIC, SPOOL_VERSION, SessionTelemetry, logger, type MetricsClient } from "../telemetry/index.js";
 import { InvalidCoreArgumentError, InvalidTurnStateError, ThreadNotFoundError } from "./errors.js";
@@ -23,7 +24,6 @@ import { baseInstructionsItem, initialContextItems, turnAbortedItem } from "./pr
 import { approvalPolicyName, sandboxPolicyName, sandboxPolicyOf, type ThreadSettings } from "./settings.js";
 import type { ThreadStore } from "./store/thread-store.js";
 import { CoreThread, threadView, type ThreadMeta, type ThreadState } from "./thread.js";
-import { zeroUsage } from "./token-usage.js";
 import { NO_TOOLS, type ToolRouter } from "./tools.js";
 
 const log = logger("spool_core::threads");
@@ -123,7 +123,7 @@ export class ThreadManager {
     const state: ThreadState = {
       history: [],
       turns: [],
-      usage: zeroUsage(),
+      usage: emptyTokenUsage(),
       hasContext: false,
       turnStarts: new Map(),
     };
@@ -360,7 +360,7 @@ export class ThreadManager {
       root: resolveRolloutTraceRoot(this.options.config.config.rollout_trace?.root, this.env),
       rootThreadId: meta.id,
     });
-    const sessionMetadata = (): SessionMetadata => ({
+    const sessionMetadata = (): SessionMetadataPayload => ({
       thread_id: meta.id,
       agent_path: "/root",
       task_name: null,

@@ -7,9 +7,9 @@ import type {
   Thread,
   ThreadItem,
   ThreadStatus,
-  TokenUsageBreakdown,
+  TokenUsage,
   Turn,
-  TurnOverrides,
+  TurnContextOverrides,
   UserInput,
 } from "../protocol/index.js";
 import type { RolloutRecorder, ThreadRecorder } from "../rollout-trace/index.js";
@@ -53,7 +53,7 @@ export interface ThreadMeta {
 export interface ThreadState {
   history: ResponseInputItem[];
   turns: Turn[];
-  usage: TokenUsageBreakdown;
+  usage: TokenUsage;
   /** Whether the context items (environment, developer instructions) are already in history. */
   hasContext: boolean;
   /** Per turn, the history index where its items begin (for forks through a given turn). */
@@ -82,7 +82,7 @@ export class CoreThread {
   settings: ThreadSettings;
   private readonly history: ResponseInputItem[];
   private readonly turns: Turn[];
-  private usage: TokenUsageBreakdown;
+  private usage: TokenUsage;
   private hasContext: boolean;
   private readonly turnStarts: Map<string, number>;
   private active: ActiveTurn | undefined;
@@ -168,7 +168,7 @@ export class CoreThread {
    * thread whose turn is still running the input joins that turn (as Codex does), and that turn
    * is returned.
    */
-  startTurn(items: UserInput[], overrides: TurnOverrides, clientUserMessageId?: string): Turn {
+  startTurn(items: UserInput[], overrides: TurnContextOverrides, clientUserMessageId?: string): Turn {
     this.assertOpen();
     if (this.currentTurnId !== undefined) {
       const id = this.currentTurnId;
@@ -202,7 +202,7 @@ export class CoreThread {
           : `turn ${turnId} is not the active turn`,
       );
     }
-    this.loop.submit({ type: "interrupt", turnId });
+    this.loop.submit({ type: "interrupt" });
   }
 
   /**
@@ -270,7 +270,7 @@ export class CoreThread {
         }
         return;
       case "interrupt":
-        if (this.active && (op.turnId === undefined || op.turnId === this.active.id)) void this.abortActive();
+        if (this.active) void this.abortActive();
         return;
       case "shutdown":
         await this.runShutdown();
@@ -282,7 +282,7 @@ export class CoreThread {
     }
   }
 
-  private applyOverrides(o: TurnOverrides): ThreadSettings {
+  private applyOverrides(o: TurnContextOverrides): ThreadSettings {
     const s = this.settings;
     const next: ThreadSettings = {
       ...s,
@@ -302,7 +302,7 @@ export class CoreThread {
     task: SessionTask,
     turnId: string,
     input: UserInput[],
-    overrides: TurnOverrides,
+    overrides: TurnContextOverrides,
     clientUserMessageId: string | undefined,
   ): void {
     const settings = this.applyOverrides(overrides);

@@ -19,9 +19,14 @@ export type {
   RequestId,
   W3cTraceContext,
 } from "./jsonrpc.js";
-export { ClientInfoSchema, InitializeCapabilitiesSchema, InitializeParamsSchema } from "./initialize.js";
+export {
+  ClientInfoSchema,
+  InitializeCapabilitiesSchema,
+  InitializeParamsSchema,
+  InitializeResponseSchema,
+} from "./initialize.js";
 export type { InitializeParams, InitializeResponse } from "./initialize.js";
-export { ModelListParamsSchema } from "./model-list.js";
+export { ModelListParamsSchema, ModelListResponseSchema, ModelSchema } from "./model-list.js";
 export type {
   InputModality,
   Model,
@@ -29,7 +34,7 @@ export type {
   ModelListResponse,
   ReasoningEffortOption,
 } from "./model-list.js";
-export { ConfigReadParamsSchema } from "./config-read.js";
+export { ConfigReadParamsSchema, ConfigReadResponseSchema } from "./config-read.js";
 export type {
   ConfigLayer,
   ConfigLayerMetadata,
@@ -39,18 +44,26 @@ export type {
 } from "./config-read.js";
 export {
   Base64Schema,
+  EnvironmentInfoParamsSchema,
+  EnvironmentInfoResponseSchema,
   ExecEnvPolicySchema,
   ExecInitializeParamsSchema,
+  ExecInitializeResponseSchema,
   ExecMethod,
   ExecOutputStreamSchema,
   ProcessClosedNotificationSchema,
   ProcessExitedNotificationSchema,
   ProcessOutputNotificationSchema,
   ProcessReadParamsSchema,
+  ProcessReadResponseSchema,
   ProcessSignalParamsSchema,
+  ProcessSignalResponseSchema,
   ProcessStartParamsSchema,
+  ProcessStartResponseSchema,
   ProcessTerminateParamsSchema,
+  ProcessTerminateResponseSchema,
   ProcessWriteParamsSchema,
+  ProcessWriteResponseSchema,
 } from "./exec-server.js";
 export type {
   EnvironmentInfoResponse,
@@ -65,6 +78,7 @@ export type {
   ProcessReadParams,
   ProcessReadResponse,
   ProcessSignalParams,
+  ProcessSignalResponse,
   ProcessStartParams,
   ProcessStartResponse,
   ProcessTerminateParams,
@@ -80,7 +94,6 @@ export {
   ReasoningSummarySchema,
   SandboxModeSchema,
   SandboxPolicySchema,
-  UserInputSchema,
 } from "./v2-common.js";
 export type {
   ApprovalsReviewer,
@@ -88,25 +101,45 @@ export type {
   ReasoningSummary,
   SandboxMode,
   SandboxPolicy,
-  ThreadTokenUsage,
-  TokenUsageBreakdown,
-  UserInput,
 } from "./v2-common.js";
-export type { CodexErrorInfo, ThreadItem, Turn, TurnError, TurnItemsView, TurnStatus } from "./v2-items.js";
+export {
+  AgentMessageItemSchema,
+  CodexErrorInfoSchema,
+  ReasoningItemSchema,
+  ThreadItemSchema,
+  TurnErrorSchema,
+  TurnSchema,
+  UserMessageItemSchema,
+} from "./v2-items.js";
+export type {
+  AgentMessageItem,
+  CodexErrorInfo,
+  ReasoningItem,
+  ThreadItem,
+  Turn,
+  TurnError,
+  TurnItemsView,
+  TurnStatus,
+  UserMessageItem,
+} from "./v2-items.js";
 export {
   ThreadForkParamsSchema,
   ThreadListParamsSchema,
+  ThreadListResponseSchema,
   ThreadReadParamsSchema,
+  ThreadReadResponseSchema,
   ThreadResumeParamsSchema,
+  ThreadSchema,
+  ThreadSessionResponseSchema,
   ThreadSourceKindSchema,
   ThreadStartParamsSchema,
+  ThreadStatusSchema,
   ThreadUnsubscribeParamsSchema,
+  ThreadUnsubscribeResponseSchema,
 } from "./v2-thread.js";
 export type {
-  GitInfo,
   SessionSource,
   Thread,
-  ThreadActiveFlag,
   ThreadForkParams,
   ThreadListParams,
   ThreadListResponse,
@@ -119,7 +152,15 @@ export type {
   ThreadUnsubscribeParams,
   ThreadUnsubscribeStatus,
 } from "./v2-thread.js";
-export { TurnInterruptParamsSchema, TurnStartParamsSchema, TurnSteerParamsSchema } from "./v2-turn.js";
+export {
+  SERVER_NOTIFICATIONS,
+  TurnInterruptParamsSchema,
+  TurnInterruptResponseSchema,
+  TurnStartParamsSchema,
+  TurnStartResponseSchema,
+  TurnSteerParamsSchema,
+  TurnSteerResponseSchema,
+} from "./v2-turn.js";
 export type {
   ServerNotificationMethod,
   ServerNotificationParams,
@@ -130,4 +171,27 @@ export type {
   TurnSteerResponse,
 } from "./v2-turn.js";
 export { EXPERIMENTAL_PARAMS, experimentalFieldIn } from "./experimental.js";
-export type { Op, OpKind, Submission, TurnOverrides } from "./submission.js";
+export { ReviewTargetSchema, TextElementSchema, UserInputSchema } from "./user-input.js";
+export type { ReviewTarget, TextElement, UserInput } from "./user-input.js";
+export type {
+  CompactOp,
+  ExecApprovalOp,
+  InterruptOp,
+  Op,
+  OpKind,
+  PatchApprovalOp,
+  ReviewDecision,
+  ReviewOp,
+  ShutdownOp,
+  SteerOp,
+  Submission,
+  TurnContextOverrides,
+  TurnInputOp,
+} from "./submission.js";
+export {
+  ThreadTokenUsageSchema,
+  TokenUsageBreakdownSchema,
+  emptyTokenUsage,
+  threadTokenUsage,
+} from "./token-usage.js";
+export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";

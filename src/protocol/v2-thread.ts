@@ -4,58 +4,67 @@ import {
   AskForApprovalSchema,
   PersonalitySchema,
   SandboxModeSchema,
-  type ApprovalsReviewer,
-  type AskForApproval,
-  type SandboxPolicy,
+  SandboxPolicySchema,
 } from "./v2-common.js";
-import type { Turn } from "./v2-items.js";
+import { TurnSchema } from "./v2-items.js";
 
 // The v2 thread methods (codex-schema 0.169.0). Params are `.loose()`: clients send fields of
 // newer Codex versions (`runtimeWorkspaceRoots`, `multiAgentMode`, …) that Spool ignores.
 
-export type ThreadActiveFlag = "waitingOnApproval" | "waitingOnUserInput";
-export type ThreadStatus =
-  | { type: "notLoaded" }
-  | { type: "idle" }
-  | { type: "systemError" }
-  | { type: "active"; activeFlags: ThreadActiveFlag[] };
+export const ThreadStatusSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("notLoaded") }),
+  z.object({ type: z.literal("idle") }),
+  z.object({ type: z.literal("systemError") }),
+  z.object({
+    type: z.literal("active"),
+    activeFlags: z.array(z.enum(["waitingOnApproval", "waitingOnUserInput"])),
+  }),
+]);
+export type ThreadStatus = z.infer<typeof ThreadStatusSchema>;
 
-export type SessionSource =
-  "cli" | "vscode" | "exec" | "appServer" | "unknown" | { custom: string } | { subAgent: unknown };
+export const SessionSourceSchema = z.union([
+  z.enum(["cli", "vscode", "exec", "appServer", "unknown"]),
+  z.object({ custom: z.string() }).strict(),
+  z.object({ subAgent: z.unknown() }).strict(),
+]);
+export type SessionSource = z.infer<typeof SessionSourceSchema>;
 
-export interface GitInfo {
-  sha?: string | null;
-  branch?: string | null;
-  originUrl?: string | null;
-}
+export const GitInfoSchema = z.object({
+  sha: z.string().nullish(),
+  branch: z.string().nullish(),
+  originUrl: z.string().nullish(),
+});
 
-export interface Thread {
-  id: string;
-  sessionId: string;
-  preview: string;
-  ephemeral: boolean;
-  modelProvider: string;
-  createdAt: number;
-  updatedAt: number;
-  status: ThreadStatus;
-  path: string | null;
-  cwd: string;
-  cliVersion: string;
-  source: SessionSource;
-  projectId: string | null;
-  turns: Turn[];
-  model?: string | null;
-  reasoningEffort?: string | null;
-  name?: string | null;
-  forkedFromId?: string | null;
-  parentThreadId?: string | null;
-  gitInfo?: GitInfo | null;
-  agentNickname?: string | null;
-  agentRole?: string | null;
-  originator?: string | null;
-  threadSource?: string | null;
-  recencyAt?: number | null;
-}
+const nullableString = z.string().nullish();
+
+export const ThreadSchema = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  preview: z.string(),
+  ephemeral: z.boolean(),
+  modelProvider: z.string(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+  status: ThreadStatusSchema,
+  path: z.string().nullable(),
+  cwd: z.string(),
+  cliVersion: z.string(),
+  source: SessionSourceSchema,
+  projectId: z.string().nullable(),
+  turns: z.array(TurnSchema),
+  model: nullableString,
+  reasoningEffort: nullableString,
+  name: nullableString,
+  forkedFromId: nullableString,
+  parentThreadId: nullableString,
+  gitInfo: GitInfoSchema.nullish(),
+  agentNickname: nullableString,
+  agentRole: nullableString,
+  originator: nullableString,
+  threadSource: nullableString,
+  recencyAt: z.number().int().nullish(),
+});
+export type Thread = z.infer<typeof ThreadSchema>;
 
 const nstr = z.string().nullish();
 
@@ -145,24 +154,31 @@ export const ThreadUnsubscribeParamsSchema = z.object({ threadId: z.string() }).
 export type ThreadUnsubscribeParams = z.infer<typeof ThreadUnsubscribeParamsSchema>;
 
 /** What `thread/start`, `thread/resume` and `thread/fork` answer. */
-export interface ThreadSessionResponse {
-  thread: Thread;
-  model: string;
-  modelProvider: string;
-  serviceTier: string | null;
-  cwd: string;
-  approvalPolicy: AskForApproval;
-  approvalsReviewer: ApprovalsReviewer;
-  sandbox: SandboxPolicy;
-  reasoningEffort: string | null;
-  instructionSources: string[];
-  disabledPluginIds: string[];
-}
+export const ThreadSessionResponseSchema = z.object({
+  thread: ThreadSchema,
+  model: z.string(),
+  modelProvider: z.string(),
+  serviceTier: z.string().nullable(),
+  cwd: z.string(),
+  approvalPolicy: AskForApprovalSchema,
+  approvalsReviewer: ApprovalsReviewerSchema,
+  sandbox: SandboxPolicySchema,
+  reasoningEffort: z.string().nullable(),
+  instructionSources: z.array(z.string()),
+  disabledPluginIds: z.array(z.string()),
+});
+export type ThreadSessionResponse = z.infer<typeof ThreadSessionResponseSchema>;
 
-export interface ThreadListResponse {
-  data: Thread[];
-  nextCursor: string | null;
-  backwardsCursor: string | null;
-}
+export const ThreadListResponseSchema = z.object({
+  data: z.array(ThreadSchema),
+  nextCursor: z.string().nullable(),
+  backwardsCursor: z.string().nullable(),
+});
+export type ThreadListResponse = z.infer<typeof ThreadListResponseSchema>;
 
-export type ThreadUnsubscribeStatus = "unsubscribed" | "notSubscribed" | "notLoaded";
+export const ThreadReadResponseSchema = z.object({ thread: ThreadSchema });
+
+export const ThreadUnsubscribeResponseSchema = z.object({
+  status: z.enum(["unsubscribed", "notSubscribed", "notLoaded"]),
+});
+export type ThreadUnsubscribeStatus = z.infer<typeof ThreadUnsubscribeResponseSchema>["status"];

@@ -1,15 +1,15 @@
 import { z } from "zod";
+import { ThreadTokenUsageSchema } from "./token-usage.js";
+import { UserInputSchema } from "./user-input.js";
 import {
   ApprovalsReviewerSchema,
   AskForApprovalSchema,
   PersonalitySchema,
   ReasoningSummarySchema,
   SandboxPolicySchema,
-  UserInputSchema,
-  type ThreadTokenUsage,
 } from "./v2-common.js";
-import type { ThreadItem, Turn, TurnError } from "./v2-items.js";
-import type { Thread, ThreadStatus } from "./v2-thread.js";
+import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
+import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
 
 // The v2 turn methods and the notifications a turn streams (codex-schema 0.169.0).
 
@@ -53,44 +53,42 @@ export type TurnSteerParams = z.infer<typeof TurnSteerParamsSchema>;
 export const TurnInterruptParamsSchema = z.object({ threadId: z.string(), turnId: z.string() }).loose();
 export type TurnInterruptParams = z.infer<typeof TurnInterruptParamsSchema>;
 
-export interface TurnStartResponse {
-  turn: Turn;
-}
-export interface TurnSteerResponse {
-  turnId: string;
-}
+export const TurnStartResponseSchema = z.object({ turn: TurnSchema });
+export type TurnStartResponse = z.infer<typeof TurnStartResponseSchema>;
+export const TurnSteerResponseSchema = z.object({ turnId: z.string() });
+export type TurnSteerResponse = z.infer<typeof TurnSteerResponseSchema>;
+export const TurnInterruptResponseSchema = z.object({});
 
-/** Every server → client notification Spool sends, by method, with its params. */
-export interface ServerNotificationParams {
-  "thread/started": { thread: Thread };
-  "thread/status/changed": { threadId: string; status: ThreadStatus };
-  "thread/closed": { threadId: string };
-  "thread/tokenUsage/updated": { threadId: string; turnId: string; tokenUsage: ThreadTokenUsage };
-  "turn/started": { threadId: string; turn: Turn };
-  "turn/completed": { threadId: string; turn: Turn };
-  "item/started": { threadId: string; turnId: string; item: ThreadItem; startedAtMs: number };
-  "item/completed": { threadId: string; turnId: string; item: ThreadItem; completedAtMs: number };
-  "item/agentMessage/delta": { threadId: string; turnId: string; itemId: string; delta: string };
-  "item/reasoning/summaryTextDelta": {
-    threadId: string;
-    turnId: string;
-    itemId: string;
-    delta: string;
-    summaryIndex: number;
-  };
-  "item/reasoning/summaryPartAdded": {
-    threadId: string;
-    turnId: string;
-    itemId: string;
-    summaryIndex: number;
-  };
-  "item/reasoning/textDelta": {
-    threadId: string;
-    turnId: string;
-    itemId: string;
-    delta: string;
-    contentIndex: number;
-  };
-  error: { threadId: string; turnId: string; error: TurnError; willRetry: boolean };
-}
-export type ServerNotificationMethod = keyof ServerNotificationParams;
+const ids = { threadId: z.string(), turnId: z.string() };
+
+/** Every server → client notification Spool sends: method → params schema. */
+export const SERVER_NOTIFICATIONS = {
+  "thread/started": z.object({ thread: ThreadSchema }),
+  "thread/status/changed": z.object({ threadId: z.string(), status: ThreadStatusSchema }),
+  "thread/closed": z.object({ threadId: z.string() }),
+  "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),
+  "turn/started": z.object({ threadId: z.string(), turn: TurnSchema }),
+  "turn/completed": z.object({ threadId: z.string(), turn: TurnSchema }),
+  "item/started": z.object({ ...ids, item: ThreadItemSchema, startedAtMs: z.number().int() }),
+  "item/completed": z.object({ ...ids, item: ThreadItemSchema, completedAtMs: z.number().int() }),
+  "item/agentMessage/delta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
+  "item/reasoning/summaryTextDelta": z.object({
+    ...ids,
+    itemId: z.string(),
+    delta: z.string(),
+    summaryIndex: z.number().int(),
+  }),
+  "item/reasoning/summaryPartAdded": z.object({ ...ids, itemId: z.string(), summaryIndex: z.number().int() }),
+  "item/reasoning/textDelta": z.object({
+    ...ids,
+    itemId: z.string(),
+    delta: z.string(),
+    contentIndex: z.number().int(),
+  }),
+  error: z.object({ ...ids, error: TurnErrorSchema, willRetry: z.boolean() }),
+} as const;
+
+export type ServerNotificationMethod = keyof typeof SERVER_NOTIFICATIONS;
+export type ServerNotificationParams = {
+  [M in ServerNotificationMethod]: z.infer<(typeof SERVER_NOTIFICATIONS)[M]>;
+};

@@ -15,7 +15,7 @@ const traceSafe = logger(TRACE_SAFE_TARGET);
 const diag = logger("spool_otel::session_telemetry");
 
 /** Shared metadata of one session/thread (spec/otel.md §4). */
-export interface SessionMetadata {
+export interface SessionTelemetryMetadata {
   conversationId: string;
   model: string;
   slug: string;
@@ -58,7 +58,7 @@ function lines(text: string): number {
  */
 export class SessionTelemetry {
   constructor(
-    readonly metadata: SessionMetadata,
+    readonly metadata: SessionTelemetryMetadata,
     private readonly options: SessionTelemetryOptions = {},
   ) {}
 

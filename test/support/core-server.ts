@@ -5,9 +5,9 @@ import {
   startScriptedModelServer,
   type ModelScriptInput,
   type ScriptedModelServer,
-} from "../../src/model-client/index.js";
+} from "../../src/model-server/index.js";
 import { RpcConnection, StreamTransport } from "../../src/rpc/index.js";
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../src/telemetry/index.js";
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../src/otlp-receiver/index.js";
 import { spawnSpool, type Spawned } from "./spawned-servers.js";
 
 export const CLIENT = { clientInfo: { name: "spool_core_tests", title: null, version: "1.2.3" } };

@@ -1,18 +1,18 @@
 import { readFileSync } from "node:fs";
 import type { ResponseInputItem } from "../../model-client/index.js";
-import type {
-  SessionSource,
-  ThreadItem,
-  TokenUsageBreakdown,
-  Turn,
-  TurnError,
+import {
+  emptyTokenUsage,
+  type SessionSource,
+  type ThreadItem,
+  type TokenUsage,
+  type Turn,
+  type TurnError,
 } from "../../protocol/index.js";
 import { logger } from "../../telemetry/index.js";
 import type { HistoryLineType } from "../history-sink.js";
 import { turnAbortedItem } from "../prompt.js";
 import type { ThreadSettings } from "../settings.js";
 import type { ThreadMeta, ThreadState } from "../thread.js";
-import { zeroUsage } from "../token-usage.js";
 
 const log = logger("spool_core::history_file");
 
@@ -104,7 +104,7 @@ export function parseHistory(text: string, path: string): StoredThread | undefin
   const history: ResponseInputItem[] = [];
   const turns: Turn[] = [];
   const turnStarts = new Map<string, number>();
-  let usage: TokenUsageBreakdown = zeroUsage();
+  let usage: TokenUsage = emptyTokenUsage();
   let lastTimestamp = 0;
   let skipped = 0;
   const lines = text.split("\n");
@@ -207,7 +207,7 @@ export function parseHistory(text: string, path: string): StoredThread | undefin
           }
           case "token_count":
             if (typeof p.total === "object" && p.total !== null)
-              usage = { ...zeroUsage(), ...(p.total as object) };
+              usage = { ...emptyTokenUsage(), ...(p.total as object) };
             break;
           default:
             break;
@@ -277,6 +277,9 @@ export function replayLines(state: ThreadState): [HistoryLineType, unknown][] {
         { type: "task_complete", turn_id: t.id, status: t.status, error: t.error, ...end_ },
       ]);
   });
-  out.push(["event_msg", { type: "token_count", turn_id: null, total: state.usage, last: zeroUsage() }]);
+  out.push([
+    "event_msg",
+    { type: "token_count", turn_id: null, total: state.usage, last: emptyTokenUsage() },
+  ]);
   return out;
 }

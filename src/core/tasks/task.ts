@@ -1,5 +1,5 @@
 import type { ModelClient, ResponseInputItem } from "../../model-client/index.js";
-import type { ThreadItem, TokenUsageBreakdown, TurnError, UserInput } from "../../protocol/index.js";
+import type { ThreadItem, TokenUsage, TurnError, UserInput } from "../../protocol/index.js";
 import type { TurnRecorder } from "../../rollout-trace/index.js";
 import type { SessionTelemetry } from "../../telemetry/index.js";
 import type { CoreEvent } from "../events.js";
@@ -31,7 +31,7 @@ export interface TurnContext {
   /** Records a finished item of this turn (kept for `thread/read`, persisted). */
   completeItem(item: ThreadItem): void;
   /** Adds one model response's usage to the thread's totals and emits `token_count`. */
-  recordUsage(last: TokenUsageBreakdown): void;
+  recordUsage(last: TokenUsage): void;
   /** Input steered into this turn since the last call, oldest first (then forgotten). */
   takeSteeredInput(): UserInput[][];
   /** Whether input was steered in and not yet taken. */

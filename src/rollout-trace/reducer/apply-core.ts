@@ -1,6 +1,6 @@
 import { TraceRuleError } from "../errors.js";
 import type { ExecutionStatus, RawPayloadOf, RawPayloadRef, RawTraceEvent } from "../schema.js";
-import type { TokenUsage } from "../state-schema.js";
+import type { StateTokenUsage } from "../state-schema.js";
 import { reconcileRequest, reconcileResponse } from "./conversation.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
 
@@ -175,7 +175,7 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
   else g.inferencesByTurn.set(p.codex_turn_id, [p.inference_call_id]);
 }
 
-function usageOf(v: unknown): TokenUsage | null {
+function usageOf(v: unknown): StateTokenUsage | null {
   const u = obj(v);
   const n = (x: unknown): number | null =>
     typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;

@@ -1,0 +1,119 @@
+import {
+  AppServer,
+  ModelCatalog,
+  ThreadSubscriptions,
+  type AppServerOptions,
+  type AppServerServices,
+} from "../app-server/index.js";
+import {
+  ConfigError,
+  otelSettingsFromConfig,
+  resolveModelProviders,
+  selectModelProvider,
+  type LoadedConfig,
+} from "../config/index.js";
+import { ThreadManager, ThreadStore } from "../core/index.js";
+import {
+  TelemetryConfigError,
+  installTelemetry,
+  logger,
+  type MetricsClient,
+  type TelemetryHandle,
+  type TelemetryOptions,
+} from "../telemetry/index.js";
+import { UsageError } from "./common.js";
+
+// The composition root: the one place the process's parts are built, in order — config (already
+// loaded by the verb) → telemetry installed first, so everything built after it is traced →
+// model providers resolved → services (catalog, providers; core joins here) → the server, handed
+// its services.
+
+const log = logger("spool_cli::compose");
+
+/**
+ * Installs telemetry from `[otel]` and the standard `OTEL_*` variables. A setting that cannot be
+ * honoured is a `UsageError` naming the key.
+ */
+export function installTelemetryFromConfig(
+  config: LoadedConfig,
+  options: Omit<TelemetryOptions, "settings"> = {},
+): TelemetryHandle {
+  try {
+    return installTelemetry({ ...options, settings: otelSettingsFromConfig(config, options.env) });
+  } catch (err) {
+    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
+      throw new UsageError(`config error: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** What the services are built with besides config. */
+export interface ServiceOptions {
+  /** Session metrics (`codex.thread.started`, `codex.turn.*`); none when metrics are off. */
+  metrics?: MetricsClient;
+  /** Idle time before an unsubscribed thread unloads (default `SPOOL_THREAD_IDLE_UNLOAD_MS` or 30 min). */
+  idleUnloadMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The app-server's services from a loaded config: the model catalog, the model providers, and
+ * core (threads on disk under `SPOOL_HOME`, their index, subscriptions).
+ * Throws `ConfigError` naming the key when the provider `model_provider` selects is unusable;
+ * other providers Spool cannot serve are skipped (logged at debug).
+ */
+export function buildAppServerServices(
+  config: LoadedConfig,
+  options: ServiceOptions = {},
+): AppServerServices {
+  const resolveOptions = {
+    file: config.file,
+    strictId: config.config.model_provider ?? "openai",
+    onInvalid: (id: string, error: Error) =>
+      log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
+  };
+  const providers = resolveModelProviders(config.config.model_providers, resolveOptions);
+  const catalog = new ModelCatalog(config.config);
+  const modelProvider = selectModelProvider(config.config, resolveOptions, providers);
+  const core = new ThreadManager({
+    config,
+    providers,
+    defaultProvider: modelProvider,
+    defaultModel:
+      config.config.model ??
+      catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id ??
+      "gpt-5",
+    metrics: options.metrics,
+    store: ThreadStore.open(config.home),
+    idleUnloadMs: options.idleUnloadMs,
+    env: options.env,
+  });
+  return { config, catalog, providers, modelProvider, core, subscriptions: new ThreadSubscriptions(core) };
+}
+
+/** The app-server process, composed: its telemetry, its services and the server using them. */
+export interface AppServerComposition {
+  telemetry: TelemetryHandle;
+  services: AppServerServices;
+  server: AppServer;
+}
+
+/**
+ * Composes the app-server process in order. A config error at any step is a `UsageError`; if a
+ * step after telemetry fails, telemetry is shut down again before the error propagates.
+ */
+export async function composeAppServer(
+  config: LoadedConfig,
+  serverOptions: Omit<AppServerOptions, "services"> = {},
+): Promise<AppServerComposition> {
+  const telemetry = installTelemetryFromConfig(config);
+  try {
+    const services = buildAppServerServices(config, { metrics: telemetry.metrics });
+    return { telemetry, services, server: new AppServer({ ...serverOptions, services }) };
+  } catch (err) {
+    await telemetry.shutdown();
+    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
+    throw err;
+  }
+}
