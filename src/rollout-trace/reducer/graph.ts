@@ -95,6 +95,11 @@ export class Graph {
   private readonly transcriptSets = new Map<string, Set<string>>();
   /** thread → Responses item id → first conversation item with it. */
   readonly byResponsesId = new Index2<string>();
+  /**
+   * thread → Responses item id → item created from an acceptance's own payload (schema 3). It is in
+   * no snapshot; a later request reuses it only by that id (Codex 0.171).
+   */
+  readonly carriedItems = new Index2<string>();
   /** thread → Responses item id → acceptance waiting for the item. */
   readonly pendingAcceptances = new Index2<{ at: number; seq: number }>();
   /** thread → call_id → conversation items carrying it. */
