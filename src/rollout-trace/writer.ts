@@ -326,10 +326,12 @@ export class BundleWriter {
         Object.assign(job.ref, shards.write(job.ref.kind.type, value));
       } else if (job.kind === "event") {
         if (job.envelope.payload.type === "recording_completed") shards.seal();
-        lines += JSON.stringify(job.envelope) + "\n";
+        const line = JSON.stringify(job.envelope) + "\n";
+        // Counted as it is produced, so the budget sees events and payloads in recording order.
+        shards.account(Buffer.byteLength(line));
+        lines += line;
       }
     }
-    shards.account(Buffer.byteLength(lines));
     return { chunks: shards.drain(), lines };
   }
 
