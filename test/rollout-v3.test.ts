@@ -16,6 +16,7 @@ import {
 import { join } from "node:path";
 import {
   TraceReduceError,
+  convertBundle,
   reduceBundle,
   startRolloutRecorder,
   stateJson,
@@ -355,4 +356,58 @@ describe("the real Codex reducers accept Spool's bundles of their schema", () =>
       });
     }
   }
+});
+
+describe("trace-convert", () => {
+  test("2 → 3 → 2: the Codex 0.169 example reduces byte-identically to its golden state.json after the round trip", async () => {
+    const three = join(scratch.dir, `conv3-${++n}`);
+    const two = join(scratch.dir, `conv2-${++n}`);
+    const src = copy(join(FIXTURES, "codex-0.169-basic"));
+    await convertBundle(src, three, 3);
+    const mid = await reduceBundle(three);
+    assert.equal(mid.state.schema_version, 3);
+    assert.equal(mid.state.recording_status, "complete");
+    assert.deepEqual(
+      [...mid.state.inference_calls.keys()],
+      [...(await reduceBundle(src)).state.inference_calls.keys()],
+    );
+    await convertBundle(three, two, 2);
+    assert.equal(
+      stateJson((await reduceBundle(two)).state),
+      readFileSync(join(FIXTURES, "codex-0.169-basic", "state.json"), "utf8"),
+    );
+  });
+
+  test("3 → 2 refuses a bundle with truncated payloads, naming the payload", async () => {
+    const src = await toolTurn(recorder({ maxPayloadBytes: 300 }));
+    await assert.rejects(
+      convertBundle(src, join(scratch.dir, `conv-${++n}`), 2),
+      (e: unknown) =>
+        e instanceof TraceReduceError &&
+        /^payload raw_payload:\d+ was truncated by a size limit; schema 2 cannot represent it$/.test(
+          e.message,
+        ),
+    );
+  });
+
+  test("spool debug trace-convert writes a bundle the target schema's reducer reads; bad --to exits 2", async () => {
+    const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
+    const out = join(scratch.dir, `cli-${++n}`);
+    const stdout = execFileSync(
+      process.execPath,
+      [CLI, "debug", "trace-convert", "--to", "2", join(FIXTURES, "codex-0.171-basic"), out],
+      { encoding: "utf8" },
+    );
+    assert.match(stdout, /^Converted schema 3 → 2: 26 events/);
+    assert.equal((await reduceBundle(out)).state.recording_complete, true);
+    assert.throws(
+      () =>
+        execFileSync(
+          process.execPath,
+          [CLI, "debug", "trace-convert", "--to", "4", out, join(scratch.dir, "x")],
+          { stdio: "pipe" },
+        ),
+      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--to must be 2/.test(e.stderr.toString()),
+    );
+  });
 });

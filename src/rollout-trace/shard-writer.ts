@@ -9,6 +9,8 @@ export interface ShardLimits {
   maxPayloadBytes?: number | undefined;
   /** Byte budget of the whole bundle; once spent, further payloads are omitted (events never are). */
   maxBytes?: number | undefined;
+  /** Prefix of generated payload ids (default `raw_payload:`, then a counter from 1). */
+  idPrefix?: string;
 }
 
 /** Compressed bytes to append to one shard file. */
@@ -36,12 +38,15 @@ export class ShardWriter {
   private readonly reuse = new Map<string, RawPayloadRefV3>();
   private readonly maxPayloadBytes: number;
   private readonly maxBytes: number;
+  private readonly idPrefix: string;
+  private fixedId: string | undefined;
   /** Placeholder tokens embed this nonce so that no payload text can collide with one. */
   private readonly nonce = randomBytes(8).toString("hex");
 
   constructor(limits: ShardLimits = {}) {
     this.maxPayloadBytes = limits.maxPayloadBytes ?? Number.POSITIVE_INFINITY;
     this.maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.idPrefix = limits.idPrefix ?? "raw_payload:";
   }
 
   /** Counts bytes written outside the shards (manifest, `trace.jsonl`) against the budget. */
@@ -54,15 +59,27 @@ export class ShardWriter {
     return this.otherBytes + this.compressedTotal;
   }
 
-  /** Stores one payload and returns its ref (key order as Codex writes it). */
-  write(kind: RawPayloadKindNameV3, value: unknown): RawPayloadRefV3 {
+  /**
+   * Stores one payload and returns its ref (key order as Codex writes it). `id` names the
+   * payload itself (its fragments get generated ids); by default it is generated too.
+   */
+  write(kind: RawPayloadKindNameV3, value: unknown, id?: string): RawPayloadRefV3 {
+    this.fixedId = id;
+    try {
+      return this.writeValue(kind, value);
+    } finally {
+      this.fixedId = undefined;
+    }
+  }
+
+  private writeValue(kind: RawPayloadKindNameV3, value: unknown): RawPayloadRefV3 {
     const text = JSON.stringify(value) ?? "null";
     if (kind === "prepared_prompt" && isInputHolder(value)) return this.fragmentInput(kind, value, text);
     if (kind === "inference_request" && isInputHolder(value) && byteLength(text) > this.maxPayloadBytes) {
       return this.fragmentInput(kind, value, text);
     }
     if (kind === "model_item") return this.modelItem(value, text);
-    return this.whole(kind, text, true);
+    return this.whole(kind, text, true, true);
   }
 
   /** Ends the open shard's frame (its footer); the next payload opens a new shard. */
@@ -84,8 +101,9 @@ export class ShardWriter {
     return this.shard;
   }
 
-  private nextId(): string {
-    return `raw_payload:${++this.ordinal}`;
+  private nextId(outermost: boolean): string {
+    if (outermost && this.fixedId !== undefined) return this.fixedId;
+    return `${this.idPrefix}${++this.ordinal}`;
   }
 
   /** A `prepared_prompt` or big `inference_request`: the `input` items become `model_item` parts. */
@@ -98,7 +116,7 @@ export class ShardWriter {
     const parts = value.input.map((item) => this.modelItem(item, JSON.stringify(item) ?? "null"));
     const tokens = value.input.map((_, i) => this.token(i));
     const template = this.splitAt(JSON.stringify({ ...value, input: tokens }), tokens);
-    return this.template(kind, template, parts, byteLength(text));
+    return this.template(kind, template, parts, byteLength(text), true);
   }
 
   /** A model item, reused when identical; its oversize strings become `content_value` parts. */
@@ -192,13 +210,20 @@ export class ShardWriter {
     template: string[],
     parts: RawPayloadRefV3[],
     originalBytes: number,
+    outermost = false,
   ): RawPayloadRefV3 {
-    return this.store(kind, Buffer.from(JSON.stringify(template), "utf8"), parts, originalBytes, false);
+    const bytes = Buffer.from(JSON.stringify(template), "utf8");
+    return this.store(kind, bytes, parts, originalBytes, false, outermost);
   }
 
-  private whole(kind: RawPayloadKindNameV3, text: string, truncatable: boolean): RawPayloadRefV3 {
+  private whole(
+    kind: RawPayloadKindNameV3,
+    text: string,
+    truncatable: boolean,
+    outermost = false,
+  ): RawPayloadRefV3 {
     const bytes = Buffer.from(text, "utf8");
-    return this.store(kind, bytes, [], bytes.length, truncatable);
+    return this.store(kind, bytes, [], bytes.length, truncatable, outermost);
   }
 
   private store(
@@ -207,8 +232,9 @@ export class ShardWriter {
     parts: RawPayloadRefV3[],
     originalBytes: number,
     truncatable: boolean,
+    outermost = false,
   ): RawPayloadRefV3 {
-    const id = this.nextId();
+    const id = this.nextId(outermost);
     let stored = payload;
     let capture: PayloadCapture | undefined;
     if (truncatable && payload.length > this.maxPayloadBytes) {
