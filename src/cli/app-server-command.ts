@@ -1,7 +1,5 @@
 import type { Command } from "commander";
-import { AppServer, parseListenAddress } from "../app-server/index.js";
-import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
-import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
+import { parseListenAddress } from "../app-server/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -12,24 +10,13 @@ import {
   readWsToken,
   routeConsoleToStderr,
 } from "./common.js";
+import { composeAppServer } from "./compose.js";
 
 interface AppServerFlags {
   listen: string;
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: string;
-}
-
-/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
-function startTelemetry(config: LoadedConfig): TelemetryHandle {
-  try {
-    return installTelemetry({ settings: otelConfigFromLoaded(config) });
-  } catch (err) {
-    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
-      throw new UsageError(`config error: ${err.message}`);
-    }
-    throw err;
-  }
 }
 
 async function runAppServer(flags: AppServerFlags): Promise<void> {
@@ -46,14 +33,7 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
-  let server: AppServer;
-  try {
-    server = new AppServer({ config, maxFrameBytes });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
-    throw err;
-  }
-  const telemetry = startTelemetry(config);
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
   const shutdown = () => telemetry.shutdown(5000);
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {

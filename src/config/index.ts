@@ -12,14 +12,10 @@ export {
   SpoolConfigSchema,
 } from "./schema.js";
 export type { CatalogModel, SpoolConfig } from "./schema.js";
-export { OtelTomlSchema, otelConfigFromLoaded, resolveOtelConfig } from "./otel-settings.js";
-export type {
-  OtelConfig,
-  OtelExporterConfig,
-  OtelExporterToml,
-  OtelTlsConfig,
-  OtelToml,
-} from "./otel-settings.js";
+export { ObserveTomlSchema, resolveObserveConfig } from "./observe-settings.js";
+export type { ObserveConfig, ObserveToml } from "./observe-settings.js";
+export { OtelTomlSchema, otelSettingsFromConfig, resolveOtelSettings } from "./otel-settings.js";
+export type { OtelExporterToml, OtelToml } from "./otel-settings.js";
 export {
   BUILTIN_OPENAI_PROVIDER_ID,
   DEFAULT_REQUEST_MAX_RETRIES,
