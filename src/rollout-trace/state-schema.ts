@@ -81,7 +81,12 @@ export const ConversationPartSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("encoded"), label: str, value: str }),
   z.strictObject({ type: z.literal("json"), summary: str, raw_payload_id: str }),
   z.strictObject({ type: z.literal("code"), language: str, source: str }),
-  z.strictObject({ type: z.literal("payload_ref"), label: str, raw_payload_id: str }),
+  z.strictObject({
+    type: z.literal("payload_ref"),
+    label: str,
+    raw_payload_id: str,
+    content_sha256: str.optional(),
+  }),
 ]);
 export type ConversationPart = z.infer<typeof ConversationPartSchema>;
 

@@ -145,12 +145,7 @@ export function applyHistoryItemAccepted(
     const raw = ref ? payloadOf(payloads, ref) : UNAVAILABLE;
     if (ref && raw !== UNAVAILABLE) acceptCarriedItem(g, ev, threadId, raw, ref.raw_payload_id);
   }
-  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
-  if (itemId !== undefined) {
-    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
-  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
-    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
-  }
+  g.acceptResponsesItem(threadId, ev.payload.item_id, ev.wall_time_unix_ms, ev.seq);
 }
 
 function acceptCarriedItem(
@@ -161,9 +156,7 @@ function acceptCarriedItem(
   payloadId: string,
 ): void {
   const n = normalizeItem(raw, payloadId);
-  const known =
-    n.responsesItemId === undefined ? undefined : g.byResponsesId.get(threadId, n.responsesItemId);
-  if (known !== undefined) return;
+  if (n.responsesItemId !== undefined && g.hasResponsesItem(threadId, n.responsesItemId)) return;
   const item = g.createItem(
     n,
     threadId,
