@@ -198,11 +198,6 @@ export class Graph {
   }
 
   /** `history_item_accepted`: remembered for the id (first wins) and applied to every item carrying it. */
-  /** Whether a conversation item with this Responses item id exists in the thread. */
-  hasResponsesItem(threadId: string, responsesItemId: string): boolean {
-    return (this.byResponsesId.get(threadId, responsesItemId)?.length ?? 0) > 0;
-  }
-
   acceptResponsesItem(threadId: string, responsesItemId: string, at: number, seq: number): void {
     let acceptance = this.acceptances.get(threadId, responsesItemId);
     if (acceptance === undefined) {
