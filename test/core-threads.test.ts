@@ -75,6 +75,37 @@ test("two turns in one thread: the second request re-sends the whole history", a
   }
 });
 
+test("over a reused WebSocket the next request sends previous_response_id and only the new items", async () => {
+  const s = await startCoreSession({
+    script: { responses: [answer(1), answer(2)] },
+    provider: { supports_websockets: true },
+  });
+  try {
+    await handshake(s);
+    const thread = await startThread(s);
+    await runTurn(s, thread.id, "first");
+    await runTurn(s, thread.id, "second");
+    const generating = s.model.requests.filter((r) => !r.warmup);
+    assert.deepEqual(
+      generating.map((r) => r.transport),
+      ["websocket", "websocket"],
+    );
+    assert.equal(generating[0]!.connection, generating[1]!.connection, "one socket for both turns");
+    const second = generating[1]!.body as {
+      previous_response_id?: string;
+      input: { content?: { text: string }[] }[];
+    };
+    assert.equal(second.previous_response_id, generating[0]!.response_id);
+    assert.deepEqual(
+      second.input.map((i) => i.content?.[0]?.text),
+      ["second"],
+    );
+    assert.equal(await s.stop(), 0);
+  } finally {
+    await s.model.close();
+  }
+});
+
 test("thread/start writes nothing until the first turn; ephemeral threads are never written", async () => {
   const s = await startCoreSession({ script: { responses: [answer(1)], on_exhausted: "repeat_last" } });
   try {
