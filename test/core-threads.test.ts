@@ -4,7 +4,13 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startScriptedModelServer } from "../src/model-server/index.js";
 import { killSpawned } from "./support/spawned-servers.js";
-import { handshake, runTurn, startCoreSession, type CoreSession } from "./support/core-server.js";
+import {
+  handshake,
+  runTurn,
+  schemaProblems,
+  startCoreSession,
+  type CoreSession,
+} from "./support/core-server.js";
 
 after(killSpawned);
 
@@ -70,6 +76,7 @@ test("two turns in one thread: the second request re-sends the whole history", a
     );
     assert.equal(read.thread.preview, "first");
     assert.equal(await s.stop(), 0);
+    assert.deepEqual(schemaProblems(s.frames), []);
   } finally {
     await s.model.close();
   }
@@ -272,6 +279,9 @@ test("fork through a turn copies history to a new thread; a fork mid-turn record
     assert.ok(three > 0);
     assert.match(texts[three + 1]!, /^<turn_aborted>/);
     assert.equal(await s.stop(), 0);
+    // Every message of the session validates with the zod schemas of the method table.
+    assert.ok(s.frames.length > 50);
+    assert.deepEqual(schemaProblems(s.frames), []);
   } finally {
     await s.model.close();
   }
