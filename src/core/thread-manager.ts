@@ -426,14 +426,15 @@ export class ThreadManager {
       mcpServers: [],
     });
     if (!how.resumed) telemetry.counter(METRIC.THREAD_STARTED, 1, { source: "app_server" });
-    client.startPrewarm({
-      model: settings.model,
-      input: [
-        baseInstructionsItem(settings),
-        ...(state.hasContext ? state.history : initialContextItems(settings)),
-      ],
-      store: false,
-    });
+    if (provider.supportsWebsockets)
+      client.startPrewarm({
+        model: settings.model,
+        input: [
+          baseInstructionsItem(settings),
+          ...(state.hasContext ? state.history : initialContextItems(settings)),
+        ],
+        store: false,
+      });
     return thread;
   }
 }

@@ -600,6 +600,7 @@ export class CoreThread {
     };
     this.emit({ type: "turn_completed", turn: summary });
     turn.span.end();
+    this.deps.history.flush();
     this.deps.onTurnEnded?.(this);
   }
 
