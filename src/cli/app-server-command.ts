@@ -1,7 +1,18 @@
 import type { Command } from "commander";
 import { AppServer, parseListenAddress } from "../app-server/index.js";
-import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
-import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
+import {
+  ConfigError,
+  otelConfigFromLoaded,
+  resolveObserveConfig,
+  type LoadedConfig,
+} from "../config/index.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../observe/index.js";
+import {
+  TelemetryConfigError,
+  installTelemetry,
+  resolveExporter,
+  type TelemetryHandle,
+} from "../telemetry/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -20,10 +31,31 @@ interface AppServerFlags {
   maxFrameBytes?: string;
 }
 
-/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
+/**
+ * The embedded default: with no trace and no log exporter configured (neither `[otel]` nor
+ * `OTEL_*`), `[observe] embedded` (default true) and the SDK not disabled, spans and `codex_otel`
+ * log events go into the local observe store.
+ */
+function embeddedStoreFor(config: LoadedConfig, env: NodeJS.ProcessEnv): EmbeddedStore | undefined {
+  const observe = resolveObserveConfig(config.config.observe, config.home);
+  if (!observe.embedded || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const otel = otelConfigFromLoaded(config, env);
+  if (resolveExporter("traces", otel.traceExporter, env).kind !== "none") return undefined;
+  if (resolveExporter("logs", otel.exporter, env).kind !== "none") return undefined;
+  return startEmbeddedStore({
+    storePath: observe.storePath,
+    retention: { maxAgeMs: observe.maxAgeMs, maxBytes: observe.maxBytes },
+  });
+}
+
+/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables), or the embedded store. */
 function startTelemetry(config: LoadedConfig): TelemetryHandle {
   try {
-    return installTelemetry({ settings: otelConfigFromLoaded(config) });
+    const embedded = embeddedStoreFor(config, process.env);
+    return installTelemetry({
+      settings: otelConfigFromLoaded(config),
+      ...(embedded ? { exporters: { traces: embedded.spanExporter, logs: embedded.logExporter } } : {}),
+    });
   } catch (err) {
     if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
       throw new UsageError(`config error: ${err.message}`);
