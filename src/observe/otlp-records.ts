@@ -261,8 +261,10 @@ export function logRecordsFromOtlp(body: unknown): IngestBatch<LogRecordRow> & {
           continue;
         }
         const attributes = otlpAttributes(r.attributes);
+        // Codex names its records after the call site ("event otel/src/…rs:393") and puts the
+        // event in the `event.name` attribute, which therefore wins.
         const eventName =
-          r.eventName || (typeof attributes["event.name"] === "string" ? attributes["event.name"] : "");
+          typeof attributes["event.name"] === "string" ? attributes["event.name"] : (r.eventName ?? "");
         if (!isStoredLogFamily(eventName, scope)) {
           out.ignored++;
           continue;

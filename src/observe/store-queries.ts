@@ -179,6 +179,12 @@ interface TurnRow {
   reasoning_output_tokens: number | null;
 }
 
+/** An event's name: Codex names span events after the call site and keeps the event in `event.name`. */
+export function eventName(e: { name: string; attributes: Record<string, unknown> }): string {
+  const n = e.attributes["event.name"];
+  return typeof n === "string" ? n : e.name;
+}
+
 /** Time to first token of each turn, from `codex.turn_ttft` span events in its subtree or logs. */
 function turnTtfts(store: ObserveStore, turns: TurnRow[]): Map<string, number> {
   const out = new Map<string, number>();
@@ -207,7 +213,7 @@ function turnTtfts(store: ObserveStore, turns: TurnRow[]): Map<string, number> {
     for (const r of withEvents) {
       const turn = turnOf(r.span_id);
       if (!turn || out.has(turn.turn_id)) continue;
-      const ev = (JSON.parse(r.events) as ApiSpan["events"]).find((e) => e.name === "codex.turn_ttft");
+      const ev = (JSON.parse(r.events) as ApiSpan["events"]).find((e) => eventName(e) === "codex.turn_ttft");
       const ms = Number(ev?.attributes.duration_ms);
       if (Number.isFinite(ms)) out.set(turn.turn_id, ms);
     }

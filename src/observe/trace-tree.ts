@@ -22,7 +22,8 @@ const byStart = (a: TreeInput, b: TreeInput) => (a.startNs < b.startNs ? -1 : a.
  * Orders spans depth-first (children by start time) and marks each root's critical path: from
  * the end of a span walk back through the child that finished last, then the one that finished
  * last before that child started, and so on, recursively (the path that bounds the span's
- * duration; children running in parallel with it are off the path). A span whose parent is not
+ * duration; children running in parallel with it are off the path). "Finished" is the latest
+ * end in a span's subtree, so work that outlives its parent stays on the path. A span whose parent is not
  * in the set becomes a root marked `orphan`.
  *
  * @example
@@ -43,6 +44,29 @@ export function orderTree<T extends TreeInput>(spans: readonly T[]): TreeNode<T>
   for (const list of children.values()) list.sort(byStart);
   roots.sort(byStart);
 
+  // A child may outlive its parent (a turn outlives the request that started it), so the path
+  // follows each span's effective end: the latest end in its subtree.
+  const effEnd = new Map<string, bigint>();
+  const effectiveEnd = (root: T) => {
+    const post: T[] = [];
+    const stack: T[] = [root];
+    while (stack.length > 0) {
+      const span = stack.pop()!;
+      post.push(span);
+      stack.push(...(children.get(key(span.traceId, span.spanId)) ?? []));
+    }
+    for (let i = post.length - 1; i >= 0; i--) {
+      const span = post[i]!;
+      let end = span.endNs;
+      for (const c of children.get(key(span.traceId, span.spanId)) ?? []) {
+        const e = effEnd.get(key(c.traceId, c.spanId))!;
+        if (e > end) end = e;
+      }
+      effEnd.set(key(span.traceId, span.spanId), end);
+    }
+  };
+  const end = (s: T) => effEnd.get(key(s.traceId, s.spanId))!;
+
   const critical = new Set<string>();
   const markCritical = (root: T) => {
     const stack: T[] = [root];
@@ -50,15 +74,12 @@ export function orderTree<T extends TreeInput>(spans: readonly T[]): TreeNode<T>
       const span = stack.pop()!;
       critical.add(key(span.traceId, span.spanId));
       const kids = [...(children.get(key(span.traceId, span.spanId)) ?? [])].sort((a, b) =>
-        a.endNs > b.endNs ? -1 : a.endNs < b.endNs ? 1 : 0,
+        end(a) > end(b) ? -1 : end(a) < end(b) ? 1 : 0,
       );
-      let cursor = span.endNs;
-      let chosen = false;
+      let cursor = end(span);
       for (const c of kids) {
-        if (c.startNs >= cursor) continue;
-        if (chosen && c.endNs > cursor) continue;
+        if (c.startNs >= cursor || end(c) > cursor) continue;
         stack.push(c);
-        chosen = true;
         cursor = c.startNs;
       }
     }
@@ -66,6 +87,7 @@ export function orderTree<T extends TreeInput>(spans: readonly T[]): TreeNode<T>
 
   const out: TreeNode<T>[] = [];
   for (const root of roots) {
+    effectiveEnd(root);
     markCritical(root);
     const stack: { span: T; depth: number }[] = [{ span: root, depth: 0 }];
     while (stack.length > 0) {
