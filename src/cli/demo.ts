@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startOtlpReceiver, type ReceivedSpan } from "../telemetry/index.js";
+import { storeDemoTelemetry } from "./demo-store.js";
 import { spawnAppServer } from "./spawn-client.js";
 
 const KIND = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
@@ -65,6 +66,15 @@ export async function runDemo(
       const span = spans.find((s) => s.name === method && s.traceId === traceId);
       if (!span) throw new Error(`no span exported for ${method} in trace ${traceId}`);
       describeSpan(span, out);
+    }
+    try {
+      const storePath = storeDemoTelemetry(receiver);
+      out("");
+      out(
+        `Stored in ${storePath}: see them with \`npx spool observe\` or \`npx spool trace show <trace id>\`.`,
+      );
+    } catch (err) {
+      out(`(not stored in the observe store: ${(err as Error).message})`);
     }
   } finally {
     server.child.kill();
