@@ -1,7 +1,6 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { getTracer } from "../src/telemetry/index.js";
 import {
   HttpStatusError,
   IdleTimeoutError,
@@ -525,7 +524,7 @@ describe("model request spans", () => {
 
   test("outbound traceparent equals the attempt's CLIENT span, under the caller's span", async () => {
     const server = await serve({ responses: [{ fault: { http_status: 500 } }, text("ok")] });
-    const parent = getTracer().startSpan("turn");
+    const parent = trace.getTracer("spool-test").startSpan("turn");
     await context.with(trace.setSpan(context.active(), parent), () =>
       clientFor(server).stream(req()).collect(),
     );

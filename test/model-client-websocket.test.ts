@@ -1,7 +1,6 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { getTracer } from "../src/telemetry/index.js";
 import {
   MODEL_METRICS,
   MalformedEventError,
@@ -270,7 +269,7 @@ describe("WebSocket trace context", () => {
 
   test("the handshake and each response.create carry the current span's traceparent", async () => {
     const server = await serve({ responses: [text("traced")] });
-    const parent = getTracer().startSpan("turn");
+    const parent = trace.getTracer("spool-test").startSpan("turn");
     await context.with(trace.setSpan(context.active(), parent), () =>
       wsClient(server).stream(req()).collect(),
     );

@@ -1,18 +1,5 @@
 import type { Command } from "commander";
-import { AppServer, parseListenAddress } from "../app-server/index.js";
-import {
-  ConfigError,
-  otelConfigFromLoaded,
-  resolveObserveConfig,
-  type LoadedConfig,
-} from "../config/index.js";
-import { startEmbeddedStore, type EmbeddedStore } from "../observe/index.js";
-import {
-  TelemetryConfigError,
-  installTelemetry,
-  resolveExporter,
-  type TelemetryHandle,
-} from "../telemetry/index.js";
+import { parseListenAddress } from "../app-server/index.js";
 import { ListenError } from "../rpc/index.js";
 import {
   UsageError,
@@ -23,45 +10,13 @@ import {
   readWsToken,
   routeConsoleToStderr,
 } from "./common.js";
+import { composeAppServer } from "./compose.js";
 
 interface AppServerFlags {
   listen: string;
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: string;
-}
-
-/**
- * The embedded default: with no trace and no log exporter configured (neither `[otel]` nor
- * `OTEL_*`), `[observe] embedded` (default true) and the SDK not disabled, spans and `codex_otel`
- * log events go into the local observe store.
- */
-function embeddedStoreFor(config: LoadedConfig, env: NodeJS.ProcessEnv): EmbeddedStore | undefined {
-  const observe = resolveObserveConfig(config.config.observe, config.home);
-  if (!observe.embedded || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
-  const otel = otelConfigFromLoaded(config, env);
-  if (resolveExporter("traces", otel.traceExporter, env).kind !== "none") return undefined;
-  if (resolveExporter("logs", otel.exporter, env).kind !== "none") return undefined;
-  return startEmbeddedStore({
-    storePath: observe.storePath,
-    retention: { maxAgeMs: observe.maxAgeMs, maxBytes: observe.maxBytes },
-  });
-}
-
-/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables), or the embedded store. */
-function startTelemetry(config: LoadedConfig): TelemetryHandle {
-  try {
-    const embedded = embeddedStoreFor(config, process.env);
-    return installTelemetry({
-      settings: otelConfigFromLoaded(config),
-      ...(embedded ? { exporters: { traces: embedded.spanExporter, logs: embedded.logExporter } } : {}),
-    });
-  } catch (err) {
-    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
-      throw new UsageError(`config error: ${err.message}`);
-    }
-    throw err;
-  }
 }
 
 async function runAppServer(flags: AppServerFlags): Promise<void> {
@@ -78,14 +33,7 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
   }
   const token = readWsToken(flags.wsTokenFile);
-  let server: AppServer;
-  try {
-    server = new AppServer({ config, maxFrameBytes });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
-    throw err;
-  }
-  const telemetry = startTelemetry(config);
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
   const shutdown = () => telemetry.shutdown(5000);
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {

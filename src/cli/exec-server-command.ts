@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
-import { otelConfigFromLoaded } from "../config/index.js";
-import { installTelemetry, logger, type TelemetryHandle } from "../telemetry/index.js";
+import { logger, type TelemetryHandle } from "../telemetry/index.js";
 import { collect, loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
+import { installTelemetryFromConfig } from "./compose.js";
 
 const log = logger("spool_exec_server::cli");
 
@@ -35,8 +35,7 @@ export function registerExecServerCommand(program: Command): void {
         let tracing: TelemetryHandle | undefined;
         try {
           // The same [otel] settings and OTEL_* variables as the app-server, under its own service name.
-          tracing = installTelemetry({
-            settings: otelConfigFromLoaded(loadConfigOrExit(opts.config)),
+          tracing = installTelemetryFromConfig(loadConfigOrExit(opts.config), {
             serviceName: "spool-exec-server",
           });
           const { host, port } = parseListenUrl(opts.listen);

@@ -14,14 +14,8 @@ export {
 export type { CatalogModel, SpoolConfig } from "./schema.js";
 export { ObserveTomlSchema, resolveObserveConfig } from "./observe-settings.js";
 export type { ObserveConfig, ObserveToml } from "./observe-settings.js";
-export { OtelTomlSchema, otelConfigFromLoaded, resolveOtelConfig } from "./otel-settings.js";
-export type {
-  OtelConfig,
-  OtelExporterConfig,
-  OtelExporterToml,
-  OtelTlsConfig,
-  OtelToml,
-} from "./otel-settings.js";
+export { OtelTomlSchema, otelSettingsFromConfig, resolveOtelSettings } from "./otel-settings.js";
+export type { OtelExporterToml, OtelToml } from "./otel-settings.js";
 export {
   BUILTIN_OPENAI_PROVIDER_ID,
   DEFAULT_REQUEST_MAX_RETRIES,

@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+// Type-only: config produces the settings telemetry is built from, in telemetry's one type.
+import type { OtelExporterSettings, OtelSettings, OtelTlsSettings } from "../telemetry/index.js";
 import { ConfigError } from "./errors.js";
 
 const TlsSchema = z
@@ -104,42 +106,6 @@ export const OtelTomlSchema = z
   .loose();
 export type OtelToml = z.infer<typeof OtelTomlSchema>;
 
-/** Resolved TLS paths (absolute). */
-export interface OtelTlsConfig {
-  caCertificate?: string;
-  clientCertificate?: string;
-  clientPrivateKey?: string;
-}
-
-export type OtelExporterConfig =
-  | { kind: "none" }
-  | { kind: "statsig" }
-  | {
-      kind: "otlp-http";
-      endpoint?: string;
-      protocol: "binary" | "json";
-      headers: Record<string, string>;
-      tls?: OtelTlsConfig;
-    }
-  | { kind: "otlp-grpc"; endpoint?: string; headers: Record<string, string>; tls?: OtelTlsConfig };
-
-/**
- * `[otel]` resolved for the telemetry provider. Structurally the same as telemetry's
- * `OtelSettings` (config may not import telemetry; a test checks the two stay assignable).
- */
-export interface OtelConfig {
-  environment: string;
-  serviceName?: string;
-  serviceVersion?: string;
-  exporter: OtelExporterConfig;
-  traceExporter: OtelExporterConfig;
-  metricsExporter: OtelExporterConfig;
-  runtimeMetrics: boolean;
-  spanAttributes: Record<string, string>;
-  tracestate: Record<string, Record<string, string>>;
-  logUserPrompt: boolean;
-}
-
 const VAR_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Expands `${VAR}` from `env`; an unset variable is an error naming the key. */
@@ -158,14 +124,14 @@ function resolveExporter(
   key: string,
   dir: string,
   env: NodeJS.ProcessEnv,
-): OtelExporterConfig {
+): OtelExporterSettings {
   if (e.kind === "none" || e.kind === "statsig") return { kind: e.kind };
   const base = `${key}.${e.kind}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(e.headers)) {
     headers[name] = expandEnv(value, `${base}.headers.${name}`, env);
   }
-  let tls: OtelTlsConfig | undefined;
+  let tls: OtelTlsSettings | undefined;
   if (e.tls) {
     const abs = (p: string | undefined) =>
       p === undefined ? undefined : isAbsolute(p) ? p : resolve(dir, p);
@@ -204,12 +170,12 @@ function resolveExporter(
  *
  * @example
  * const loaded = loadConfig();
- * const otel = resolveOtelConfig(loaded.raw.otel, { dir: loaded.dir });
+ * const otel = resolveOtelSettings(loaded.raw.otel, { dir: loaded.dir });
  */
-export function resolveOtelConfig(
+export function resolveOtelSettings(
   raw: unknown,
   options: { dir: string; env?: NodeJS.ProcessEnv; file?: string },
-): OtelConfig {
+): OtelSettings {
   const env = options.env ?? process.env;
   const parsed = OtelTomlSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -232,9 +198,9 @@ export function resolveOtelConfig(
 }
 
 /** `[otel]` of a loaded config (after `-c` overrides), resolved against its directory. */
-export function otelConfigFromLoaded(
+export function otelSettingsFromConfig(
   loaded: { raw: Record<string, unknown>; dir: string; file: string },
   env: NodeJS.ProcessEnv = process.env,
-): OtelConfig {
-  return resolveOtelConfig(loaded.raw.otel, { dir: loaded.dir, env, file: loaded.file });
+): OtelSettings {
+  return resolveOtelSettings(loaded.raw.otel, { dir: loaded.dir, env, file: loaded.file });
 }

@@ -38,7 +38,7 @@ export type CatalogModel = z.infer<typeof CatalogModelSchema>;
  * The keys of Codex's config.toml that Spool reads. Unknown keys pass through untouched (a Codex
  * config.toml works unchanged) and are noted once at debug level. Sections owned by later layers
  * (`model_providers`) are typed by the modules that use them; `[otel]` is validated here so
- * errors carry a line number, and resolved for telemetry by `resolveOtelConfig`.
+ * errors carry a line number, and resolved for telemetry by `resolveOtelSettings`.
  */
 export const SpoolConfigSchema = z
   .object({

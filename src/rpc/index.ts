@@ -1,4 +1,15 @@
-export { ConnectionError, JsonRpcError } from "./errors.js";
+export { ConnectionError, InvalidResultError, JsonRpcError } from "./errors.js";
+export { MethodDispatcher, MethodTable, defineMethod, implement } from "./method-table.js";
+export type {
+  DispatcherOptions,
+  MethodDescriptor,
+  MethodHandler,
+  MethodImplementation,
+  MethodParams,
+  MethodParamsInput,
+  MethodResult,
+  MethodTableOptions,
+} from "./method-table.js";
 export { RpcConnection } from "./connection.js";
 export type { RequestContext, RpcConnectionOptions, RpcHandler } from "./connection.js";
 export { createRequestTracer } from "./request-span.js";

@@ -21,22 +21,13 @@ export {
   currentSpanTraceId,
   currentSpanW3cTraceContext,
   injectSpanW3cTraceHeaders,
-  resetEnvTraceContextForTests,
   setTracestateMerger,
   spanW3cTraceContext,
   traceparentContextFromEnv,
 } from "./trace-context.js";
 export type { TracestateMerger } from "./trace-context.js";
-export {
-  TelemetryConfigError,
-  getTracer,
-  installContextPropagation,
-  installTracing,
-  traceExporterFromEnv,
-  withinTimeout,
-} from "./tracing-provider.js";
-export type { TracingHandle, TracingOptions } from "./tracing-provider.js";
-export { MetricsError } from "./errors.js";
+export { MetricsError, TelemetryConfigError } from "./errors.js";
+export { withinTimeout } from "./timeout.js";
 export { defaultOtelSettings } from "./settings.js";
 export type { OtelExporterSettings, OtelSettings, OtelTlsSettings } from "./settings.js";
 export { installTelemetry } from "./telemetry-provider.js";
