@@ -1,7 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeOtlpProtobuf } from "../telemetry/index.js";
+import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../telemetry/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
-import { logRecordsFromOtlp, spanRecordsFromOtlp } from "./otlp-records.js";
+import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
+import { logRecordsFromOtlp } from "./otlp-records.js";
 import { Retention } from "./retention.js";
 import { ObserveStore } from "./store.js";
 
@@ -34,7 +35,9 @@ port.on("message", (m: ToWorker) => {
     }
     try {
       if (m.signal === "traces") {
-        store.insertSpans(spanRecordsFromOtlp(await decodeOtlpProtobuf("/v1/traces", m.body)).records);
+        store.insertSpans(
+          spanRecordsFromOtlpMessage(await decodeOtlpProtobufMessage("/v1/traces", m.body)).records,
+        );
       } else {
         store.insertLogs(logRecordsFromOtlp(await decodeOtlpProtobuf("/v1/logs", m.body)).records);
       }

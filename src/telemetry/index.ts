@@ -79,6 +79,6 @@ export type {
   ReceivedRequest,
   ReceivedSpan,
 } from "./otlp-receiver.js";
-export { decodeOtlpProtobuf } from "./otlp-decode.js";
+export { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "./otlp-decode.js";
 export { OTLP_GRPC_METHODS } from "./otlp-proto.js";
 export type { OtlpSignalPath } from "./otlp-proto.js";
