@@ -37,9 +37,6 @@ after(async () => {
   await server?.dispose();
 });
 
-const rowDepth = (name: string) =>
-  page.locator(`.wf-row[data-name="${name}"]`).first().getAttribute("data-depth").then(Number);
-
 test(
   "the sessions page lists the recorded Codex thread, and its waterfall nests turn and tool spans",
   { skip: missing },
@@ -52,23 +49,33 @@ test(
       /codex-app-server[\s\S]*gpt-5\.1-codex-mock[\s\S]*280[\s\S]*completed/,
     );
     await row.locator("a").click();
+    await page.locator(".waterfall .wf-row").first().waitFor();
+    const total = Number(await page.locator(".waterfall").getAttribute("data-spans"));
+    assert.ok(total > 600, `the whole thread: ${total} spans`);
+    // The filter keeps each match with its ancestors: the process span's chain, root first.
+    await page.locator("input.span-filter").fill("codex.process.spawn");
     await page.locator('.wf-row[data-name="codex.process.spawn"]').waitFor();
-    const depths = await Promise.all(
-      [
-        "turn/start",
-        "op.dispatch.turn_input",
-        "session_task.turn",
-        "run_turn",
-        "exec_command",
-        "codex.process.spawn",
-      ].map(rowDepth),
-    );
-    for (let i = 1; i < depths.length; i++)
-      assert.ok(depths[i]! > depths[i - 1]!, `depths ${depths.join(",")}`);
-    const order = await page
+    const chain = await page
       .locator(".wf-row")
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-name")));
-    assert.ok(order.indexOf("session_task.turn") < order.indexOf("exec_command"));
+      .evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute("data-name"), Number(r.getAttribute("data-depth"))] as const),
+      );
+    const expected = [
+      "turn/start",
+      "op.dispatch.turn_input",
+      "session_task.turn",
+      "run_turn",
+      "exec_command",
+      "codex.process.spawn",
+    ];
+    const depths = expected.map((n) => chain.find(([name]) => name === n)?.[1] ?? -1);
+    for (let i = 1; i < depths.length; i++)
+      assert.ok(depths[i]! > depths[i - 1]!, `depths ${JSON.stringify(chain)}`);
+    assert.deepEqual(
+      chain.map(([, d]) => d),
+      chain.map((_, i) => i),
+      "one span per level: the ancestors of the match, in order",
+    );
     assert.match(
       (await page.locator('.wf-row[data-name="exec_command"]').getAttribute("class"))!,
       /critical/,

@@ -5,7 +5,10 @@ import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../telemetry/inde
 import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
 import { spanRecordsFromOtlp } from "./otlp-records.js";
 
-const CODEX_TRACES = new URL("../../test/fixtures/observe/codex-0.169-otlp/otlp/001-traces.pb", import.meta.url);
+const CODEX_TRACES = new URL(
+  "../../test/fixtures/observe/codex-0.169-otlp/otlp/001-traces.pb",
+  import.meta.url,
+);
 
 test("the protobuf fast path reads a real Codex export exactly as the OTLP/JSON reader does", async () => {
   const body = readFileSync(CODEX_TRACES);

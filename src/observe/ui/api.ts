@@ -1,4 +1,5 @@
 import type {
+  ApiSpan,
   BundleRef,
   SessionRow,
   SpanTreeView,
@@ -43,6 +44,8 @@ export const api = {
   turns: (id: string) => get<TurnPoint[]>(`/api/threads/${enc(id)}/turns`),
   traces: () => get<TraceSummary[]>(`/api/traces`),
   trace: (id: string) => get<SpanTreeView>(`/api/traces/${enc(id)}`),
+  /** One span with its attributes and links (tree views leave them out). */
+  span: (traceId: string, spanId: string) => get<ApiSpan>(`/api/spans/${enc(traceId)}/${enc(spanId)}`),
   bundles: () => get<BundleRef[]>(`/api/bundles`),
   rollout: (path: string) => get<RolloutResponse>(`/api/rollout?bundle=${enc(path)}`),
   stats: () => get<StoreStats>(`/api/stats`),

@@ -27,7 +27,17 @@ function SpanTree(props: {
 }) {
   const { view } = props;
   const [selected, setSelected] = useState(() => initialSelection(view, props.spanId, props.turnId));
-  const span = view.spans.find((s) => s.spanId === selected);
+  const [filter, setFilter] = useState("");
+  const listed = view.spans.find((s) => s.spanId === selected);
+  const full = useFetch(
+    () => (listed ? api.span(listed.traceId, listed.spanId) : Promise.resolve(undefined)),
+    [listed],
+  );
+  // The tree has no attributes: show the span at once and its attributes when they arrive.
+  const span =
+    listed && full.data?.spanId === listed.spanId
+      ? { ...listed, attributes: full.data.attributes, links: full.data.links }
+      : listed;
   const logs = useMemo(() => view.logs.filter((l) => l.spanId === selected), [view, selected]);
   const bundle = props.bundles[0];
   const rolloutHref =
@@ -35,8 +45,22 @@ function SpanTree(props: {
   return (
     <div class="tree-layout">
       <div class="tree-main">
-        {view.truncated && <p class="note">Showing the first {view.spans.length} spans.</p>}
-        <Waterfall view={view} selected={selected} onSelect={setSelected} />
+        <div class="toolbar">
+          <input
+            type="search"
+            class="span-filter"
+            placeholder="Find spans by name (their ancestors stay)"
+            value={filter}
+            onInput={(e) => setFilter((e.target as HTMLInputElement).value)}
+          />
+          <span class="note">
+            {view.spans.length} spans
+            {view.truncated && " (the first ones only)"}
+            <span class="legend critical">critical path</span>
+            <span class="legend error">error</span>
+          </span>
+        </div>
+        <Waterfall view={view} selected={selected} onSelect={setSelected} filter={filter} />
       </div>
       {span ? (
         <SpanDetail span={span} view={view} logs={logs} rolloutHref={rolloutHref} />

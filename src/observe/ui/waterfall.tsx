@@ -1,14 +1,8 @@
-import { useMemo } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ApiLog, ApiSpan, SpanTreeView } from "./api.js";
 import { ms, offsetMs } from "./format.js";
 
 const KIND = ["", "internal", "server", "client", "producer", "consumer"];
-
-export interface WaterfallProps {
-  view: SpanTreeView;
-  selected: string | undefined;
-  onSelect: (spanId: string) => void;
-}
 
 /** Codex names span events after their call site and keeps the event in `event.name`. */
 export function eventLabel(e: { name: string; attributes: Record<string, unknown> }): string {
@@ -16,12 +10,12 @@ export function eventLabel(e: { name: string; attributes: Record<string, unknown
   return typeof n === "string" ? n : e.name;
 }
 
+type Mark = { timeNs: string; name: string; log: boolean };
+
 /** Span events and stored log records (timing events) by the span they belong to. */
-export function marksBySpan(
-  view: SpanTreeView,
-): Map<string, { timeNs: string; name: string; log: boolean }[]> {
-  const out = new Map<string, { timeNs: string; name: string; log: boolean }[]>();
-  const add = (spanId: string, m: { timeNs: string; name: string; log: boolean }) => {
+export function marksBySpan(view: SpanTreeView): Map<string, Mark[]> {
+  const out = new Map<string, Mark[]>();
+  const add = (spanId: string, m: Mark) => {
     let list = out.get(spanId);
     if (!list) out.set(spanId, (list = []));
     list.push(m);
@@ -32,16 +26,67 @@ export function marksBySpan(
   return out;
 }
 
+export interface WaterfallProps {
+  view: SpanTreeView;
+  selected: string | undefined;
+  onSelect: (spanId: string) => void;
+  /** Show only spans whose name contains this (case-insensitive), with their ancestors. */
+  filter: string;
+}
+
+const ROW_PX = 22;
+const OVERSCAN = 30;
+
+/** The spans to list: all of them, or the matches of `filter` with every ancestor, in tree order. */
+export function filterTree(spans: ApiSpan[], filter: string): ApiSpan[] {
+  const needle = filter.trim().toLowerCase();
+  if (needle === "") return spans;
+  const byId = new Map(spans.map((s) => [`${s.traceId}/${s.spanId}`, s]));
+  const keep = new Set<ApiSpan>();
+  for (const s of spans) {
+    if (!s.name.toLowerCase().includes(needle)) continue;
+    for (let a: ApiSpan | undefined = s; a && !keep.has(a); a = byId.get(`${a.traceId}/${a.parentSpanId}`)) {
+      keep.add(a);
+    }
+  }
+  return spans.filter((s) => keep.has(s));
+}
+
 /**
  * The span waterfall: one row per span in tree order, bars to scale over the view's time range,
- * the critical path marked, span events and timing events as ticks on their span.
+ * the critical path marked, span events and timing events as ticks on their span. Only the rows
+ * in view (and a margin) are in the DOM, so a 5,000-span thread renders as fast as a small one.
  */
-export function Waterfall({ view, selected, onSelect }: WaterfallProps) {
+export function Waterfall({ view, selected, onSelect, filter }: WaterfallProps) {
   const total = Math.max(offsetMs(view.endNs, view.startNs), 1e-6);
   const marks = useMemo(() => marksBySpan(view), [view]);
+  const rows = useMemo(() => filterTree(view.spans, filter), [view, filter]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setHeight(el.clientHeight || 600);
+    const index = rows.findIndex((s) => s.spanId === selected);
+    // Bring the selected span into view when it is off screen (a link to a turn, a search).
+    if (
+      index >= 0 &&
+      (index * ROW_PX < el.scrollTop || (index + 1) * ROW_PX > el.scrollTop + el.clientHeight)
+    ) {
+      el.scrollTop = Math.max(0, index * ROW_PX - el.clientHeight / 3);
+      setScrollTop(el.scrollTop);
+    }
+  }, [rows, selected]);
+  // For measurements (bench/observe-trace-page.ts): when this view was first on screen.
+  useEffect(() => {
+    performance.mark("spool:waterfall", { detail: { spans: view.spans.length } });
+  }, [view]);
+  const first = Math.max(0, Math.floor(scrollTop / ROW_PX) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_PX) + OVERSCAN);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   return (
-    <div class="waterfall" role="tree">
+    <div class="waterfall" role="tree" data-spans={view.spans.length} data-rows={rows.length}>
       <div class="wf-head">
         <div class="wf-name">span</div>
         <div class="wf-axis">
@@ -52,48 +97,57 @@ export function Waterfall({ view, selected, onSelect }: WaterfallProps) {
           ))}
         </div>
       </div>
-      {view.spans.map((s) => {
-        const left = (offsetMs(s.startNs, view.startNs) / total) * 100;
-        const width = Math.max((s.durationMs / total) * 100, 0.15);
-        const cls = [
-          "wf-row",
-          s.critical ? "critical" : "",
-          s.statusCode === 2 ? "error" : "",
-          s.spanId === selected ? "selected" : "",
-        ].join(" ");
-        return (
-          <div
-            key={`${s.traceId}/${s.spanId}`}
-            class={cls}
-            role="treeitem"
-            aria-level={s.depth + 1}
-            data-span-id={s.spanId}
-            data-depth={s.depth}
-            data-name={s.name}
-            onClick={() => onSelect(s.spanId)}
-          >
-            <div class="wf-name" style={{ paddingLeft: `${s.depth * 14 + 4}px` }} title={s.name}>
-              {s.name}
-              {s.kind > 1 && <span class="kind">{KIND[s.kind]}</span>}
-            </div>
-            <div class="wf-track">
-              <div class="wf-bar" style={{ left: `${left}%`, width: `${width}%` }} />
-              <span class="wf-dur" style={{ left: `${Math.min(left + width, 92)}%` }}>
-                {ms(s.durationMs)}
-              </span>
-              {(marks.get(s.spanId) ?? []).map((m, i) => (
-                <span
-                  key={i}
-                  class={m.log ? "wf-mark log" : "wf-mark"}
-                  data-event={m.name}
-                  title={m.name}
-                  style={{ left: `${(offsetMs(m.timeNs, view.startNs) / total) * 100}%` }}
-                />
-              ))}
-            </div>
-          </div>
-        );
-      })}
+      <div
+        class="wf-scroll"
+        ref={scroller}
+        onScroll={(e) => setScrollTop((e.target as HTMLDivElement).scrollTop)}
+      >
+        <div class="wf-canvas" style={{ height: `${rows.length * ROW_PX}px` }}>
+          {rows.slice(first, last).map((s, i) => {
+            const left = (offsetMs(s.startNs, view.startNs) / total) * 100;
+            const width = Math.max((s.durationMs / total) * 100, 0.15);
+            const cls = [
+              "wf-row",
+              s.critical ? "critical" : "",
+              s.statusCode === 2 ? "error" : "",
+              s.spanId === selected ? "selected" : "",
+            ].join(" ");
+            return (
+              <div
+                key={`${s.traceId}/${s.spanId}`}
+                class={cls}
+                style={{ top: `${(first + i) * ROW_PX}px` }}
+                role="treeitem"
+                aria-level={s.depth + 1}
+                data-span-id={s.spanId}
+                data-depth={s.depth}
+                data-name={s.name}
+                onClick={() => onSelect(s.spanId)}
+              >
+                <div class="wf-name" style={{ paddingLeft: `${s.depth * 14 + 4}px` }} title={s.name}>
+                  {s.name}
+                  {s.kind > 1 && <span class="kind">{KIND[s.kind]}</span>}
+                </div>
+                <div class="wf-track">
+                  <div class="wf-bar" style={{ left: `${left}%`, width: `${width}%` }} />
+                  <span class="wf-dur" style={{ left: `${Math.min(left + width, 92)}%` }}>
+                    {ms(s.durationMs)}
+                  </span>
+                  {(marks.get(s.spanId) ?? []).map((m, k) => (
+                    <span
+                      key={k}
+                      class={m.log ? "wf-mark log" : "wf-mark"}
+                      data-event={m.name}
+                      title={m.name}
+                      style={{ left: `${(offsetMs(m.timeNs, view.startNs) / total) * 100}%` }}
+                    />
+                  ))}
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      </div>
     </div>
   );
 }
