@@ -3,6 +3,7 @@ import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import { ProtobufLogsSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { logger } from "../telemetry/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
 import type { RetentionSettings } from "./retention.js";
 
@@ -24,12 +25,16 @@ export interface EmbeddedStore {
   readonly logExporter: LogRecordExporter;
   /** Waits for writes in flight, then closes the worker (idempotent, bounded). */
   close(): Promise<void>;
+  /** Batches that were queued and then failed to write. */
+  writeFailures(): number;
 }
 
 const WORKER_URL = new URL(
   import.meta.url.endsWith(".ts") ? "./embedded-worker.ts" : "./embedded-worker.js",
   import.meta.url,
 );
+
+const log = logger("spool_observe::embedded");
 
 /** Bytes of batches handed to the worker and not yet written; beyond this a batch is dropped. */
 const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
@@ -77,12 +82,24 @@ class WorkerLink {
     this.inFlightBytes = 0;
   }
 
-  send(signal: "traces" | "logs", body: Uint8Array): Promise<void> {
-    if (this.dead) return Promise.reject(this.dead);
-    if (this.closing) return Promise.reject(new EmbeddedStoreError("observe store is closed"));
-    if (this.inFlightBytes + body.length > MAX_IN_FLIGHT_BYTES) {
-      return Promise.reject(new EmbeddedStoreError("observe store is behind; batch dropped"));
+  /** The worker failed or could not open the store: nothing more will be written. */
+  get failed(): boolean {
+    return this.dead !== undefined;
+  }
+
+  /** Why a batch of `size` bytes cannot be queued now, if it cannot. */
+  refusal(size: number): Error | undefined {
+    if (this.dead) return this.dead;
+    if (this.closing) return new EmbeddedStoreError("observe store is closed");
+    if (this.inFlightBytes + size > MAX_IN_FLIGHT_BYTES) {
+      return new EmbeddedStoreError("observe store is behind; batch dropped");
     }
+    return undefined;
+  }
+
+  send(signal: "traces" | "logs", body: Uint8Array): Promise<void> {
+    const refused = this.refusal(body.length);
+    if (refused) return Promise.reject(refused);
     this.worker ??= this.start();
     const id = this.nextId++;
     this.inFlightBytes += body.length;
@@ -140,15 +157,19 @@ const failed = (error: unknown): ExportResult => ({ code: ExportResultCode.FAILE
  * The embedded default of `spool app-server`: span and log exporters (for the SDK's batch
  * processors) that serialize each batch with the official OTLP protobuf serializer and hand it
  * to a worker thread, which writes it into the local store, so nothing of it runs on the
- * request path. The worker starts with the first batch. A store that cannot be opened or
- * written makes exports fail (the telemetry layer logs one warning with a count); it never
- * throws into the session.
+ * request path. The worker starts with the first batch. A store that cannot be opened makes
+ * exports fail (the telemetry layer logs one warning with a count); a write that fails after its
+ * batch was queued is logged once here and counted; nothing throws into the session.
  */
 export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore {
   const link = new WorkerLink(options);
+  let writeFailures = 0;
   let open = 2;
   const release = async () => {
-    if (--open === 0) await link.close();
+    if (--open > 0) return;
+    await link.drain();
+    await link.close();
+    if (writeFailures > 1) log.warn("observe store: batches not stored", { batches: writeFailures });
   };
   const exportBody = (
     signal: "traces" | "logs",
@@ -156,10 +177,27 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     cb: (r: ExportResult) => void,
   ) => {
     if (!body || body.length === 0) return cb(ok);
-    link.send(signal, body).then(
-      () => cb(ok),
-      (err: unknown) => cb(failed(err)),
-    );
+    const refused = link.refusal(body.length);
+    if (refused && link.failed) {
+      // Already reported once (below); count the batch instead of warning again.
+      writeFailures++;
+      return cb(ok);
+    }
+    if (refused) return cb(failed(refused));
+    // The batch processor runs one export at a time: answer once the batch is queued for the
+    // writer (bounded by MAX_IN_FLIGHT_BYTES), so a slow disk only drops when that queue is full.
+    // A write that fails later is counted and logged here, since no export callback is left.
+    link.send(signal, body).catch((err: unknown) => {
+      if (writeFailures++ === 0) {
+        log.warn(
+          "cannot write to the observe store; spans and events are not stored (later failures are counted)",
+          {
+            error: (err as Error).message,
+          },
+        );
+      }
+    });
+    cb(ok);
   };
   const spanExporter: SpanExporter = {
     export: (spans: ReadableSpan[], cb) =>
@@ -173,5 +211,10 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     shutdown: release,
     forceFlush: () => link.drain(),
   };
-  return { spanExporter, logExporter, close: () => link.close() };
+  return {
+    spanExporter,
+    logExporter,
+    close: () => link.close(),
+    writeFailures: () => writeFailures,
+  };
 }
