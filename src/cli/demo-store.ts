@@ -1,6 +1,6 @@
 import { loadConfig, resolveObserveConfig, spoolHome } from "../config/index.js";
 import { ObserveStore, logRecordsFromOtlp, spanRecordsFromOtlp } from "../observe/index.js";
-import type { OtlpCollector } from "../telemetry/index.js";
+import type { OtlpCollector } from "../otlp-receiver/index.js";
 
 /**
  * Copies what the demo's receiver collected (OTLP/JSON bodies) into the user's observe store,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startOtlpReceiver, type ReceivedSpan } from "../telemetry/index.js";
+import { startOtlpReceiver, type ReceivedSpan } from "../otlp-receiver/index.js";
 import { storeDemoTelemetry } from "./demo-store.js";
 import { spawnAppServer } from "./spawn-client.js";
 

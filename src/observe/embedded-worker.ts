@@ -1,5 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../telemetry/index.js";
+import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../otlp-receiver/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
 import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
 import { logRecordsFromOtlp } from "./otlp-records.js";

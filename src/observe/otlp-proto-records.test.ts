@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../telemetry/index.js";
+import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../otlp-receiver/index.js";
 import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
 import { spanRecordsFromOtlp } from "./otlp-records.js";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BundleWriter } from "./writer.js";
+import { rolloutTokenUsage } from "./recorder-types.js";
 import type {
   CodeCellRecorder,
   CompactionRecorder,
@@ -17,7 +18,8 @@ import type {
 import type {
   CodeCellRuntimeStatus,
   ExecutionStatus,
-  RawPayloadKindName,
+  RawPayloadKindNameV3,
+  TraceSchemaVersion,
   AnyPayloadRef,
   RawTraceEventPayloadInput,
   ToolCallKind,
@@ -33,8 +35,12 @@ function run<T>(v: Lazy<T>): T {
 export class Sink {
   constructor(readonly writer: BundleWriter) {}
 
-  ref(kind: RawPayloadKindName, value: Lazy<unknown>): AnyPayloadRef | null {
+  ref(kind: RawPayloadKindNameV3, value: Lazy<unknown>): AnyPayloadRef | null {
     return this.writer.writePayload(kind, value, typeof value === "function");
+  }
+
+  get schema(): TraceSchemaVersion {
+    return this.writer.schema;
   }
 
   event(threadId: string | null, turnId: string | null, payload: RawTraceEventPayloadInput): void {
@@ -83,7 +89,7 @@ export class Inference implements InferenceRecorder {
       ? this.sink.ref("inference_response", () => ({
           response_id: c.responseId,
           upstream_request_id: c.upstreamRequestId,
-          token_usage: c.tokenUsage,
+          token_usage: c.tokenUsage && rolloutTokenUsage(c.tokenUsage),
           output_items: run(c.outputItems),
         }))
       : null;

@@ -1,6 +1,6 @@
 import { TraceRuleError } from "../errors.js";
 import type { AnyPayloadRef, ExecutionStatus, RawPayloadOf, RawTraceEvent } from "../schema.js";
-import type { TokenUsage } from "../state-schema.js";
+import type { StateTokenUsage } from "../state-schema.js";
 import { reconcileRequest, reconcileResponse, requestProducers } from "./conversation.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
 import { normalizeItem } from "./items.js";
@@ -140,17 +140,12 @@ export function applyHistoryItemAccepted(
   if (threadId === null) throw new TraceRuleError("history acceptance has no thread");
   g.thread(threadId);
   // Schema 3 carries the accepted item itself (a tool output, an agent message): it becomes a
-  // conversation item now, seen at acceptance, and joins the snapshot the next request reconciles with.
+  // conversation item now, seen at acceptance; the next request that re-sends it with its id reuses it.
   for (const ref of [ev.payload.tool_output_payload, ev.payload.agent_message_payload]) {
     const raw = ref ? payloadOf(payloads, ref) : UNAVAILABLE;
     if (ref && raw !== UNAVAILABLE) acceptCarriedItem(g, ev, threadId, raw, ref.raw_payload_id);
   }
-  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
-  if (itemId !== undefined) {
-    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
-  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
-    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
-  }
+  g.acceptResponsesItem(threadId, ev.payload.item_id, ev.wall_time_unix_ms, ev.seq);
 }
 
 function acceptCarriedItem(
@@ -161,9 +156,7 @@ function acceptCarriedItem(
   payloadId: string,
 ): void {
   const n = normalizeItem(raw, payloadId);
-  const known =
-    n.responsesItemId === undefined ? undefined : g.byResponsesId.get(threadId, n.responsesItemId);
-  if (known !== undefined) return;
+  if (n.responsesItemId !== undefined && g.hasResponsesItem(threadId, n.responsesItemId)) return;
   const item = g.createItem(
     n,
     threadId,
@@ -171,9 +164,12 @@ function acceptCarriedItem(
     ev.wall_time_unix_ms,
     requestProducers(g, threadId, n),
   );
-  const snapshot = g.snapshots.get(threadId);
-  if (snapshot) snapshot.push(item.item_id);
-  else g.snapshots.set(threadId, [item.item_id]);
+  if (n.responsesItemId !== undefined) g.carriedItems.set(threadId, n.responsesItemId, item.item_id);
+  // Produced by its tool, but not model-visible until a request carries it.
+  const toolId = item.call_id === null ? undefined : g.toolByVisibleCallId.get(threadId, item.call_id);
+  const tool = toolId === undefined ? undefined : g.state.tool_calls.get(toolId);
+  if (tool)
+    tool.model_visible_output_item_ids = tool.model_visible_output_item_ids.filter((i) => i !== item.item_id);
 }
 
 /** Schema 3: request evidence must carry the kinds its fields name (spec v3 §5). */
@@ -250,7 +246,7 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
   else g.inferencesByTurn.set(p.codex_turn_id, [p.inference_call_id]);
 }
 
-function usageOf(v: unknown): TokenUsage | null {
+function usageOf(v: unknown): StateTokenUsage | null {
   const u = obj(v);
   const n = (x: unknown): number | null =>
     typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;
