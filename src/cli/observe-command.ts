@@ -83,6 +83,11 @@ function runTraceShow(id: string, flags: { store?: string; config?: string[] }):
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  // `spool trace show … | head` closes stdout early: that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   try {
     const kind = resolveId(store, id);
     const view =
@@ -92,7 +97,8 @@ function runTraceShow(id: string, flags: { store?: string; config?: string[] }):
           ? threadView(store, id)
           : undefined;
     if (!view) throw new UsageError(`no trace or thread ${id} in ${storePath}`);
-    for (const line of formatSpanTree(view)) process.stdout.write(line + "\n");
+    for (const line of formatSpanTree(view, kind === "thread" ? "thread" : "trace"))
+      process.stdout.write(line + "\n");
   } finally {
     store.close();
   }
