@@ -215,7 +215,8 @@ function sameRef(a: RawPayloadRefV3, b: RawPayloadRefV3): boolean {
   const cb = b.capture?.status === "complete" ? undefined : b.capture;
   if (ca?.status !== cb?.status) return false;
   if (ca && cb && ca.original_bytes !== cb.original_bytes) return false;
-  if (ca?.status === "truncated" && cb?.status === "truncated" && ca.retained_bytes !== cb.retained_bytes) return false;
+  if (ca?.status === "truncated" && cb?.status === "truncated" && ca.retained_bytes !== cb.retained_bytes)
+    return false;
   const pa = a.parts ?? [];
   const pb = b.parts ?? [];
   return pa.length === pb.length && pa.every((p, i) => sameRef(p, pb[i]!));
