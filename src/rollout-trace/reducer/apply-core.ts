@@ -1,6 +1,6 @@
 import { TraceRuleError } from "../errors.js";
 import type { AnyPayloadRef, ExecutionStatus, RawPayloadOf, RawTraceEvent } from "../schema.js";
-import type { TokenUsage } from "../state-schema.js";
+import type { StateTokenUsage } from "../state-schema.js";
 import { reconcileRequest, reconcileResponse, requestProducers } from "./conversation.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
 import { normalizeItem } from "./items.js";
@@ -246,7 +246,7 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
   else g.inferencesByTurn.set(p.codex_turn_id, [p.inference_call_id]);
 }
 
-function usageOf(v: unknown): TokenUsage | null {
+function usageOf(v: unknown): StateTokenUsage | null {
   const u = obj(v);
   const n = (x: unknown): number | null =>
     typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;
