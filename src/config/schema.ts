@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ObserveTomlSchema } from "./observe-settings.js";
 import { OtelTomlSchema } from "./otel-settings.js";
 
 export const AskForApprovalSchema = z.union([
@@ -53,6 +54,7 @@ export const SpoolConfigSchema = z
       .loose()
       .optional(),
     model_catalog: z.array(CatalogModelSchema).optional(),
+    observe: ObserveTomlSchema.optional(),
   })
   .loose();
 export type SpoolConfig = z.infer<typeof SpoolConfigSchema>;
