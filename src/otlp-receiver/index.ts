@@ -1,6 +1,6 @@
 // An OTLP receiver and collector: what the demo and the tests read exported telemetry back with.
 // Not part of telemetry's face: production code exports, it never receives.
-export { OtlpCollector, otlpAttributes, otlpValue, startOtlpReceiver } from "./receiver.js";
+export { OtlpCollector, startOtlpReceiver } from "./receiver.js";
 export type {
   OtlpFault,
   OtlpReceiver,
