@@ -36,6 +36,8 @@ export interface AppServerOptions {
   /** Default: the v2 surface (`APP_SERVER_METHODS`). */
   methods?: MethodTable<HandlerContext>;
   maxFrameBytes?: number;
+  /** WebSocket frames past this close the connection (1009); between the two they get -32600. */
+  frameHardCapBytes?: number;
   maxQueuedMessages?: number;
 }
 
@@ -113,6 +115,7 @@ export class AppServer {
       port,
       token,
       maxFrameBytes: this.options.maxFrameBytes,
+      frameHardCapBytes: this.options.frameHardCapBytes,
       onConnection: (transport) => void this.serve(transport),
     });
   }

@@ -18,6 +18,14 @@ interface AppServerFlags {
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: string;
+  frameHardCapBytes?: string;
+}
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`${flag} ${text}: expected a positive integer`);
+  return n;
 }
 
 async function runAppServer(flags: AppServerFlags): Promise<void> {
@@ -29,12 +37,10 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const config = loadConfigOrExit(flags.config);
-  const maxFrameBytes = flags.maxFrameBytes ? Number(flags.maxFrameBytes) : undefined;
-  if (maxFrameBytes !== undefined && !(Number.isInteger(maxFrameBytes) && maxFrameBytes > 0)) {
-    throw new UsageError(`--max-frame-bytes ${flags.maxFrameBytes}: expected a positive integer`);
-  }
+  const maxFrameBytes = positiveInteger("--max-frame-bytes", flags.maxFrameBytes);
+  const frameHardCapBytes = positiveInteger("--frame-hard-cap-bytes", flags.frameHardCapBytes);
   const token = readWsToken(flags.wsTokenFile);
-  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
   // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
   const shutdown = async () => {
     await withinTimeout(server.shutdown(), 3000);
@@ -66,6 +72,10 @@ export function registerAppServerCommand(program: Command): void {
     .option("--listen <address>", "stdio:// or ws://IP:PORT (loopback unless a token is set)", "stdio://")
     .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect)
     .option("--ws-token-file <path>", "bearer token WebSocket clients must present (or SPOOL_WS_TOKEN)")
-    .option("--max-frame-bytes <n>", "largest inbound message accepted")
+    .option("--max-frame-bytes <n>", "largest inbound message accepted (default 8 MiB)")
+    .option(
+      "--frame-hard-cap-bytes <n>",
+      "WebSocket frames past this close the connection instead of getting -32600 (default 64 MiB)",
+    )
     .action((flags: AppServerFlags) => runAppServer(flags));
 }

@@ -7,6 +7,7 @@ import {
   summarizeReduction,
   writeStateFile,
 } from "../rollout-trace/index.js";
+import { registerTraceConvertCommand } from "./trace-convert-command.js";
 
 /** Exit status for a bundle that cannot be reduced (bad input), as opposed to 1 for crashes. */
 const EXIT_BAD_BUNDLE = 2;
@@ -87,9 +88,10 @@ export function registerDebugCommand(program: Command): void {
   debug
     .command("trace-reduce")
     .description(
-      "Reduce a rollout-trace bundle (Codex 0.169 format) into state.json; exit status 2 when the bundle is invalid",
+      "Reduce a rollout-trace bundle (schema 2 of Codex 0.169 or schema 3 of Codex 0.171) into state.json; exit status 2 when the bundle is invalid",
     )
     .argument("<bundle>", "bundle directory (holds manifest.json and trace.jsonl)")
     .option("-o, --output <file>", "where to write state.json (default: <bundle>/state.json)")
     .action(traceReduce);
+  registerTraceConvertCommand(debug);
 }
