@@ -12,7 +12,12 @@ import { loadConfig } from "../src/config/index.js";
 import { startScriptedModelServer, type ScriptedModelServer } from "../src/model-server/index.js";
 import { RpcConnection, createInProcessTransportPair } from "../src/rpc/index.js";
 import { SERVER_NOTIFICATIONS } from "../src/protocol/index.js";
-import { installTelemetry, type TelemetryHandle } from "../src/telemetry/index.js";
+import {
+  configureLogging,
+  installTelemetry,
+  type LogRecord,
+  type TelemetryHandle,
+} from "../src/telemetry/index.js";
 
 // In-process app-server sessions against the scripted model, with telemetry installed the way
 // production installs it but exporting to memory.
@@ -23,6 +28,9 @@ const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
 let telemetry: TelemetryHandle;
 let model: ScriptedModelServer;
 let server: AppServer;
+// Local log output is captured, not printed; a passing run logs no warning.
+const warnings: LogRecord[] = [];
+const restoreLogging = configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
 
 before(async () => {
   telemetry = installTelemetry({
@@ -57,6 +65,11 @@ after(async () => {
   await server.shutdown();
   await model.close();
   await telemetry.shutdown();
+  restoreLogging();
+  assert.deepEqual(
+    warnings.map((w) => w.message),
+    [],
+  );
 });
 
 interface Client {

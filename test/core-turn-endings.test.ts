@@ -148,6 +148,18 @@ test("an interrupt while the WebSocket prewarm never completes ends the turn wit
   assert.equal(e.s.model.requests.filter((r) => !r.warmup && r.transport === "http").length, 0);
 });
 
+/** A failed turn: one turn span with status ERROR; its one inference failed with the x-request-id. */
+function assertFailedOnce(e: Ending): void {
+  assert.equal(e.status, "failed");
+  assert.equal(e.turnSpans.length, 1);
+  assert.equal(e.turnSpans[0]!.status.code, 2);
+  const logged = e.s.model.requests[0]!;
+  assert.deepEqual(
+    e.terminal.map((t) => [t.type, t.upstream_request_id]),
+    [["inference_failed", logged.x_request_id]],
+  );
+}
+
 test("a model 500 fails the turn with a TurnError; the span is ERROR and the inference failed with its x-request-id", async () => {
   const e = await endTurn({ script: { responses: [{ fault: { http_status: 500 } }] } });
   assert.equal(e.status, "failed");
@@ -156,13 +168,7 @@ test("a model 500 fails the turn with a TurnError; the span is ERROR and the inf
   assert.deepEqual(error.codexErrorInfo, { responseTooManyFailedAttempts: { httpStatusCode: 500 } });
   const errorNote = e.s.notifications.find((n) => n.method === "error");
   assert.equal(errorNote?.params.willRetry, false);
-  assert.equal(e.turnSpans.length, 1);
-  assert.equal(e.turnSpans[0]!.status.code, 2);
-  const logged = e.s.model.requests[0]!;
-  assert.deepEqual(
-    e.terminal.map((t) => [t.type, t.upstream_request_id]),
-    [["inference_failed", logged.x_request_id]],
-  );
+  assertFailedOnce(e);
 });
 
 test("a dropped stream fails the turn as disconnected; the inference failed with its x-request-id", async () => {
@@ -174,13 +180,7 @@ test("a dropped stream fails the turn as disconnected; the inference failed with
   assert.equal(e.status, "failed");
   const error = e.turn.error as { codexErrorInfo: unknown };
   assert.deepEqual(error.codexErrorInfo, { responseStreamDisconnected: { httpStatusCode: null } });
-  assert.equal(e.turnSpans.length, 1);
-  assert.equal(e.turnSpans[0]!.status.code, 2);
-  const logged = e.s.model.requests[0]!;
-  assert.deepEqual(
-    e.terminal.map((t) => [t.type, t.upstream_request_id]),
-    [["inference_failed", logged.x_request_id]],
-  );
+  assertFailedOnce(e);
 });
 
 test("a retried 500 surfaces error{willRetry: true} and the turn then completes", async () => {
