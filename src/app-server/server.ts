@@ -50,6 +50,7 @@ export class AppServer {
     const { config } = options;
     const resolveOptions = {
       file: config.file,
+      origins: config.origins,
       strictId: config.config.model_provider ?? "openai",
       onInvalid: (id: string, error: Error) =>
         log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),

@@ -2,15 +2,8 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
-import {
-  ManifestSchema,
-  RawTraceEventSchema,
-  TRACE_SCHEMA_VERSION,
-  payloadRefsOf,
-  type Manifest,
-  type RawPayloadRef,
-  type RawTraceEvent,
-} from "../schema.js";
+import type { Manifest, RawPayloadRef, RawTraceEvent } from "../schema.js";
+import { TRACE_SCHEMA_VERSION, validateManifest, validateTraceEvent } from "./trace-validators.generated.js";
 import { writePrettyJson } from "../json-text.js";
 import {
   applyHistoryItemAccepted,
@@ -67,7 +60,7 @@ export interface ReduceResult {
   bytesRead: number;
 }
 
-function readManifest(bundle: string): Manifest {
+async function readManifest(bundle: string): Promise<Manifest> {
   const file = join(bundle, "manifest.json");
   let text: string;
   try {
@@ -94,15 +87,15 @@ function readManifest(bundle: string): Manifest {
       { file },
     );
   }
-  const parsed = ManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TraceReduceError(`parse trace manifest: ${issue?.path.join(".")}: ${issue?.message}`, { file });
+  const manifest = validateManifest(raw);
+  if (manifest === undefined) {
+    const { manifestErrorMessage } = await import("./schema-errors.js");
+    throw new TraceReduceError(manifestErrorMessage(raw), { file });
   }
-  return parsed.data;
+  return manifest;
 }
 
-/** Events parsed ahead of the one being applied, so their payload reads overlap the replay. */
+/** Events parsed ahead of the one being applied, so an asynchronous source can fetch their payloads meanwhile. */
 const LOOKAHEAD_EVENTS = 16;
 
 /** One `trace.jsonl` line after parsing, waiting for its turn to be applied. */
@@ -110,9 +103,20 @@ interface ParsedLine {
   line: number;
   terminated: boolean;
   /** The event, or why the line is not one (thrown when the line's turn comes). */
-  ev: RawTraceEvent | TraceReduceError | "incomplete";
+  ev: RawTraceEvent | TraceReduceError | InvalidLine | "incomplete";
+  /** Every ref of the event in field order (registered in `raw_payloads`). */
+  allRefs: RawPayloadRef[];
+  /** The distinct ones, each with the body its source is fetching. */
   refs: RawPayloadRef[];
   bodies: Promise<PayloadBody>[];
+}
+
+/** JSON that is not a valid event; its message is worked out only if the replay gets to it. */
+class InvalidLine {
+  constructor(
+    readonly raw: unknown,
+    readonly loc: TraceErrorLocation,
+  ) {}
 }
 
 /** Parses bodies in ref order; an unavailable payload stays out of the map. */
@@ -141,8 +145,7 @@ function payloadFileOf(ref: RawPayloadRef): string | undefined {
 }
 
 /** Distinct refs of an event, first occurrence first. */
-function distinctRefs(ev: RawTraceEvent): RawPayloadRef[] {
-  const refs = payloadRefsOf(ev.payload);
+function distinctRefs(refs: RawPayloadRef[]): RawPayloadRef[] {
   if (refs.length < 2) return refs;
   const seen = new Set<string>();
   return refs.filter((r) => !seen.has(r.raw_payload_id) && seen.add(r.raw_payload_id));
@@ -244,14 +247,6 @@ function finish(g: Graph): void {
   }
 }
 
-function unknownTypeMessage(line: number, raw: unknown): string | null {
-  const type = (raw as { payload?: { type?: unknown } } | null)?.payload?.type;
-  if (typeof type !== "string") return null;
-  const variants = RawTraceEventSchema.shape.payload.options.map((o) => o.shape.type.value);
-  if ((variants as string[]).includes(type)) return null;
-  return `parse trace event line ${line}: unknown variant \`${type}\`, expected one of ${variants.map((v) => `\`${v}\``).join(", ")}`;
-}
-
 /**
  * Replays a bundle directory in `seq` order into the reduced state (spec §9). `trace.jsonl` is
  * streamed; each event's payloads are requested from the bundle's {@link PayloadSource} as soon as
@@ -264,7 +259,7 @@ function unknownTypeMessage(line: number, raw: unknown): string | null {
  * await writeStateFile(state, "/tmp/state.json");
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
-  const manifest = readManifest(bundle);
+  const manifest = await readManifest(bundle);
   const source = (options.payloadSource ?? defaultPayloadSource)(bundle, manifest);
   try {
     return await replay(bundle, manifest, source, options);
@@ -290,7 +285,14 @@ async function replay(
   let events = 0;
 
   const parseLine = (text: string, line: number, terminated: boolean): ParsedLine => {
-    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({ line, terminated, ev, refs: [], bodies: [] });
+    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({
+      line,
+      terminated,
+      ev,
+      allRefs: [],
+      refs: [],
+      bodies: [],
+    });
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -304,19 +306,10 @@ async function replay(
     if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
       return parsed(new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc));
     }
-    const result = RawTraceEventSchema.safeParse(raw);
-    if (!result.success) {
-      const unknown = unknownTypeMessage(line, raw);
-      const issue = result.error.issues[0];
-      return parsed(
-        new TraceReduceError(
-          unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
-          loc,
-        ),
-      );
-    }
-    const ev = result.data;
-    const refs = distinctRefs(ev);
+    const result = validateTraceEvent(raw);
+    if (result === undefined) return parsed(new InvalidLine(raw, loc));
+    const ev = result.event;
+    const refs = distinctRefs(result.refs);
     const use = { eventType: ev.payload.type, signal };
     const bodies = refs.map((ref) => {
       const body = source.load(ref, use);
@@ -325,7 +318,7 @@ async function replay(
       body.catch(() => {});
       return body;
     });
-    return { line, terminated, ev, refs, bodies };
+    return { line, terminated, ev, allRefs: result.refs, refs, bodies };
   };
 
   const applyLine = async (entry: ParsedLine): Promise<void> => {
@@ -337,6 +330,10 @@ async function replay(
       return;
     }
     if (ev instanceof TraceReduceError) throw ev;
+    if (ev instanceof InvalidLine) {
+      const { eventErrorMessage } = await import("./schema-errors.js");
+      throw new TraceReduceError(eventErrorMessage(line, ev.raw), ev.loc);
+    }
     const loc = { file: traceFile, line, seq: ev.seq };
     if (ev.seq !== expectedSeq)
       throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
@@ -346,7 +343,7 @@ async function replay(
     expectedSeq++;
     events++;
     try {
-      for (const ref of payloadRefsOf(ev.payload)) g.state.raw_payloads.set(ref.raw_payload_id, ref);
+      for (const ref of entry.allRefs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
       const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies);
       bytesRead += bytes;
       apply(g, ev, payloads);

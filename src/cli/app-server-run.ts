@@ -1,0 +1,70 @@
+import { AppServer, parseListenAddress } from "../app-server/index.js";
+import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
+import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
+import { ListenError } from "../rpc/index.js";
+import { StartupError, UsageError } from "./failure.js";
+import {
+  flushStdout,
+  loadConfigOrExit,
+  onTerminationSignals,
+  readWsToken,
+  routeConsoleToStderr,
+} from "./common.js";
+
+export interface AppServerFlags {
+  listen: string;
+  config?: string[];
+  wsTokenFile?: string;
+  maxFrameBytes?: number;
+}
+
+/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
+function startTelemetry(config: LoadedConfig): TelemetryHandle {
+  try {
+    return installTelemetry({ settings: otelConfigFromLoaded(config) });
+  } catch (err) {
+    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
+      throw new StartupError(`config error: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+/** `spool app-server` once its flags are parsed. */
+export async function runAppServer(flags: AppServerFlags): Promise<void> {
+  routeConsoleToStderr();
+  let listen;
+  try {
+    listen = parseListenAddress(flags.listen);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const config = loadConfigOrExit(flags.config);
+  const maxFrameBytes = flags.maxFrameBytes;
+  const token = readWsToken(flags.wsTokenFile);
+  let server: AppServer;
+  try {
+    server = new AppServer({ config, maxFrameBytes });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StartupError(`config error: ${err.message}`);
+    throw err;
+  }
+  const telemetry = startTelemetry(config);
+  const shutdown = () => telemetry.shutdown(5000);
+  onTerminationSignals(shutdown);
+  if (listen.kind === "stdio") {
+    await server.serveStdio();
+    await flushStdout();
+    await shutdown();
+    process.exit(0);
+  }
+  try {
+    const listener = await server.listenWebSocket(listen.host, listen.port, token);
+    // The one line a supervisor or test reads to learn the bound port.
+    process.stdout.write(`listening on ${listener.url}\n`);
+  } catch (err) {
+    await shutdown();
+    if (err instanceof ListenError) throw new StartupError(err.message);
+    throw new Error(`cannot listen on ${flags.listen}: ${(err as Error).message}`, { cause: err });
+  }
+}
