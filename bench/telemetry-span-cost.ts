@@ -10,6 +10,7 @@ import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppServer } from "../src/app-server/index.js";
+import { buildAppServerServices } from "../src/cli/compose.js";
 import { loadConfig } from "../src/config/index.js";
 import { RpcConnection, createInProcessTransportPair } from "../src/rpc/index.js";
 import {
@@ -30,7 +31,7 @@ const receiverProc = spawn(
     "--import",
     "tsx",
     "-e",
-    `import { startOtlpReceiver } from "./src/telemetry/index.ts";
+    `import { startOtlpReceiver } from "./src/otlp-receiver/index.ts";
      const r = await startOtlpReceiver();
      console.log(r.url);
      process.stdin.on("data", () => console.log(r.spans.length));`,
@@ -45,7 +46,7 @@ const discard: SpanExporter = {
   shutdown: async () => {},
 };
 const home = mkdtempSync(join(tmpdir(), "spool-bench-"));
-const server = new AppServer({ config: loadConfig({ home }) });
+const server = new AppServer({ services: buildAppServerServices(loadConfig({ home })) });
 const [serverEnd, clientEnd] = createInProcessTransportPair();
 void server.serve(serverEnd);
 const client = new RpcConnection(clientEnd).start();

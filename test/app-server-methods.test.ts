@@ -1,12 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { z } from "zod";
-import { ConnectionSession, METHODS, MessageProcessor, ModelCatalog } from "../src/app-server/index.js";
-import { loadConfig } from "../src/config/index.js";
-import { JsonRpcError, RpcConnection, createInProcessTransportPair } from "../src/rpc/index.js";
+import { APP_SERVER_METHODS, ConnectionSession } from "../src/app-server/index.js";
+import { JsonRpcError, defineMethod, implement } from "../src/rpc/index.js";
 import { CLIENT_INFO, inProcessAppServer } from "./support/app-server-harness.js";
 
 function rpcError(code: number, message: RegExp | string) {
@@ -149,32 +145,21 @@ test("the provider model_provider selects must be valid: its error names the key
 });
 
 test("opted-out notifications never reach the client through a real connection", async () => {
-  const config = loadConfig({ home: mkdtempSync(join(tmpdir(), "spool-optout-")) });
   // A method that notifies, standing in for the thread/turn methods that will.
-  const methods = new Map(METHODS);
-  methods.set("test/notify", {
-    method: "test/notify",
-    params: z.object({}),
-    handle(_params, { session }) {
+  const notifyTwice = defineMethod({ method: "test/notify", params: z.object({}), result: z.object({}) });
+  const methods = APP_SERVER_METHODS.with([
+    implement(notifyTwice, (_params, { session }) => {
       session.notify("thread/started", { n: 1 });
       session.notify("turn/started", { n: 2 });
       return {};
-    },
-  });
-  const [serverEnd, clientEnd] = createInProcessTransportPair();
-  const session = new ConnectionSession("1", (m, p) => server.notify(m, p));
-  const services = {
-    config,
-    catalog: new ModelCatalog(config.config),
-    providers: new Map(),
-    modelProvider: undefined as never,
-  };
-  const processor = new MessageProcessor(session, services, methods);
-  const server = new RpcConnection(serverEnd, { handler: processor }).start();
+    }),
+  ]);
   const received: string[] = [];
-  const client = new RpcConnection(clientEnd, {
-    handler: { handleRequest: () => ({}), handleNotification: (m) => void received.push(m) },
-  }).start();
+  const { client } = inProcessAppServer(
+    [],
+    { methods },
+    { handler: { handleRequest: () => ({}), handleNotification: (m) => void received.push(m) } },
+  );
   await client.request("initialize", {
     ...CLIENT_INFO,
     capabilities: { optOutNotificationMethods: ["thread/started"] },

@@ -1,13 +1,12 @@
 import { after, afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { SpanKind } from "@opentelemetry/api";
-import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { SpanKind, trace } from "@opentelemetry/api";
 import { ExecServerClient } from "../src/exec-server/index.js";
-import { configureLogging, getTracer, installTracing, type LogRecord } from "../src/telemetry/index.js";
+import { configureLogging, type LogRecord } from "../src/telemetry/index.js";
+import { installInMemoryTracing } from "./support/in-memory-tracing.js";
 import { CWD, KINDS, PATH_ENV, decode, initializedPeer, type Notification } from "./support/exec-server.js";
 
-const exporter = new InMemorySpanExporter();
-const tracing = installTracing({ exporter, processor: "simple" });
+const { exporter, handle: tracing } = installInMemoryTracing();
 const records: LogRecord[] = [];
 let onRecord: (() => void) | undefined;
 const sink = (r: LogRecord) => {
@@ -187,7 +186,7 @@ test("the client sends the current span as the carrier, so the server's span is 
   exporter.reset();
   const client = await ExecServerClient.inProcess();
   try {
-    const parent = await getTracer().startActiveSpan("tool.call", async (span) => {
+    const parent = await trace.getTracer("spool-test").startActiveSpan("tool.call", async (span) => {
       const proc = await client.start({ argv: ["true"], env: PATH_ENV });
       await proc.wait();
       span.end();

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkLayering, readSources } from "./support/layering.js";
+import { readFileSync } from "node:fs";
+import { LAYERS, checkLayering, readSources } from "./support/layering.js";
 
 test("src/ imports only go down ARCHITECTURE.md's layer table, through index.ts", () => {
   const files = readSources("src");
@@ -20,6 +21,23 @@ test("an import past another folder's index.ts is reported", () => {
   ]);
   assert.equal(problems.length, 1);
   assert.match(problems[0]!, /only through telemetry\/index.ts/);
+});
+
+test("config may import telemetry's types but not its values", () => {
+  const typeOnly = 'import type { OtelSettings } from "../telemetry/index.js";';
+  assert.deepEqual(checkLayering([{ path: "config/x.ts", text: typeOnly }]), []);
+  const value = 'import { installTelemetry } from "../telemetry/index.js";';
+  const problems = checkLayering([{ path: "config/x.ts", text: value }]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /config may import its types only/);
+});
+
+test("the table knows the folders ARCHITECTURE.md lists, including ones not built yet", () => {
+  const doc = readFileSync("ARCHITECTURE.md", "utf8");
+  const documented = [...doc.matchAll(/^\| `([a-z-]+)\/` \|/gm)].map((m) => m[1]);
+  assert.deepEqual(Object.keys(LAYERS).sort(), [...documented].sort());
+  for (const folder of ["model-server", "otlp-receiver", "core", "observe"])
+    assert.ok(folder in LAYERS, folder);
 });
 
 test("imports within a folder and down through index.ts pass", () => {

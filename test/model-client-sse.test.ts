@@ -1,7 +1,6 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { getTracer } from "../src/telemetry/index.js";
 import {
   HttpStatusError,
   IdleTimeoutError,
@@ -11,15 +10,17 @@ import {
   ResponseFailedError,
   StreamDroppedError,
   functionCallOutput,
-  scriptedModelProvider,
-  startScriptedModelServer,
   userMessage,
   type ModelClientTelemetry,
   type ModelProvider,
-  type ModelScriptInput,
   type ModelStreamEvent,
-  type ScriptedModelServer,
 } from "../src/model-client/index.js";
+import {
+  scriptedModelProvider,
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from "../src/model-server/index.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
@@ -71,6 +72,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.deepEqual(outcome.usage, {
       inputTokens: 11,
       cachedInputTokens: 3,
+      cacheWriteInputTokens: 0,
       outputTokens: 5,
       reasoningOutputTokens: 2,
       totalTokens: 16,
@@ -447,6 +449,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
       sseEvent: boom,
       websocketRequest: boom,
       websocketEvent: boom,
+      inference: boom,
       counter: boom,
       histogram: boom,
       recordDuration: boom,
@@ -525,7 +528,7 @@ describe("model request spans", () => {
 
   test("outbound traceparent equals the attempt's CLIENT span, under the caller's span", async () => {
     const server = await serve({ responses: [{ fault: { http_status: 500 } }, text("ok")] });
-    const parent = getTracer().startSpan("turn");
+    const parent = trace.getTracer("spool-test").startSpan("turn");
     await context.with(trace.setSpan(context.active(), parent), () =>
       clientFor(server).stream(req()).collect(),
     );

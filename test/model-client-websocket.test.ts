@@ -1,19 +1,20 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { context, trace } from "@opentelemetry/api";
-import { getTracer } from "../src/telemetry/index.js";
 import {
   MODEL_METRICS,
   MalformedEventError,
   ModelClient,
-  scriptedModelProvider,
-  startScriptedModelServer,
   userMessage,
   type ModelClientTelemetry,
   type ModelProvider,
+} from "../src/model-client/index.js";
+import {
+  scriptedModelProvider,
+  startScriptedModelServer,
   type ModelScriptInput,
   type ScriptedModelServer,
-} from "../src/model-client/index.js";
+} from "../src/model-server/index.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
@@ -270,7 +271,7 @@ describe("WebSocket trace context", () => {
 
   test("the handshake and each response.create carry the current span's traceparent", async () => {
     const server = await serve({ responses: [text("traced")] });
-    const parent = getTracer().startSpan("turn");
+    const parent = trace.getTracer("spool-test").startSpan("turn");
     await context.with(trace.setSpan(context.active(), parent), () =>
       wsClient(server).stream(req()).collect(),
     );

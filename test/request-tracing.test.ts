@@ -1,17 +1,13 @@
 import { afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
-import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import {
-  configureLogging,
-  installTracing,
-  resetEnvTraceContextForTests,
-  type LogRecord,
-} from "../src/telemetry/index.js";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { configureLogging, type LogRecord } from "../src/telemetry/index.js";
 import { CLIENT_INFO, inProcessAppServer } from "./support/app-server-harness.js";
+import { installInMemoryTracing } from "./support/in-memory-tracing.js";
 
-const exporter = new InMemorySpanExporter();
-installTracing({ exporter, processor: "simple" });
+// Reinstalled (with a fresh exporter) by the test that needs a TRACEPARENT environment.
+let { exporter } = installInMemoryTracing();
 const warnings: LogRecord[] = [];
 configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
 
@@ -74,22 +70,23 @@ test("a tracestate-only carrier is ignored silently", async () => {
 
 test("the TRACEPARENT env carrier parents the span when the envelope has none", async () => {
   const { client } = await initialized();
-  const saved = process.env.TRACEPARENT;
-  process.env.TRACEPARENT = `00-${"1".repeat(32)}-${"2".repeat(16)}-01`;
-  resetEnvTraceContextForTests();
+  ({ exporter } = installInMemoryTracing({ TRACEPARENT: `00-${"1".repeat(32)}-${"2".repeat(16)}-01` }));
   try {
     await client.request("model/list", {});
     await client.request("config/read", {}, { traceparent: `00-${TRACE}-${PARENT}-01` });
+    const [fromEnv] = spansNamed("model/list");
+    assert.equal(fromEnv!.spanContext().traceId, "1".repeat(32));
+    assert.equal(fromEnv!.parentSpanContext?.spanId, "2".repeat(16));
+    const [fromEnvelope] = spansNamed("config/read");
+    assert.equal(
+      fromEnvelope!.spanContext().traceId,
+      TRACE,
+      "the envelope carrier wins over the env carrier",
+    );
   } finally {
-    if (saved === undefined) delete process.env.TRACEPARENT;
-    else process.env.TRACEPARENT = saved;
-    resetEnvTraceContextForTests();
+    // Installing again shut the previous exporter down; later tests get a fresh one.
+    ({ exporter } = installInMemoryTracing());
   }
-  const [fromEnv] = spansNamed("model/list");
-  assert.equal(fromEnv!.spanContext().traceId, "1".repeat(32));
-  assert.equal(fromEnv!.parentSpanContext?.spanId, "2".repeat(16));
-  const [fromEnvelope] = spansNamed("config/read");
-  assert.equal(fromEnvelope!.spanContext().traceId, TRACE, "the envelope carrier wins over the env carrier");
 });
 
 test("initialize's span takes the client identity from its params, later spans from the session", async () => {

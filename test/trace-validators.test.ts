@@ -8,9 +8,10 @@ import { join } from "node:path";
 import {
   ManifestSchema,
   RawTraceEventSchema,
+  RawTraceEventV3Schema,
   payloadRefsOf,
   type RawTraceEventPayload,
-} from "../src/rollout-trace/index.js";
+} from "../src/rollout-trace/schema.js";
 import {
   validateManifest,
   validateTraceEvent,
@@ -22,13 +23,16 @@ const bundles = readdirSync(FIXTURES, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => join(FIXTURES, d.name));
 
-function fixtureEvents(): unknown[] {
-  return bundles.flatMap((b) =>
-    readFileSync(join(b, "trace.jsonl"), "utf8")
+/** Every event line of the fixture bundles, with the schema its bundle's manifest names. */
+function fixtureEvents(): [unknown, 2 | 3][] {
+  return bundles.flatMap((b) => {
+    const version = (JSON.parse(readFileSync(join(b, "manifest.json"), "utf8")) as { schema_version: 2 | 3 })
+      .schema_version;
+    return readFileSync(join(b, "trace.jsonl"), "utf8")
       .split("\n")
       .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as unknown),
-  );
+      .map((l): [unknown, 2 | 3] => [JSON.parse(l) as unknown, version]);
+  });
 }
 
 const probes: unknown[] = [null, 0, -1, 1.5, 2 ** 53, "x", "", true, [], {}, ["x"]];
@@ -55,9 +59,9 @@ function* mutations(value: unknown, depth: number): Generator<unknown> {
   }
 }
 
-function sameAsZod(raw: unknown): void {
-  const zod = RawTraceEventSchema.safeParse(raw);
-  const ours = validateTraceEvent(raw);
+function sameAsZod(raw: unknown, version: 2 | 3): void {
+  const zod = (version === 3 ? RawTraceEventV3Schema : RawTraceEventSchema).safeParse(raw);
+  const ours = validateTraceEvent(raw, version);
   assert.equal(ours !== undefined, zod.success, `acceptance differs for ${JSON.stringify(raw)}`);
   if (ours && zod.success) {
     // Same keys in the same order, same values: compare the serialized text.
@@ -73,18 +77,22 @@ test("the generated validators are up to date with the zod schemas (npm run gen:
 test("on every fixture event the generated validator returns zod's value and the event's refs", () => {
   const events = fixtureEvents();
   assert.ok(events.length > 50);
-  for (const raw of events) sameAsZod(raw);
+  assert.ok(
+    events.some(([, v]) => v === 3),
+    "a schema-3 fixture is among them",
+  );
+  for (const [raw, version] of events) sameAsZod(raw, version);
 });
 
 test("on mutated events (members removed, retyped, added, reordered) it accepts and rejects what zod does", () => {
   let checked = 0;
   const seenTypes = new Set<string>();
-  for (const raw of fixtureEvents()) {
-    const type = (raw as { payload: { type: string } }).payload.type;
+  for (const [raw, version] of fixtureEvents()) {
+    const type = `${version}:${(raw as { payload: { type: string } }).payload.type}`;
     if (seenTypes.has(type)) continue;
     seenTypes.add(type);
-    for (const m of mutations(raw, 3)) {
-      sameAsZod(m);
+    for (const m of mutations(raw, 4)) {
+      sameAsZod(m, version);
       checked++;
     }
   }

@@ -51,12 +51,12 @@ export async function recordRealShapeBundle(root: string, turns = 80): Promise<B
   };
   let previous: string | null = null;
   const usage = (n: number) => ({
-    input_tokens: n,
-    cached_input_tokens: n >> 1,
-    cache_write_input_tokens: 0,
-    output_tokens: 40,
-    reasoning_output_tokens: 10,
-    total_tokens: n + 50,
+    inputTokens: n,
+    cachedInputTokens: n >> 1,
+    cacheWriteInputTokens: 0,
+    outputTokens: 40,
+    reasoningOutputTokens: 10,
+    totalTokens: n + 50,
   });
   for (let t = 0; t < turns; t++) {
     const turnId = `turn-${t}`;

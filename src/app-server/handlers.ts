@@ -1,25 +1,17 @@
 import { arch, platform, release, type } from "node:os";
-import {
-  ConfigReadParamsSchema,
-  InitializeParamsSchema,
-  ModelListParamsSchema,
-  type ConfigLayer,
-  type ConfigReadResponse,
-  type InitializeResponse,
-} from "../protocol/index.js";
+import type { ConfigLayer, ConfigReadResponse, InitializeResponse } from "../protocol/index.js";
 import { SPOOL_VERSION } from "../telemetry/index.js";
-import { JsonRpcError } from "../rpc/index.js";
-import { defineMethod, type MethodDescriptor } from "./methods.js";
+import { JsonRpcError, MethodTable, implement } from "../rpc/index.js";
+import { configRead, initialize, modelList, type HandlerContext } from "./methods.js";
 
 function platformOs(): string {
   const p = platform();
   return p === "darwin" ? "macos" : p === "win32" ? "windows" : p;
 }
 
-const initialize = defineMethod({
-  method: "initialize",
-  params: InitializeParamsSchema,
-  handle(params, { session, services }): InitializeResponse {
+const handleInitialize = implement(
+  initialize,
+  (params, { session, services }: HandlerContext): InitializeResponse => {
     session.initialize(params);
     const client = `${params.clientInfo.name}/${params.clientInfo.version}`;
     return {
@@ -29,42 +21,34 @@ const initialize = defineMethod({
       platformOs: platformOs(),
     };
   },
+);
+
+const handleModelList = implement(modelList, (params, { services }: HandlerContext) => {
+  const provider = params.modelProvider;
+  if (provider && !services.providers.has(provider)) {
+    throw JsonRpcError.invalidParams(
+      `Invalid params: modelProvider: unknown provider ${JSON.stringify(provider)}`,
+    );
+  }
+  return services.catalog.list(params);
 });
 
-const modelList = defineMethod({
-  method: "model/list",
-  params: ModelListParamsSchema,
-  handle(params, { services }) {
-    const provider = params.modelProvider;
-    if (provider && !services.providers.has(provider)) {
-      throw JsonRpcError.invalidParams(
-        `Invalid params: modelProvider: unknown provider ${JSON.stringify(provider)}`,
-      );
-    }
-    return services.catalog.list(params);
-  },
+const handleConfigRead = implement(configRead, (params, { services }: HandlerContext): ConfigReadResponse => {
+  const loaded = services.config;
+  const config: Record<string, unknown> = {
+    model:
+      loaded.config.model ?? services.catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id,
+    model_provider: services.modelProvider.id,
+    ...loaded.raw,
+  };
+  const layers: ConfigLayer[] | null = params.includeLayers
+    ? [...loaded.layers].reverse().map((l) => ({ name: l.source, version: l.version, config: l.table }))
+    : null;
+  return { config, origins: loaded.origins, layers };
 });
 
-const configRead = defineMethod({
-  method: "config/read",
-  params: ConfigReadParamsSchema,
-  handle(params, { services }): ConfigReadResponse {
-    const loaded = services.config;
-    const config: Record<string, unknown> = {
-      model:
-        loaded.config.model ??
-        services.catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id,
-      model_provider: services.modelProvider.id,
-      ...loaded.raw,
-    };
-    const layers: ConfigLayer[] | null = params.includeLayers
-      ? [...loaded.layers].reverse().map((l) => ({ name: l.source, version: l.version, config: l.table }))
-      : null;
-    return { config, origins: loaded.origins, layers };
-  },
-});
-
-/** The v2 surface this server answers; the table is the documentation of it. */
-export const METHODS: ReadonlyMap<string, MethodDescriptor> = new Map(
-  [initialize, modelList, configRead].map((d) => [d.method, d]),
+/** The v2 surface this server answers; `initialize` gates the rest. */
+export const APP_SERVER_METHODS = new MethodTable<HandlerContext>(
+  [handleInitialize, handleModelList, handleConfigRead],
+  { initialize: initialize.method },
 );

@@ -1,10 +1,38 @@
-import type { z } from "zod";
+import {
+  ConfigReadParamsSchema,
+  ConfigReadResponseSchema,
+  InitializeParamsSchema,
+  InitializeResponseSchema,
+  ModelListParamsSchema,
+  ModelListResponseSchema,
+} from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
-import type { RequestContext } from "../rpc/index.js";
+import { defineMethod, type RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
 
-/** Process-wide things handlers read. */
+// The v2 methods this server answers, as descriptors: the one place a method is declared.
+// Handlers bind to them in handlers.ts.
+
+export const initialize = defineMethod({
+  method: "initialize",
+  params: InitializeParamsSchema,
+  result: InitializeResponseSchema,
+});
+
+export const modelList = defineMethod({
+  method: "model/list",
+  params: ModelListParamsSchema,
+  result: ModelListResponseSchema,
+});
+
+export const configRead = defineMethod({
+  method: "config/read",
+  params: ConfigReadParamsSchema,
+  result: ConfigReadResponseSchema,
+});
+
+/** Process-wide things handlers read, built by the composition root (`cli/compose.ts`). */
 export interface AppServerServices {
   config: LoadedConfig;
   catalog: ModelCatalog;
@@ -14,22 +42,11 @@ export interface AppServerServices {
   modelProvider: ModelProvider;
 }
 
+/** What every v2 handler receives besides its params. */
 export interface HandlerContext {
   /** Notifications go through the session, which honours the client's opt-outs. */
   session: ConnectionSession;
   services: AppServerServices;
   /** The request's context without its raw connection, so no handler can bypass the session. */
   request: Omit<RequestContext, "connection">;
-}
-
-/** A v2 method: its name, the schema its params must satisfy, and its handler. */
-export interface MethodDescriptor<P = unknown> {
-  method: string;
-  params: z.ZodType<P>;
-  handle(params: P, ctx: HandlerContext): unknown;
-}
-
-/** Keeps each descriptor's params type tied to its handler when collected into one table. */
-export function defineMethod<P>(descriptor: MethodDescriptor<P>): MethodDescriptor {
-  return descriptor as unknown as MethodDescriptor;
 }

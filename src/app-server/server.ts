@@ -1,19 +1,17 @@
-import { resolveModelProviders, selectModelProvider, type LoadedConfig } from "../config/index.js";
 import {
   RpcConnection,
   StreamTransport,
   createRequestTracer,
   listenWebSocket,
+  type MethodTable,
   type Transport,
   type WebSocketListener,
 } from "../rpc/index.js";
 import { logger } from "../telemetry/index.js";
-import { METHODS } from "./handlers.js";
-import { ModelCatalog } from "./model-catalog.js";
-import { MessageProcessor } from "./processor.js";
+import { APP_SERVER_METHODS } from "./handlers.js";
 import { appServerRequestAttributes } from "./request-attributes.js";
 import { ConnectionSession } from "./session.js";
-import type { AppServerServices } from "./methods.js";
+import type { AppServerServices, HandlerContext } from "./methods.js";
 
 const log = logger("spool_app_server::server");
 
@@ -31,59 +29,56 @@ export function parseListenAddress(text: string): ListenAddress {
 }
 
 export interface AppServerOptions {
-  config: LoadedConfig;
+  /** Built by the composition root; the server computes nothing it is given. */
+  services: AppServerServices;
+  /** Default: the v2 surface (`APP_SERVER_METHODS`). */
+  methods?: MethodTable<HandlerContext>;
   maxFrameBytes?: number;
   maxQueuedMessages?: number;
 }
 
 /**
- * The app-server's per-process state; each transport connection gets a session, a message
- * processor and an RpcConnection whose every request passes through the request-span factory.
+ * The app-server's per-process state; each transport connection gets a session, its own
+ * dispatcher (the initialize gate) and an RpcConnection whose every request passes through the
+ * request-span factory.
  */
 export class AppServer {
-  private readonly services: AppServerServices;
+  private readonly methods: MethodTable<HandlerContext>;
   private nextConnectionId = 1;
   private readonly connections = new Set<RpcConnection>();
 
-  /** Throws `ConfigError` naming the key when the provider settings are unusable. */
   constructor(private readonly options: AppServerOptions) {
-    const { config } = options;
-    const resolveOptions = {
-      file: config.file,
-      origins: config.origins,
-      strictId: config.config.model_provider ?? "openai",
-      onInvalid: (id: string, error: Error) =>
-        log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
-    };
-    const providers = resolveModelProviders(config.config.model_providers, resolveOptions);
-    this.services = {
-      config,
-      catalog: new ModelCatalog(config.config),
-      providers,
-      modelProvider: selectModelProvider(config.config, resolveOptions, providers),
-    };
+    this.methods = options.methods ?? APP_SERVER_METHODS;
   }
 
   /** Serves one client over `transport`; resolves when that connection closes. */
   serve(transport: Transport): Promise<void> {
     const id = String(this.nextConnectionId++);
+    const connLog = log.child({ connection_id: id });
     const session = new ConnectionSession(id, (method, params) => connection.notify(method, params));
+    const dispatcher = this.methods.dispatcher();
+    const services = this.options.services;
     const connection = new RpcConnection(transport, {
       id,
       maxQueuedMessages: this.options.maxQueuedMessages,
       tracer: createRequestTracer(transport.kind, (request) => appServerRequestAttributes(session, request)),
       handler: {
-        handleRequest: (request, ctx) => processor.handleRequest(request, ctx),
-        handleNotification: (method) => processor.handleNotification(method),
+        handleRequest(request, ctx) {
+          const { connection: _raw, ...requestContext } = ctx;
+          return dispatcher.dispatch(request, { session, services, request: requestContext });
+        },
+        handleNotification(method) {
+          if (method === "initialized") return;
+          connLog.debug("ignoring unknown notification", { method });
+        },
       },
     });
-    const processor = new MessageProcessor(session, this.services, METHODS);
     this.connections.add(connection);
-    log.debug("connection opened", { connection_id: id, transport: transport.kind });
+    connLog.debug("connection opened", { transport: transport.kind });
     return new Promise((resolve) => {
       connection.onClose(() => {
         this.connections.delete(connection);
-        log.debug("connection closed", { connection_id: id });
+        connLog.debug("connection closed");
         resolve();
       });
       connection.start();

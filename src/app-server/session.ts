@@ -1,12 +1,11 @@
 import type { InitializeParams } from "../protocol/index.js";
 
 /**
- * What the app-server knows about one client connection: whether it has initialized, who the
- * client said it was (the connection-scoped identity on every request span), and which
- * notifications it opted out of.
+ * What the app-server knows about one client connection: who the client said it was (the
+ * connection-scoped identity on every request span) and which notifications it opted out of.
+ * The initialize gate itself is the connection's method dispatcher's.
  */
 export class ConnectionSession {
-  initialized = false;
   clientName: string | undefined;
   clientVersion: string | undefined;
   experimentalApi = false;
@@ -17,9 +16,8 @@ export class ConnectionSession {
     private readonly send: (method: string, params: unknown) => void,
   ) {}
 
-  /** Records the client's `initialize`; the caller has already refused a second one. */
+  /** Records the client's `initialize`; the dispatcher has already refused a second one. */
   initialize(params: InitializeParams): void {
-    this.initialized = true;
     this.clientName = params.clientInfo.name;
     this.clientVersion = params.clientInfo.version;
     this.experimentalApi = params.capabilities?.experimentalApi ?? false;

@@ -1,6 +1,4 @@
-import { AppServer, parseListenAddress } from "../app-server/index.js";
-import { ConfigError, otelConfigFromLoaded, type LoadedConfig } from "../config/index.js";
-import { TelemetryConfigError, installTelemetry, type TelemetryHandle } from "../telemetry/index.js";
+import { parseListenAddress } from "../app-server/index.js";
 import { ListenError } from "../rpc/index.js";
 import { StartupError, UsageError } from "./failure.js";
 import {
@@ -10,24 +8,13 @@ import {
   readWsToken,
   routeConsoleToStderr,
 } from "./common.js";
+import { composeAppServer } from "./compose.js";
 
 export interface AppServerFlags {
   listen: string;
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: number;
-}
-
-/** Traces, logs and metrics from `[otel]` (and the standard `OTEL_*` variables). */
-function startTelemetry(config: LoadedConfig): TelemetryHandle {
-  try {
-    return installTelemetry({ settings: otelConfigFromLoaded(config) });
-  } catch (err) {
-    if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
-      throw new StartupError(`config error: ${err.message}`);
-    }
-    throw err;
-  }
 }
 
 /** `spool app-server` once its flags are parsed. */
@@ -42,14 +29,7 @@ export async function runAppServer(flags: AppServerFlags): Promise<void> {
   const config = loadConfigOrExit(flags.config);
   const maxFrameBytes = flags.maxFrameBytes;
   const token = readWsToken(flags.wsTokenFile);
-  let server: AppServer;
-  try {
-    server = new AppServer({ config, maxFrameBytes });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new StartupError(`config error: ${err.message}`);
-    throw err;
-  }
-  const telemetry = startTelemetry(config);
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
   const shutdown = () => telemetry.shutdown(5000);
   onTerminationSignals(shutdown);
   if (listen.kind === "stdio") {

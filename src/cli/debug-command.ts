@@ -12,7 +12,7 @@ export function registerDebugCommand(program: Command): void {
   debug
     .command("trace-reduce")
     .description(
-      "Reduce a rollout-trace bundle (Codex 0.169 format) into state.json; exit status 2 when the bundle is invalid",
+      "Reduce a rollout-trace bundle (schema 2 as Codex 0.169, schema 3 as Codex 0.171) into state.json; exit status 2 when the bundle is invalid",
     )
     .argument("<bundle>", "bundle directory (holds manifest.json and trace.jsonl)")
     .option("-o, --output <file>", "where to write state.json (default: <bundle>/state.json)")

@@ -1,8 +1,8 @@
 import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
-import { otelConfigFromLoaded } from "../config/index.js";
-import { installTelemetry, logger, type TelemetryHandle } from "../telemetry/index.js";
+import { logger, type TelemetryHandle } from "../telemetry/index.js";
 import { ListenError } from "../rpc/index.js";
 import { loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
+import { installTelemetryFromConfig } from "./compose.js";
 import { StartupError, UsageError } from "./failure.js";
 
 const log = logger("spool_exec_server::cli");
@@ -26,8 +26,7 @@ export async function runExecServer(opts: ExecServerFlags): Promise<void> {
   }
   const token = readWsToken(opts.wsTokenFile);
   // The same [otel] settings and OTEL_* variables as the app-server, under its own service name.
-  const tracing: TelemetryHandle = installTelemetry({
-    settings: otelConfigFromLoaded(loadConfigOrExit(opts.config)),
+  const tracing: TelemetryHandle = installTelemetryFromConfig(loadConfigOrExit(opts.config), {
     serviceName: "spool-exec-server",
   });
   let server;

@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./demo-command.js";
 import { registerExecServerCommand } from "./exec-server-command.js";
 import { registerDebugCommand } from "./debug-command.js";
 import { registerModelServerCommand } from "./model-server-command.js";
+import { registerObserveCommands } from "./observe-command.js";
 
 /** Read here, not through telemetry: `spool --version` must not load what the verbs need. */
 function packageVersion(): string {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerExecServerCommand(program);
   registerDebugCommand(program);
   registerModelServerCommand(program);
+  registerObserveCommands(program);
   routeParseErrors(program);
   return program;
 }

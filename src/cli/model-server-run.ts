@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { loadModelScript, startScriptedModelServer, ScriptError } from "../model-client/index.js";
+import { loadModelScript, startScriptedModelServer, ScriptError } from "../model-server/index.js";
 import { StartupError } from "./failure.js";
 
 export interface ModelServerFlags {

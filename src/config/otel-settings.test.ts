@@ -5,16 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import { loadConfig } from "./load.js";
-import { otelConfigFromLoaded, resolveOtelConfig } from "./otel-settings.js";
+import { otelSettingsFromConfig, resolveOtelSettings } from "./otel-settings.js";
 
 const DIR = "/etc/spool";
 
 function fromToml(text: string, env: NodeJS.ProcessEnv = {}) {
-  return resolveOtelConfig((parse(text) as { otel?: unknown }).otel, { dir: DIR, env });
+  return resolveOtelSettings((parse(text) as { otel?: unknown }).otel, { dir: DIR, env });
 }
 
 test("absent [otel] resolves to every exporter off with the documented defaults", () => {
-  assert.deepEqual(resolveOtelConfig(undefined, { dir: DIR }), {
+  assert.deepEqual(resolveOtelSettings(undefined, { dir: DIR }), {
     environment: "dev",
     exporter: { kind: "none" },
     traceExporter: { kind: "none" },
@@ -23,6 +23,7 @@ test("absent [otel] resolves to every exporter off with the documented defaults"
     spanAttributes: {},
     tracestate: {},
     logUserPrompt: false,
+    genaiSpanNames: false,
   });
 });
 
@@ -53,6 +54,7 @@ headers = { "x-otlp-meta" = "abc123" }
   );
   assert.equal(s.environment, "prod");
   assert.equal(s.logUserPrompt, true);
+  assert.equal(s.genaiSpanNames, false);
   assert.deepEqual(s.exporter, {
     kind: "otlp-http",
     endpoint: "http://127.0.0.1:4318/v1/logs",
@@ -159,14 +161,14 @@ test("loadConfig validates [otel] with file and line; -c overrides reach the ote
     },
   );
   const loaded = loadConfig({ home, overrides: ['otel.trace_exporter.otlp-http.protocol="json"'] });
-  const s = otelConfigFromLoaded(loaded, {});
+  const s = otelSettingsFromConfig(loaded, {});
   assert.deepEqual(s.traceExporter, {
     kind: "otlp-http",
     endpoint: "http://127.0.0.1:4318/v1/traces",
     protocol: "json",
     headers: {},
   });
-  const tls = otelConfigFromLoaded(
+  const tls = otelSettingsFromConfig(
     loadConfig({
       home,
       overrides: [
@@ -179,4 +181,12 @@ test("loadConfig validates [otel] with file and line; -c overrides reach the ote
   assert.deepEqual(tls.traceExporter.kind === "otlp-http" && tls.traceExporter.tls, {
     caCertificate: join(home, "ca.pem"),
   });
+});
+
+test("genai_span_names is a boolean, off by default", () => {
+  assert.equal(resolveOtelSettings({ genai_span_names: true }, { dir: DIR }).genaiSpanNames, true);
+  assert.throws(
+    () => resolveOtelSettings({ genai_span_names: "yes" }, { dir: DIR }),
+    /otel\.genai_span_names/,
+  );
 });

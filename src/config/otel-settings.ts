@@ -1,5 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+// Type-only: config produces the settings telemetry is built from, in telemetry's one type.
+import type { OtelExporterSettings, OtelSettings, OtelTlsSettings } from "../telemetry/index.js";
 import { ConfigError } from "./errors.js";
 
 const TlsSchema = z
@@ -100,45 +102,10 @@ export const OtelTomlSchema = z
     runtime_metrics: z.boolean().default(false),
     span_attributes: z.record(z.string(), z.string()).default({}),
     tracestate: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    genai_span_names: z.boolean().default(false),
   })
   .loose();
 export type OtelToml = z.infer<typeof OtelTomlSchema>;
-
-/** Resolved TLS paths (absolute). */
-export interface OtelTlsConfig {
-  caCertificate?: string;
-  clientCertificate?: string;
-  clientPrivateKey?: string;
-}
-
-export type OtelExporterConfig =
-  | { kind: "none" }
-  | { kind: "statsig" }
-  | {
-      kind: "otlp-http";
-      endpoint?: string;
-      protocol: "binary" | "json";
-      headers: Record<string, string>;
-      tls?: OtelTlsConfig;
-    }
-  | { kind: "otlp-grpc"; endpoint?: string; headers: Record<string, string>; tls?: OtelTlsConfig };
-
-/**
- * `[otel]` resolved for the telemetry provider. Structurally the same as telemetry's
- * `OtelSettings` (config may not import telemetry; a test checks the two stay assignable).
- */
-export interface OtelConfig {
-  environment: string;
-  serviceName?: string;
-  serviceVersion?: string;
-  exporter: OtelExporterConfig;
-  traceExporter: OtelExporterConfig;
-  metricsExporter: OtelExporterConfig;
-  runtimeMetrics: boolean;
-  spanAttributes: Record<string, string>;
-  tracestate: Record<string, Record<string, string>>;
-  logUserPrompt: boolean;
-}
 
 const VAR_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -158,14 +125,14 @@ function resolveExporter(
   key: string,
   dir: string,
   env: NodeJS.ProcessEnv,
-): OtelExporterConfig {
+): OtelExporterSettings {
   if (e.kind === "none" || e.kind === "statsig") return { kind: e.kind };
   const base = `${key}.${e.kind}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(e.headers)) {
     headers[name] = expandEnv(value, `${base}.headers.${name}`, env);
   }
-  let tls: OtelTlsConfig | undefined;
+  let tls: OtelTlsSettings | undefined;
   if (e.tls) {
     const abs = (p: string | undefined) =>
       p === undefined ? undefined : isAbsolute(p) ? p : resolve(dir, p);
@@ -204,12 +171,12 @@ function resolveExporter(
  *
  * @example
  * const loaded = loadConfig();
- * const otel = resolveOtelConfig(loaded.raw.otel, { dir: loaded.dir });
+ * const otel = resolveOtelSettings(loaded.raw.otel, { dir: loaded.dir });
  */
-export function resolveOtelConfig(
+export function resolveOtelSettings(
   raw: unknown,
   options: { dir: string; env?: NodeJS.ProcessEnv; file?: string },
-): OtelConfig {
+): OtelSettings {
   const env = options.env ?? process.env;
   const parsed = OtelTomlSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -228,13 +195,14 @@ export function resolveOtelConfig(
     spanAttributes: { ...t.span_attributes },
     tracestate: Object.fromEntries(Object.entries(t.tracestate).map(([k, v]) => [k, { ...v }])),
     logUserPrompt: t.log_user_prompt,
+    genaiSpanNames: t.genai_span_names,
   };
 }
 
 /** `[otel]` of a loaded config (after `-c` overrides), resolved against its directory. */
-export function otelConfigFromLoaded(
+export function otelSettingsFromConfig(
   loaded: { raw: Record<string, unknown>; dir: string; file: string },
   env: NodeJS.ProcessEnv = process.env,
-): OtelConfig {
-  return resolveOtelConfig(loaded.raw.otel, { dir: loaded.dir, env, file: loaded.file });
+): OtelSettings {
+  return resolveOtelSettings(loaded.raw.otel, { dir: loaded.dir, env, file: loaded.file });
 }

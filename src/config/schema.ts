@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ObserveTomlSchema } from "./observe-settings.js";
 import { OtelTomlSchema } from "./otel-settings.js";
 
 export const AskForApprovalSchema = z.union([
@@ -37,7 +38,7 @@ export type CatalogModel = z.infer<typeof CatalogModelSchema>;
  * The keys of Codex's config.toml that Spool reads. Unknown keys pass through untouched (a Codex
  * config.toml works unchanged) and are noted once at debug level. Sections owned by later layers
  * (`model_providers`) are typed by the modules that use them; `[otel]` is validated here so
- * errors carry a line number, and resolved for telemetry by `resolveOtelConfig`.
+ * errors carry a line number, and resolved for telemetry by `resolveOtelSettings`.
  */
 export const SpoolConfigSchema = z
   .object({
@@ -53,6 +54,7 @@ export const SpoolConfigSchema = z
       .loose()
       .optional(),
     model_catalog: z.array(CatalogModelSchema).optional(),
+    observe: ObserveTomlSchema.optional(),
   })
   .loose();
 export type SpoolConfig = z.infer<typeof SpoolConfigSchema>;

@@ -9,15 +9,18 @@ import {
   ProcessOutputNotificationSchema,
   type EnvironmentInfoResponse,
   type ExecEnvPolicy,
-  type ExecInitializeResponse,
 } from "../protocol/index.js";
 import {
   ConnectionError,
   RpcConnection,
   WebSocketTransport,
   createInProcessTransportPair,
+  type MethodDescriptor,
+  type MethodParamsInput,
+  type MethodResult,
   type Transport,
 } from "../rpc/index.js";
+import { environmentInfo, execInitialize, processStart } from "./methods.js";
 import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
 import type { ExecServerOptions } from "./process-session.js";
 import { serveExecConnection } from "./server-connection.js";
@@ -111,9 +114,7 @@ export class ExecServerClient {
     connection.onClose((error) => client.onConnectionLost(error));
     connection.start();
     try {
-      await client.call<ExecInitializeResponse>(ExecMethod.Initialize, {
-        clientName: options.clientName ?? "spool",
-      });
+      await client.call(execInitialize, { clientName: options.clientName ?? "spool" });
     } catch (err) {
       client.close();
       throw err;
@@ -190,7 +191,7 @@ export class ExecServerClient {
     // Registered before the request goes out, so no notification can arrive unrouted.
     this.processes.set(processId, proc);
     try {
-      await this.call(ExecMethod.ProcessStart, {
+      await this.call(processStart, {
         processId,
         argv: options.argv,
         cwd: cwdUri(options.cwd),
@@ -209,7 +210,7 @@ export class ExecServerClient {
       const onAbort = () => {
         proc
           .terminate()
-          .catch((err: unknown) => log.debug("terminate on abort failed", { error: String(err) }));
+          .catch((err: unknown) => log.debug("terminate on abort failed", () => ({ error: String(err) })));
       };
       if (signal.aborted) onAbort();
       else {
@@ -222,7 +223,7 @@ export class ExecServerClient {
   }
 
   async environmentInfo(): Promise<EnvironmentInfoResponse> {
-    return this.call<EnvironmentInfoResponse>(ExecMethod.EnvironmentInfo);
+    return this.call(environmentInfo, {});
   }
 
   /** Closes the connection; the server kills everything this client started. */
@@ -231,11 +232,17 @@ export class ExecServerClient {
     this.connection.close();
   }
 
-  /** @internal A request whose connection failures name the endpoint. */
-  async call<T = unknown>(method: string, params?: unknown): Promise<T> {
+  /**
+   * @internal One described call carrying the current span, whose connection failures name the
+   * endpoint.
+   */
+  async call<D extends MethodDescriptor>(
+    descriptor: D,
+    params: MethodParamsInput<D>,
+  ): Promise<MethodResult<D>> {
     if (this.lostReason !== undefined) throw new ExecServerUnavailableError(this.lostReason);
     try {
-      return await this.connection.request<T>(method, params, currentSpanW3cTraceContext());
+      return await this.connection.call(descriptor, params, currentSpanW3cTraceContext());
     } catch (err) {
       if (err instanceof ConnectionError) {
         throw new ExecServerUnavailableError(

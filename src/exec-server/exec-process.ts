@@ -1,11 +1,7 @@
 import { randomUUID } from "node:crypto";
-import {
-  ExecMethod,
-  type ExecOutputStream,
-  type ProcessTerminateResponse,
-  type ProcessWriteResponse,
-  type WriteStatus,
-} from "../protocol/index.js";
+import type { ExecOutputStream, WriteStatus } from "../protocol/index.js";
+import type { MethodDescriptor, MethodParamsInput, MethodResult } from "../rpc/index.js";
+import { processSignal, processTerminate, processWrite } from "./methods.js";
 
 export interface OutputChunk {
   readonly seq: number;
@@ -19,7 +15,7 @@ export interface ProcessResult {
 
 /** What a process handle needs from its client: one request to the exec-server. */
 export interface ProcessCaller {
-  call<T>(method: string, params: unknown): Promise<T>;
+  call<D extends MethodDescriptor>(descriptor: D, params: MethodParamsInput<D>): Promise<MethodResult<D>>;
 }
 
 function settleable<T>() {
@@ -75,7 +71,7 @@ export class ExecProcess {
   /** Writes to stdin (needs `pipeStdin` or `tty`); resolves with the server's status. */
   async write(data: string | Uint8Array): Promise<WriteStatus> {
     const chunk = Buffer.from(data).toString("base64");
-    const r = await this.client.call<ProcessWriteResponse>(ExecMethod.ProcessWrite, {
+    const r = await this.client.call(processWrite, {
       processId: this.processId,
       chunk,
       writeId: randomUUID(),
@@ -85,14 +81,12 @@ export class ExecProcess {
 
   /** Sends SIGINT to the process group. */
   async interrupt(): Promise<void> {
-    await this.client.call(ExecMethod.ProcessSignal, { processId: this.processId, signal: "interrupt" });
+    await this.client.call(processSignal, { processId: this.processId, signal: "interrupt" });
   }
 
   /** SIGTERM, then SIGKILL after the server's grace period; false if it was no longer running. */
   async terminate(): Promise<boolean> {
-    const r = await this.client.call<ProcessTerminateResponse>(ExecMethod.ProcessTerminate, {
-      processId: this.processId,
-    });
+    const r = await this.client.call(processTerminate, { processId: this.processId });
     return r.running;
   }
 

@@ -1,27 +1,26 @@
 import { randomUUID } from "node:crypto";
 import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { z } from "zod";
-import {
-  ErrorCode,
-  ExecInitializeParamsSchema,
-  ExecMethod,
-  ProcessReadParamsSchema,
-  ProcessSignalParamsSchema,
-  ProcessStartParamsSchema,
-  ProcessTerminateParamsSchema,
-  ProcessWriteParamsSchema,
-  type EnvironmentInfoResponse,
-  type JsonRpcRequest,
-} from "../protocol/index.js";
+import { ExecMethod, type EnvironmentInfoResponse } from "../protocol/index.js";
 import {
   JsonRpcError,
+  MethodTable,
   RpcConnection,
   createRequestTracer,
+  implement,
   type RpcHandler,
   type Transport,
 } from "../rpc/index.js";
-import { logger } from "../telemetry/index.js";
+import { logger, type Logger } from "../telemetry/index.js";
+import {
+  environmentInfo,
+  execInitialize,
+  processRead,
+  processSignal,
+  processStart,
+  processTerminate,
+  processWrite,
+} from "./methods.js";
 import { ProcessSession, type ExecServerOptions } from "./process-session.js";
 import { requestCompleted, requestStarted } from "./telemetry.js";
 
@@ -31,20 +30,40 @@ const MAX_CONCURRENT_REQUESTS = 1024;
 /** `rpc.service` on every exec-server request span. */
 export const EXEC_SERVER_RPC_SERVICE = "exec_server";
 
-const log = logger("spool_exec_server::connection");
+const baseLog = logger("spool_exec_server::connection");
 let connectionCounter = 0;
 
-function parse<S extends z.ZodType>(schema: S, params: unknown): z.infer<S> {
-  const r = schema.safeParse(params);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw JsonRpcError.invalidParams(`Invalid params: ${issue.path.join(".") || "params"}: ${issue.message}`);
-}
-
-function environmentInfo(): EnvironmentInfoResponse {
+function currentEnvironment(): EnvironmentInfoResponse {
   const shell = process.env.SHELL && process.env.SHELL !== "" ? process.env.SHELL : "/bin/sh";
   return { shell: { name: basename(shell), path: shell }, cwd: pathToFileURL(process.cwd()).href };
 }
+
+interface ExecHandlerContext {
+  session: ProcessSession;
+  log: Logger;
+}
+
+/** The exec-server's surface: `initialize` first, then the process methods. */
+const EXEC_SERVER_METHODS = new MethodTable<ExecHandlerContext>(
+  [
+    implement(execInitialize, (params, { log }) => {
+      if (params.resumeSessionId) {
+        throw JsonRpcError.invalidParams(
+          "resumeSessionId is not supported: Spool exec-server sessions end with their connection",
+        );
+      }
+      log.debug("exec-server session initialized", { client_name: params.clientName });
+      return { sessionId: randomUUID() };
+    }),
+    implement(processStart, (params, { session }) => session.start(params)),
+    implement(processRead, (params, { session }) => session.read(params)),
+    implement(processWrite, (params, { session }) => session.write(params)),
+    implement(processSignal, (params, { session }) => session.signal(params)),
+    implement(processTerminate, (params, { session }) => session.terminate(params)),
+    implement(environmentInfo, () => currentEnvironment()),
+  ],
+  { initialize: ExecMethod.Initialize },
+);
 
 /** Handle on one served exec-server connection. */
 export interface ExecServerConnection {
@@ -62,7 +81,7 @@ export function serveExecConnection(
   options: ExecServerOptions = {},
 ): ExecServerConnection {
   const connectionId = String(++connectionCounter);
-  let sessionId: string | undefined;
+  const log = baseLog.child({ connection_id: connectionId, transport: transport.kind });
   const session = new ProcessSession(
     {
       notify: (method, params) => connection.notify(method, params),
@@ -70,48 +89,14 @@ export function serveExecConnection(
     },
     options,
   );
-
-  const dispatch = async (request: JsonRpcRequest): Promise<unknown> => {
-    const params = request.params;
-    if (request.method === ExecMethod.Initialize) {
-      if (sessionId !== undefined) throw JsonRpcError.invalidRequest("Already initialized");
-      const init = parse(ExecInitializeParamsSchema, params);
-      if (init.resumeSessionId) {
-        throw JsonRpcError.invalidParams(
-          "resumeSessionId is not supported: Spool exec-server sessions end with their connection",
-        );
-      }
-      sessionId = randomUUID();
-      log.debug("exec-server session initialized", {
-        client_name: init.clientName,
-        connection_id: connectionId,
-      });
-      return { sessionId };
-    }
-    if (sessionId === undefined) throw JsonRpcError.invalidRequest("Not initialized");
-    switch (request.method) {
-      case ExecMethod.ProcessStart:
-        return session.start(parse(ProcessStartParamsSchema, params));
-      case ExecMethod.ProcessRead:
-        return session.read(parse(ProcessReadParamsSchema, params));
-      case ExecMethod.ProcessWrite:
-        return session.write(parse(ProcessWriteParamsSchema, params));
-      case ExecMethod.ProcessSignal:
-        return session.signal(parse(ProcessSignalParamsSchema, params));
-      case ExecMethod.ProcessTerminate:
-        return session.terminate(parse(ProcessTerminateParamsSchema, params));
-      case ExecMethod.EnvironmentInfo:
-        return environmentInfo();
-      default:
-        throw JsonRpcError.methodNotFound(request.method);
-    }
-  };
+  const dispatcher = EXEC_SERVER_METHODS.dispatcher();
+  const context: ExecHandlerContext = { session, log };
 
   const handler: RpcHandler = {
     async handleRequest(request) {
       const timing = requestStarted(request);
       try {
-        const result = await dispatch(request);
+        const result = await dispatcher.dispatch(request, context);
         requestCompleted(timing, "success");
         return result;
       } catch (err) {
@@ -122,15 +107,10 @@ export function serveExecConnection(
     handleNotification(method) {
       if (method === ExecMethod.Initialized) return;
       // Codex answers a stray notification with an error carrying id -1.
-      transport.send(
-        JSON.stringify({
-          id: -1,
-          error: { code: ErrorCode.InvalidRequest, message: `unexpected notification: ${method}` },
-        }),
-      );
+      connection.sendError(-1, JsonRpcError.invalidRequest(`unexpected notification: ${method}`));
     },
     closed() {
-      log.debug("exec-server connection stopped", { transport: transport.kind, connection_id: connectionId });
+      log.debug("exec-server connection stopped");
       session.shutdown();
     },
   };
@@ -151,7 +131,7 @@ export function serveExecConnection(
     id: connectionId,
     maxConcurrentRequests: MAX_CONCURRENT_REQUESTS,
   });
-  log.debug("exec-server connection started", { transport: transport.kind, connection_id: connectionId });
+  log.debug("exec-server connection started");
   connection.start();
   return { connection, session };
 }

@@ -7,26 +7,28 @@ export const ConfigReadParamsSchema = z.object({
 export type ConfigReadParams = z.infer<typeof ConfigReadParamsSchema>;
 
 /** Where a config value came from (`ConfigLayerSource`, tagged by `type`). */
-export type ConfigLayerSource =
-  | { type: "user"; file: string; profile?: string | null }
-  | { type: "sessionFlags" }
-  | { type: "system"; file: string }
-  | { type: "packagedDefaults"; file: string };
+export const ConfigLayerSourceSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("user"), file: z.string(), profile: z.string().nullish() }),
+  z.object({ type: z.literal("sessionFlags") }),
+  z.object({ type: z.literal("system"), file: z.string() }),
+  z.object({ type: z.literal("packagedDefaults"), file: z.string() }),
+]);
+export type ConfigLayerSource = z.infer<typeof ConfigLayerSourceSchema>;
 
-export interface ConfigLayerMetadata {
-  name: ConfigLayerSource;
-  version: string;
-}
+export const ConfigLayerMetadataSchema = z.object({ name: ConfigLayerSourceSchema, version: z.string() });
+export type ConfigLayerMetadata = z.infer<typeof ConfigLayerMetadataSchema>;
 
-export interface ConfigLayer {
-  name: ConfigLayerSource;
-  version: string;
-  config: unknown;
-  disabledReason?: string | null;
-}
+export const ConfigLayerSchema = z.object({
+  name: ConfigLayerSourceSchema,
+  version: z.string(),
+  config: z.unknown(),
+  disabledReason: z.string().nullish(),
+});
+export type ConfigLayer = z.infer<typeof ConfigLayerSchema>;
 
-export interface ConfigReadResponse {
-  config: Record<string, unknown>;
-  origins: Record<string, ConfigLayerMetadata>;
-  layers?: ConfigLayer[] | null;
-}
+export const ConfigReadResponseSchema = z.object({
+  config: z.record(z.string(), z.unknown()),
+  origins: z.record(z.string(), ConfigLayerMetadataSchema),
+  layers: z.array(ConfigLayerSchema).nullish(),
+});
+export type ConfigReadResponse = z.infer<typeof ConfigReadResponseSchema>;

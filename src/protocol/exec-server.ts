@@ -25,9 +25,8 @@ export const ExecInitializeParamsSchema = z.object({
   resumeSessionId: z.string().nullish(),
 });
 export type ExecInitializeParams = z.infer<typeof ExecInitializeParamsSchema>;
-export interface ExecInitializeResponse {
-  sessionId: string;
-}
+export const ExecInitializeResponseSchema = z.object({ sessionId: z.string() });
+export type ExecInitializeResponse = z.infer<typeof ExecInitializeResponseSchema>;
 
 export const ExecEnvPolicySchema = z.object({
   inherit: z.enum(["all", "core", "none"]),
@@ -54,9 +53,8 @@ export const ProcessStartParamsSchema = z.object({
   managedNetwork: z.unknown().optional(),
 });
 export type ProcessStartParams = z.infer<typeof ProcessStartParamsSchema>;
-export interface ProcessStartResponse {
-  processId: string;
-}
+export const ProcessStartResponseSchema = z.object({ processId: z.string() });
+export type ProcessStartResponse = z.infer<typeof ProcessStartResponseSchema>;
 
 const SeqSchema = z.number().int().nonnegative();
 
@@ -68,30 +66,33 @@ export const ProcessReadParamsSchema = z.object({
 });
 export type ProcessReadParams = z.infer<typeof ProcessReadParamsSchema>;
 
-export type ExecOutputStream = "stdout" | "stderr" | "pty";
 export const ExecOutputStreamSchema = z.enum(["stdout", "stderr", "pty"]);
+export type ExecOutputStream = z.infer<typeof ExecOutputStreamSchema>;
 
-export interface ProcessOutputChunk {
-  seq: number;
-  stream: ExecOutputStream;
+export const ProcessOutputChunkSchema = z.object({
+  seq: SeqSchema,
+  stream: ExecOutputStreamSchema,
   /** Base64. */
-  chunk: string;
-}
+  chunk: z.string(),
+});
+export type ProcessOutputChunk = z.infer<typeof ProcessOutputChunkSchema>;
 
-export interface ProcessReadResponse {
-  chunks: ProcessOutputChunk[];
-  nextSeq: number;
-  exited: boolean;
-  exitCode: number | null;
-  closed: boolean;
-  failure: string | null;
-  sandboxDenied: boolean;
+export const ProcessReadResponseSchema = z.object({
+  chunks: z.array(ProcessOutputChunkSchema),
+  nextSeq: SeqSchema,
+  exited: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  closed: z.boolean(),
+  failure: z.string().nullable(),
+  sandboxDenied: z.boolean(),
   /**
    * Spool extension: output bytes after `afterSeq` that the bounded retention ring discarded
-   * before this read (0 when nothing was lost). Codex clients ignore the unknown field.
+   * before this read (0 when nothing was lost). Codex clients ignore the unknown field, and a
+   * Codex exec-server does not send it.
    */
-  droppedBytes: number;
-}
+  droppedBytes: z.number().int().nonnegative().default(0),
+});
+export type ProcessReadResponse = z.infer<typeof ProcessReadResponseSchema>;
 
 export const ProcessWriteParamsSchema = z.object({
   processId: z.string(),
@@ -99,27 +100,31 @@ export const ProcessWriteParamsSchema = z.object({
   writeId: z.string(),
 });
 export type ProcessWriteParams = z.infer<typeof ProcessWriteParamsSchema>;
-export type WriteStatus = "accepted" | "unknownProcess" | "stdinClosed" | "starting";
-export interface ProcessWriteResponse {
-  status: WriteStatus;
-}
+export const WriteStatusSchema = z.enum(["accepted", "unknownProcess", "stdinClosed", "starting"]);
+export type WriteStatus = z.infer<typeof WriteStatusSchema>;
+export const ProcessWriteResponseSchema = z.object({ status: WriteStatusSchema });
+export type ProcessWriteResponse = z.infer<typeof ProcessWriteResponseSchema>;
 
 export const ProcessSignalParamsSchema = z.object({
   processId: z.string(),
   signal: z.literal("interrupt"),
 });
 export type ProcessSignalParams = z.infer<typeof ProcessSignalParamsSchema>;
+export const ProcessSignalResponseSchema = z.object({});
+export type ProcessSignalResponse = z.infer<typeof ProcessSignalResponseSchema>;
 
 export const ProcessTerminateParamsSchema = z.object({ processId: z.string() });
 export type ProcessTerminateParams = z.infer<typeof ProcessTerminateParamsSchema>;
-export interface ProcessTerminateResponse {
-  running: boolean;
-}
+export const ProcessTerminateResponseSchema = z.object({ running: z.boolean() });
+export type ProcessTerminateResponse = z.infer<typeof ProcessTerminateResponseSchema>;
 
-export interface EnvironmentInfoResponse {
-  shell: { name: string; path: string };
-  cwd: string | null;
-}
+export const EnvironmentInfoParamsSchema = z.object({}).loose();
+
+export const EnvironmentInfoResponseSchema = z.object({
+  shell: z.object({ name: z.string(), path: z.string() }),
+  cwd: z.string().nullable(),
+});
+export type EnvironmentInfoResponse = z.infer<typeof EnvironmentInfoResponseSchema>;
 
 export const ProcessOutputNotificationSchema = z.object({
   processId: z.string(),

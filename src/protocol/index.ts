@@ -19,9 +19,14 @@ export type {
   RequestId,
   W3cTraceContext,
 } from "./jsonrpc.js";
-export { ClientInfoSchema, InitializeCapabilitiesSchema, InitializeParamsSchema } from "./initialize.js";
+export {
+  ClientInfoSchema,
+  InitializeCapabilitiesSchema,
+  InitializeParamsSchema,
+  InitializeResponseSchema,
+} from "./initialize.js";
 export type { InitializeParams, InitializeResponse } from "./initialize.js";
-export { ModelListParamsSchema } from "./model-list.js";
+export { ModelListParamsSchema, ModelListResponseSchema, ModelSchema } from "./model-list.js";
 export type {
   InputModality,
   Model,
@@ -29,7 +34,7 @@ export type {
   ModelListResponse,
   ReasoningEffortOption,
 } from "./model-list.js";
-export { ConfigReadParamsSchema } from "./config-read.js";
+export { ConfigReadParamsSchema, ConfigReadResponseSchema } from "./config-read.js";
 export type {
   ConfigLayer,
   ConfigLayerMetadata,
@@ -39,18 +44,26 @@ export type {
 } from "./config-read.js";
 export {
   Base64Schema,
+  EnvironmentInfoParamsSchema,
+  EnvironmentInfoResponseSchema,
   ExecEnvPolicySchema,
   ExecInitializeParamsSchema,
+  ExecInitializeResponseSchema,
   ExecMethod,
   ExecOutputStreamSchema,
   ProcessClosedNotificationSchema,
   ProcessExitedNotificationSchema,
   ProcessOutputNotificationSchema,
   ProcessReadParamsSchema,
+  ProcessReadResponseSchema,
   ProcessSignalParamsSchema,
+  ProcessSignalResponseSchema,
   ProcessStartParamsSchema,
+  ProcessStartResponseSchema,
   ProcessTerminateParamsSchema,
+  ProcessTerminateResponseSchema,
   ProcessWriteParamsSchema,
+  ProcessWriteResponseSchema,
 } from "./exec-server.js";
 export type {
   EnvironmentInfoResponse,
@@ -65,6 +78,7 @@ export type {
   ProcessReadParams,
   ProcessReadResponse,
   ProcessSignalParams,
+  ProcessSignalResponse,
   ProcessStartParams,
   ProcessStartResponse,
   ProcessTerminateParams,
@@ -73,3 +87,27 @@ export type {
   ProcessWriteResponse,
   WriteStatus,
 } from "./exec-server.js";
+export { ReviewTargetSchema, TextElementSchema, UserInputSchema } from "./user-input.js";
+export type { ReviewTarget, TextElement, UserInput } from "./user-input.js";
+export type {
+  CompactOp,
+  ExecApprovalOp,
+  InterruptOp,
+  Op,
+  OpKind,
+  PatchApprovalOp,
+  ReviewDecision,
+  ReviewOp,
+  ShutdownOp,
+  SteerOp,
+  Submission,
+  TurnContextOverrides,
+  TurnInputOp,
+} from "./submission.js";
+export {
+  ThreadTokenUsageSchema,
+  TokenUsageBreakdownSchema,
+  emptyTokenUsage,
+  threadTokenUsage,
+} from "./token-usage.js";
+export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";

@@ -20,9 +20,10 @@ export const InitializeParamsSchema = z.object({
 });
 export type InitializeParams = z.infer<typeof InitializeParamsSchema>;
 
-export interface InitializeResponse {
-  userAgent: string;
-  codexHome: string;
-  platformFamily: string;
-  platformOs: string;
-}
+export const InitializeResponseSchema = z.object({
+  userAgent: z.string(),
+  codexHome: z.string(),
+  platformFamily: z.string(),
+  platformOs: z.string(),
+});
+export type InitializeResponse = z.infer<typeof InitializeResponseSchema>;

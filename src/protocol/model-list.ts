@@ -8,28 +8,32 @@ export const ModelListParamsSchema = z.object({
 });
 export type ModelListParams = z.infer<typeof ModelListParamsSchema>;
 
-export interface ReasoningEffortOption {
-  reasoningEffort: string;
-  description: string;
-}
+export const ReasoningEffortOptionSchema = z.object({
+  reasoningEffort: z.string(),
+  description: z.string(),
+});
+export type ReasoningEffortOption = z.infer<typeof ReasoningEffortOptionSchema>;
 
-export type InputModality = "text" | "image" | "audio";
+export const InputModalitySchema = z.enum(["text", "image", "audio"]);
+export type InputModality = z.infer<typeof InputModalitySchema>;
 
-export interface Model {
-  id: string;
-  model: string;
-  displayName: string;
-  description: string;
-  hidden: boolean;
-  isDefault: boolean;
-  supportedReasoningEfforts: ReasoningEffortOption[];
-  defaultReasoningEffort: string;
-  inputModalities?: InputModality[];
-  supportsPersonality?: boolean;
-  upgrade?: string | null;
-}
+export const ModelSchema = z.object({
+  id: z.string(),
+  model: z.string(),
+  displayName: z.string(),
+  description: z.string(),
+  hidden: z.boolean(),
+  isDefault: z.boolean(),
+  supportedReasoningEfforts: z.array(ReasoningEffortOptionSchema),
+  defaultReasoningEffort: z.string(),
+  inputModalities: z.array(InputModalitySchema).optional(),
+  supportsPersonality: z.boolean().optional(),
+  upgrade: z.string().nullish(),
+});
+export type Model = z.infer<typeof ModelSchema>;
 
-export interface ModelListResponse {
-  data: Model[];
-  nextCursor: string | null;
-}
+export const ModelListResponseSchema = z.object({
+  data: z.array(ModelSchema),
+  nextCursor: z.string().nullable(),
+});
+export type ModelListResponse = z.infer<typeof ModelListResponseSchema>;

@@ -8,7 +8,13 @@ import {
   type W3cTraceContext,
 } from "../protocol/index.js";
 import { logger, type Logger } from "../telemetry/index.js";
-import { ConnectionError, JsonRpcError } from "./errors.js";
+import { ConnectionError, InvalidResultError, JsonRpcError } from "./errors.js";
+import {
+  formatIssuePath,
+  type MethodDescriptor,
+  type MethodParamsInput,
+  type MethodResult,
+} from "./method-table.js";
 import type { RequestSpanHandle, RequestTracer } from "./request-span.js";
 import type { Transport } from "./transport.js";
 
@@ -72,7 +78,7 @@ const noSpan: RequestSpanHandle = {
  */
 export class RpcConnection {
   readonly id: string;
-  private readonly log: Logger = logger("spool_rpc::connection");
+  private readonly log: Logger;
   private readonly queue: (Inbound | undefined)[] = [];
   private queueHead = 0;
   // Cleared synchronously when the drain loop exits, so an enqueue can never slip between the
@@ -95,6 +101,7 @@ export class RpcConnection {
     private readonly options: RpcConnectionOptions = {},
   ) {
     this.id = options.id ?? "0";
+    this.log = logger("spool_rpc::connection").child({ connection_id: this.id });
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED;
     this.maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? 1);
   }
@@ -104,8 +111,8 @@ export class RpcConnection {
     this.transport.start({
       message: (frame) => this.onFrame(frame),
       oversized: (bytes) =>
-        this.sendError(null, ErrorCode.InvalidRequest, `message of ${bytes} bytes exceeds the size limit`),
-      unsupported: (reason) => this.sendError(null, ErrorCode.InvalidRequest, reason),
+        this.sendError(null, JsonRpcError.invalidRequest(`message of ${bytes} bytes exceeds the size limit`)),
+      unsupported: (reason) => this.sendError(null, JsonRpcError.invalidRequest(reason)),
       closed: (error) => this.onClosed(error),
     });
     return this;
@@ -132,7 +139,30 @@ export class RpcConnection {
     this.write(params === undefined ? { method } : { method, params });
   }
 
-  /** Sends a request and resolves with the peer's result; rejects with `JsonRpcError` or `ConnectionError`. */
+  /**
+   * Calls a described method: params typed from its schema, the result parsed with its result
+   * schema. Rejects with `JsonRpcError` (the peer's error), `InvalidResultError` (a result the
+   * schema refuses) or `ConnectionError`.
+   */
+  async call<D extends MethodDescriptor>(
+    descriptor: D,
+    params: MethodParamsInput<D>,
+    trace?: W3cTraceContext,
+  ): Promise<MethodResult<D>> {
+    const result = await this.request(descriptor.method, params, trace);
+    const parsed = descriptor.result.safeParse(result);
+    if (parsed.success) return parsed.data as MethodResult<D>;
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidResultError(
+      descriptor.method,
+      `${descriptor.method}: invalid result: ${formatIssuePath(issue.path, "result")}: ${issue.message}`,
+    );
+  }
+
+  /**
+   * Sends a request by name and resolves with the peer's raw result; rejects with `JsonRpcError`
+   * or `ConnectionError`. Prefer `call` for a method with a descriptor.
+   */
   request<T = unknown>(method: string, params?: unknown, trace?: W3cTraceContext): Promise<T> {
     if (this.inputEnded) return Promise.reject(new ConnectionError("connection is closed"));
     const id = this.nextOutboundId++;
@@ -155,12 +185,12 @@ export class RpcConnection {
     try {
       msg = JSON.parse(frame);
     } catch (err) {
-      this.sendError(null, ErrorCode.ParseError, `Parse error: ${(err as Error).message}`);
+      this.sendError(null, new JsonRpcError(ErrorCode.ParseError, `Parse error: ${(err as Error).message}`));
       return;
     }
     if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
       const what = Array.isArray(msg) ? "batch requests are not supported" : "message is not a JSON object";
-      this.sendError(null, ErrorCode.InvalidRequest, `Invalid request: ${what}`);
+      this.sendError(null, JsonRpcError.invalidRequest(`Invalid request: ${what}`));
       return;
     }
     const obj = msg as Record<string, unknown>;
@@ -169,14 +199,11 @@ export class RpcConnection {
     if ("method" in obj) {
       if (rawId === undefined) {
         if (typeof obj.method !== "string") {
-          this.sendError(null, ErrorCode.InvalidRequest, "Invalid request: method must be a string");
+          this.sendError(null, JsonRpcError.invalidRequest("Invalid request: method must be a string"));
           return;
         }
         if (this.queue.length - this.queueHead >= this.maxQueued) {
-          this.log.warn("ingress queue full; notification dropped", {
-            method: obj.method,
-            connection_id: this.id,
-          });
+          this.log.warn("ingress queue full; notification dropped", { method: obj.method });
           return;
         }
         this.enqueue({ kind: "notification", method: obj.method, params: obj.params });
@@ -187,13 +214,17 @@ export class RpcConnection {
         const issue = parsed.error.issues[0]!;
         this.sendError(
           idOk ? (rawId as RequestId) : null,
-          ErrorCode.InvalidRequest,
-          `Invalid request: ${issue.path.join(".") || "envelope"}: ${issue.message}`,
+          JsonRpcError.invalidRequest(
+            `Invalid request: ${formatIssuePath(issue.path, "envelope")}: ${issue.message}`,
+          ),
         );
         return;
       }
       if (this.queue.length - this.queueHead >= this.maxQueued) {
-        this.sendError(parsed.data.id, ErrorCode.ServerOverloaded, "Server overloaded; retry later.");
+        this.sendError(
+          parsed.data.id,
+          new JsonRpcError(ErrorCode.ServerOverloaded, "Server overloaded; retry later."),
+        );
         return;
       }
       this.enqueue({ kind: "request", request: parsed.data });
@@ -202,24 +233,19 @@ export class RpcConnection {
     if ("result" in obj || "error" in obj) {
       // Responses are never answered, not even malformed ones: two peers would ping-pong.
       if (idOk) this.onResponse(String(rawId), obj);
-      else
-        this.log.warn("response without a usable id", {
-          connection_id: this.id,
-          error: JSON.stringify(obj.error),
-        });
+      else this.log.warn("response without a usable id", { error: JSON.stringify(obj.error) });
       return;
     }
     this.sendError(
       idOk ? (rawId as RequestId) : null,
-      ErrorCode.InvalidRequest,
-      "Invalid request: no method",
+      JsonRpcError.invalidRequest("Invalid request: no method"),
     );
   }
 
   private onResponse(id: string, obj: Record<string, unknown>): void {
     const call = this.pending.get(id);
     if (!call) {
-      this.log.warn("response to an unknown request id", { id, connection_id: this.id });
+      this.log.warn("response to an unknown request id", { id });
       return;
     }
     this.pending.delete(id);
@@ -307,7 +333,7 @@ export class RpcConnection {
       } catch (err) {
         const e = this.toWireError(err, request);
         span.recordError(e.code, e.message);
-        this.sendError(request.id, e.code, e.message, e.data);
+        this.sendError(request.id, e);
       }
     };
     if (this.options.tracer) await this.options.tracer.run(request, run);
@@ -325,9 +351,14 @@ export class RpcConnection {
     return JsonRpcError.internal(`Internal error: ${message}`);
   }
 
-  private sendError(id: RequestId | null, code: number, message: string, data?: unknown): void {
-    const error: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
-    this.write({ id, error });
+  /**
+   * Sends an error frame outside any request's answer: `id: null` for a frame that could not be
+   * read, or a sentinel such as the `-1` Codex's exec-server answers a stray notification with.
+   */
+  sendError(id: RequestId | null, error: JsonRpcError): void {
+    const { code, message, data } = error;
+    const body: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
+    this.write({ id, error: body });
   }
 
   private write(msg: Record<string, unknown>): void {

@@ -32,3 +32,14 @@ export class JsonRpcError extends Error {
 export class ConnectionError extends Error {
   override readonly name = "ConnectionError";
 }
+
+/** The peer answered a described method with a result its schema refuses. */
+export class InvalidResultError extends Error {
+  override readonly name = "InvalidResultError";
+  constructor(
+    readonly method: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,4 +1,15 @@
-export { ConnectionError, JsonRpcError } from "./errors.js";
+export { ConnectionError, InvalidResultError, JsonRpcError } from "./errors.js";
+export { MethodDispatcher, MethodTable, defineMethod, implement } from "./method-table.js";
+export type {
+  DispatcherOptions,
+  MethodDescriptor,
+  MethodHandler,
+  MethodImplementation,
+  MethodParams,
+  MethodParamsInput,
+  MethodResult,
+  MethodTableOptions,
+} from "./method-table.js";
 export { RpcConnection } from "./connection.js";
 export type { RequestContext, RpcConnectionOptions, RpcHandler } from "./connection.js";
 export { createRequestTracer } from "./request-span.js";
@@ -11,8 +22,8 @@ export type {
 export { DEFAULT_MAX_FRAME_BYTES } from "./transport.js";
 export type { Transport, TransportHandlers, TransportKind } from "./transport.js";
 export { createInProcessTransportPair } from "./in-process-transport.js";
-export { LineSplitter, StreamTransport } from "./stdio-transport.js";
+export { StreamTransport } from "./stdio-transport.js";
 export type { StreamTransportOptions } from "./stdio-transport.js";
 export { WebSocketTransport } from "./websocket-transport.js";
-export { ListenError, bearerMatches, isLoopbackHost, listenWebSocket } from "./websocket-server.js";
+export { ListenError, listenWebSocket } from "./websocket-server.js";
 export type { WebSocketListenOptions, WebSocketListener } from "./websocket-server.js";

@@ -2,13 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SpanKind } from "@opentelemetry/api";
 import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
-import { configureLogging, installTracing, logger, type LogRecord } from "../telemetry/index.js";
+import { configureLogging, installTelemetry, logger, type LogRecord } from "../telemetry/index.js";
 import { RpcConnection } from "./connection.js";
 import { createInProcessTransportPair } from "./in-process-transport.js";
 import { createRequestTracer } from "./request-span.js";
 
 const exporter = new InMemorySpanExporter();
-installTracing({ exporter, processor: "simple" });
+installTelemetry({ exporters: { traces: exporter }, processor: "simple", env: {} });
 
 test("inside a request, log lines carry the request span by its tracing name, with otel.name = the method", async () => {
   const records: LogRecord[] = [];

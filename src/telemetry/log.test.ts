@@ -44,6 +44,30 @@ test("a disabled target captures nothing: fields are never built and the sink is
   assert.equal(records.length, 1);
 });
 
+test("a child logger binds its fields once; call fields win; a disabled child builds nothing", () => {
+  const records = capture("info,spool_test::child_quiet=off");
+  const conn = logger("spool_test::child").child({ connection_id: "7", transport: "stdio" });
+  const req = conn.child({ rpc_request_id: "3" });
+  conn.info("opened");
+  req.warn("slow", { transport: "websocket", ms: 12 });
+  req.info("lazy", () => ({ n: 1 }));
+  assert.equal(req.target, "spool_test::child");
+  assert.deepEqual(
+    records.map((r) => [r.message, r.fields]),
+    [
+      ["opened", { connection_id: "7", transport: "stdio" }],
+      ["slow", { connection_id: "7", transport: "websocket", rpc_request_id: "3", ms: 12 }],
+      ["lazy", { connection_id: "7", transport: "stdio", rpc_request_id: "3", n: 1 }],
+    ],
+  );
+  let built = 0;
+  const quiet = logger("spool_test::child_quiet").child({ connection_id: "8" });
+  quiet.error("never", () => ({ n: ++built }));
+  assert.equal(quiet.enabled("error"), false);
+  assert.equal(built, 0);
+  assert.equal(records.length, 3);
+});
+
 test("reconfiguring the filter invalidates the cached enabled answer", () => {
   capture("off");
   const log = logger("spool_test::cache");

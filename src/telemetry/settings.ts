@@ -1,8 +1,7 @@
 /**
- * Plain settings the telemetry provider is built from. `config/` produces a value of this shape
- * from `config.toml` `[otel]` (validated there with zod); telemetry only reads it. The type lives
- * here, beside its only consumer, because config may not import telemetry: config's parser is
- * checked against this interface structurally by the settings tests.
+ * Plain settings the telemetry provider is built from. `config/` produces them from
+ * `config.toml` `[otel]` (validated there with zod) through a type-only import of this module's
+ * types; telemetry only reads them.
  */
 
 /** TLS material for an OTLP exporter; all paths absolute (config resolves relative ones). */
@@ -50,6 +49,8 @@ export interface OtelSettings {
   tracestate: Record<string, Record<string, string>>;
   /** Passed to SessionTelemetry: raw prompt text on the log-only lane when true. */
   logUserPrompt: boolean;
+  /** `genai_span_names`: GenAI spans exported under the conventions' names (`chat <model>`). */
+  genaiSpanNames: boolean;
 }
 
 /** Settings with every exporter off: what Spool runs with when `[otel]` is absent. */
@@ -63,5 +64,6 @@ export function defaultOtelSettings(): OtelSettings {
     spanAttributes: {},
     tracestate: {},
     logUserPrompt: false,
+    genaiSpanNames: false,
   };
 }

@@ -38,12 +38,14 @@ import {
   CountingSpanProcessor,
   ExportHealth,
 } from "./export-health.js";
+import { GenAiSpanNameProcessor } from "./genai-attributes.js";
 import { logger, setLogExportLanes } from "./log.js";
 import { MetricsClient } from "./metrics-client.js";
 import { defaultOtelSettings, type OtelSettings } from "./settings.js";
-import { setTracestateMerger } from "./trace-context.js";
+import { installContextPropagation } from "./context-setup.js";
+import { withinTimeout } from "./timeout.js";
+import { captureEnvTraceContext, setTracestateMerger } from "./trace-context.js";
 import { mergeConfiguredTracestate, validateConfiguredTracestate } from "./tracestate-config.js";
-import { installContextPropagation, withinTimeout } from "./tracing-provider.js";
 import { SPOOL_VERSION } from "./version.js";
 
 const log = logger("spool_otel::provider");
@@ -51,7 +53,10 @@ const log = logger("spool_otel::provider");
 export interface TelemetryOptions {
   /** `[otel]` settings (from config); default: every exporter off. */
   settings?: OtelSettings;
-  /** Where `OTEL_SDK_DISABLED` and `OTEL_<SIGNAL>_EXPORTER` are read; default `process.env`. */
+  /**
+   * Where `OTEL_SDK_DISABLED`, `OTEL_<SIGNAL>_EXPORTER` and the `TRACEPARENT`/`TRACESTATE` parent
+   * are read; default `process.env`.
+   */
   env?: NodeJS.ProcessEnv;
   /** Default `service.name` when `[otel]` does not set one; default `spool`. */
   serviceName?: string;
@@ -131,7 +136,8 @@ let current: TelemetryHandle | undefined;
  * the `codex_otel.*` log lane (resource with `host.name`), and a meter provider behind a
  * `MetricsClient`, each with the official OTLP exporter the settings select. Everything is
  * validated before any global is touched: invalid settings throw `TelemetryConfigError` naming
- * the key and nothing is installed. A previous installation is shut down first.
+ * the key and nothing is installed. A previous installation is shut down first. Tests install
+ * through here too, with in-memory `exporters` and the `simple` processor.
  *
  * @example
  * const telemetry = installTelemetry({ settings: otelSettings });
@@ -173,6 +179,7 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
       resource,
       spanProcessors: [
         new SpanAttributesProcessor(settings.spanAttributes),
+        ...(settings.genaiSpanNames ? [new GenAiSpanNameProcessor()] : []),
         new CountingSpanProcessor(
           simple ? new SimpleSpanProcessor(exporting) : new BatchSpanProcessor(exporting, options.batch),
           health.traces,
@@ -228,6 +235,7 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
       : undefined,
   );
   setLogExportLanes({ loggerProvider, traceLane: tracerProvider !== undefined });
+  captureEnvTraceContext(env);
   if (anyOn) {
     log.debug("telemetry installed", {
       traces: traceSettings.kind,

@@ -8,12 +8,13 @@ import {
   currentSpanTraceId,
   currentSpanW3cTraceContext,
   injectSpanW3cTraceHeaders,
-  resetEnvTraceContextForTests,
+  captureEnvTraceContext,
   traceparentContextFromEnv,
 } from "./trace-context.js";
-import { getTracer, installTracing } from "./tracing-provider.js";
+import { installTelemetry } from "./telemetry-provider.js";
 
-installTracing({ exporter: new InMemorySpanExporter(), processor: "simple" });
+installTelemetry({ exporters: { traces: new InMemorySpanExporter() }, processor: "simple", env: {} });
+const tracer = trace.getTracer("spool-test");
 
 const TRACE = "0af7651916cd43dd8448eb211c80319c";
 const SPAN = "b7ad6b7169203331";
@@ -48,28 +49,27 @@ test("a tracestate-only carrier gives no context; a bad tracestate does not spoi
   assert.equal(trace.getSpanContext(ctx!)!.traceId, TRACE);
 });
 
-test("TRACEPARENT is read once per process and an invalid one warns exactly once", () => {
+test("TRACEPARENT is read once per installation and an invalid one warns exactly once", () => {
   const records: LogRecord[] = [];
   configureLogging({ filter: "warn", sink: (r) => records.push(r) });
-  resetEnvTraceContextForTests();
-  const env = { TRACEPARENT: "00-bad" };
-  assert.equal(traceparentContextFromEnv(env), undefined);
-  assert.equal(traceparentContextFromEnv({ TRACEPARENT: `00-${TRACE}-${SPAN}-01` }), undefined, "memoized");
+  assert.equal(captureEnvTraceContext({ TRACEPARENT: "00-bad" }), undefined);
+  for (let i = 0; i < 3; i++) assert.equal(traceparentContextFromEnv(), undefined, "remembered");
   assert.equal(
     records.filter((r) => r.message === "TRACEPARENT is set but invalid; ignoring trace context").length,
     1,
   );
-  resetEnvTraceContextForTests();
-  const ok = traceparentContextFromEnv({ TRACEPARENT: `00-${TRACE}-${SPAN}-01`, TRACESTATE: "a=b" });
+  captureEnvTraceContext({ TRACEPARENT: `00-${TRACE}-${SPAN}-01`, TRACESTATE: "a=b" });
+  const ok = traceparentContextFromEnv();
   assert.equal(trace.getSpanContext(ok!)!.traceState?.get("a"), "b");
-  resetEnvTraceContextForTests();
+  captureEnvTraceContext({});
+  assert.equal(traceparentContextFromEnv(), undefined);
 });
 
 test("the current span serializes to a carrier; with no span there is none", () => {
   assert.equal(currentSpanW3cTraceContext(), undefined);
   assert.equal(currentSpanTraceId(), undefined);
   const parent = contextFromTraceHeaders(`00-${TRACE}-${SPAN}-01`, "vendor=value")!;
-  const span = getTracer().startSpan("x", {}, parent);
+  const span = tracer.startSpan("x", {}, parent);
   context.with(trace.setSpan(ROOT_CONTEXT, span), () => {
     const carrier = currentSpanW3cTraceContext()!;
     assert.equal(carrier.traceparent, `00-${TRACE}-${span.spanContext().spanId}-01`);
@@ -80,7 +80,7 @@ test("the current span serializes to a carrier; with no span there is none", () 
 });
 
 test("injecting headers replaces stale values and removes an absent tracestate", () => {
-  const span = getTracer().startSpan("y", {}, ROOT_CONTEXT);
+  const span = tracer.startSpan("y", {}, ROOT_CONTEXT);
   const headers: Record<string, string> = { traceparent: "stale", tracestate: "stale=1", other: "kept" };
   assert.equal(injectSpanW3cTraceHeaders(span, headers), true);
   assert.equal(headers.traceparent, `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`);

@@ -52,25 +52,28 @@ export function contextFromW3cTraceContext(
 let envContext: { value: Context | undefined } | undefined;
 
 /**
- * The process-level parent from `TRACEPARENT`/`TRACESTATE`, read once per process (a negative
- * answer is remembered too). Set but invalid gives one warning.
+ * The process-level parent from `TRACEPARENT`/`TRACESTATE`: read from the environment
+ * `installTelemetry` was given when it ran, else from `process.env` on first use; a negative
+ * answer is remembered too. Set but invalid gives one warning per reading.
  */
-export function traceparentContextFromEnv(env: NodeJS.ProcessEnv = process.env): Context | undefined {
-  if (envContext) return envContext.value;
-  const traceparent = env.TRACEPARENT;
-  let value: Context | undefined;
-  if (traceparent !== undefined && traceparent !== "") {
-    value = contextFromTraceHeaders(traceparent, env.TRACESTATE);
-    if (value) log.debug("TRACEPARENT detected; continuing trace from parent context");
-    else log.warn("TRACEPARENT is set but invalid; ignoring trace context");
-  }
-  envContext = { value };
-  return value;
+export function traceparentContextFromEnv(): Context | undefined {
+  envContext ??= { value: readEnvTraceContext(process.env) };
+  return envContext.value;
 }
 
-/** Forgets the memoized env carrier; for tests that change `TRACEPARENT`. */
-export function resetEnvTraceContextForTests(): void {
-  envContext = undefined;
+/** Reads (and remembers) the env parent now; `installTelemetry` calls it with its `env`. */
+export function captureEnvTraceContext(env: NodeJS.ProcessEnv): Context | undefined {
+  envContext = { value: readEnvTraceContext(env) };
+  return envContext.value;
+}
+
+function readEnvTraceContext(env: NodeJS.ProcessEnv): Context | undefined {
+  const traceparent = env.TRACEPARENT;
+  if (traceparent === undefined || traceparent === "") return undefined;
+  const value = contextFromTraceHeaders(traceparent, env.TRACESTATE);
+  if (value) log.debug("TRACEPARENT detected; continuing trace from parent context");
+  else log.warn("TRACEPARENT is set but invalid; ignoring trace context");
+  return value;
 }
 
 /** A span → carrier; `undefined` when the span context is not valid. */

@@ -5,7 +5,7 @@ import type { Graph } from "./graph.js";
 import { itemMatches, normalizeItem, type NormalizedItem } from "./items.js";
 
 /** Producer refs for an item read from a request or checkpoint: tool outputs are produced by their tool. */
-function requestProducers(g: Graph, threadId: string, n: NormalizedItem): ProducerRef[] {
+export function requestProducers(g: Graph, threadId: string, n: NormalizedItem): ProducerRef[] {
   if ((n.kind === "function_call_output" || n.kind === "custom_tool_call_output") && n.callId !== null) {
     const tool = g.toolByVisibleCallId.get(threadId, n.callId);
     if (tool !== undefined) return [{ type: "tool", tool_call_id: tool }];

@@ -1,5 +1,12 @@
 import { TraceRuleError } from "../errors.js";
-import type { ExecutionStatus, Manifest, RawPayloadRef, RawTraceEvent, RolloutStatus } from "../schema.js";
+import type {
+  AnyPayloadRef,
+  ExecutionStatus,
+  Manifest,
+  RawTraceEvent,
+  RolloutStatus,
+  TraceSchemaVersion,
+} from "../schema.js";
 import type {
   AgentThread,
   CodeCell,
@@ -17,15 +24,21 @@ import type {
 } from "../state-schema.js";
 import type { NormalizedItem } from "./items.js";
 
+/** Schema 3's `recording_status` (spec v3 §10.1). */
+export type RecordingStatus = "complete" | "unclosed" | "closed_with_partial_payloads";
+
 /** The reduced state while replaying: output maps (serialized sorted) plus internal indexes. */
 export interface ReducedState {
-  schema_version: 2;
+  schema_version: TraceSchemaVersion;
   trace_id: string;
   rollout_id: string;
   started_at_unix_ms: number;
   ended_at_unix_ms: number | null;
   status: RolloutStatus;
-  recording_complete: boolean;
+  /** Schema 2 only (Codex 0.169); `undefined` members are not serialized. */
+  recording_complete: boolean | undefined;
+  /** Schema 3 only (Codex 0.171), in the same position. */
+  recording_status: RecordingStatus | undefined;
   root_thread_id: string;
   threads: Map<string, AgentThread>;
   codex_turns: Map<string, CodexTurn>;
@@ -38,7 +51,7 @@ export interface ReducedState {
   compactions: Map<string, Compaction>;
   compaction_requests: Map<string, CompactionRequest>;
   interaction_edges: Map<string, InteractionEdge>;
-  raw_payloads: Map<string, RawPayloadRef>;
+  raw_payloads: Map<string, AnyPayloadRef>;
 }
 
 /** A two-level index `outer → inner → value`. */
@@ -112,14 +125,16 @@ export class Graph {
   readonly compactionRequestIds = new Map<string, string[]>();
 
   constructor(manifest: Manifest) {
+    const v3 = manifest.schema_version === 3;
     this.state = {
-      schema_version: 2,
+      schema_version: v3 ? 3 : 2,
       trace_id: manifest.trace_id,
       rollout_id: manifest.rollout_id,
       started_at_unix_ms: manifest.started_at_unix_ms,
       ended_at_unix_ms: null,
       status: "running",
-      recording_complete: false,
+      recording_complete: v3 ? undefined : false,
+      recording_status: v3 ? "unclosed" : undefined,
       root_thread_id: manifest.root_thread_id,
       threads: new Map(),
       codex_turns: new Map(),
@@ -181,6 +196,11 @@ export class Graph {
   }
 
   /** `history_item_accepted`: remembered for the id (first wins) and applied to every item carrying it. */
+  /** Whether a conversation item with this Responses item id exists in the thread. */
+  hasResponsesItem(threadId: string, responsesItemId: string): boolean {
+    return (this.byResponsesId.get(threadId, responsesItemId)?.length ?? 0) > 0;
+  }
+
   acceptResponsesItem(threadId: string, responsesItemId: string, at: number, seq: number): void {
     let acceptance = this.acceptances.get(threadId, responsesItemId);
     if (acceptance === undefined) {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TraceRuleError } from "../errors.js";
-import type { RawPayloadRef, RawTraceEventType } from "../schema.js";
+import type { AnyPayloadRef, RawPayloadRef, RawTraceEventType } from "../schema.js";
 
 /**
  * How the reducer gets payload bodies. The replay loop knows nothing of files: schema 2 keeps one
@@ -51,7 +51,10 @@ export interface PayloadSourceEnd<Ref> {
 }
 
 /** Chooses the payload source of a bundle once its manifest is read (the reducer's plug point). */
-export type PayloadSourceFactory = (bundle: string, manifest: { schema_version: number }) => PayloadSource;
+export type PayloadSourceFactory = (
+  bundle: string,
+  manifest: { schema_version: number },
+) => PayloadSource<AnyPayloadRef>;
 
 /**
  * Schema 2: one JSON file per payload at the ref's bundle-relative `path`. Each file is read once,

@@ -2,8 +2,9 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
-import type { Manifest, RawPayloadRef, RawTraceEvent } from "../schema.js";
-import { TRACE_SCHEMA_VERSION, validateManifest, validateTraceEvent } from "./trace-validators.generated.js";
+import type { AnyPayloadRef, Manifest, RawPayloadRefV3, RawTraceEvent } from "../schema.js";
+import type * as PayloadsV3 from "./payloads-v3.js";
+import { validateManifest, validateTraceEvent } from "./trace-validators.generated.js";
 import { writePrettyJson } from "../json-text.js";
 import {
   applyHistoryItemAccepted,
@@ -25,6 +26,7 @@ import {
   applyRuntimeStarted,
   applyStdinTargetResolved,
   applyToolCallEnded,
+  applyWaitTargetResolved,
   applyToolCallStarted,
 } from "./apply-tools.js";
 import {
@@ -81,9 +83,9 @@ async function readManifest(bundle: string): Promise<Manifest> {
     throw new TraceReduceError(`parse trace manifest: ${(cause as Error).message}`, { file }, { cause });
   }
   const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-  if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
+  if (typeof version === "number" && version !== 2 && version !== 3) {
     throw new TraceReduceError(
-      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle`,
+      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle (Spool reads schemas 2 and 3)`,
       { file },
     );
   }
@@ -105,9 +107,9 @@ interface ParsedLine {
   /** The event, or why the line is not one (thrown when the line's turn comes). */
   ev: RawTraceEvent | TraceReduceError | InvalidLine | "incomplete";
   /** Every ref of the event in field order (registered in `raw_payloads`). */
-  allRefs: RawPayloadRef[];
+  allRefs: AnyPayloadRef[];
   /** The distinct ones, each with the body its source is fetching. */
-  refs: RawPayloadRef[];
+  refs: AnyPayloadRef[];
   bodies: Promise<PayloadBody>[];
 }
 
@@ -119,10 +121,15 @@ class InvalidLine {
   ) {}
 }
 
-/** Parses bodies in ref order; an unavailable payload stays out of the map. */
+/**
+ * Parses bodies in ref order; an unavailable payload stays out of the map. A body that is not
+ * JSON is `invalid payload <id>` in schema 2 and `parse payload <id>` in schema 3 (Codex 0.171's
+ * word for the payloads rules read; the shard source checks the others itself).
+ */
 async function resolvePayloads(
-  refs: RawPayloadRef[],
+  refs: AnyPayloadRef[],
   bodies: Promise<PayloadBody>[],
+  verb: "invalid" | "parse",
 ): Promise<[EventPayloads, number]> {
   const out = new Map<string, unknown>();
   let bytes = 0;
@@ -134,18 +141,18 @@ async function resolvePayloads(
     try {
       out.set(ref.raw_payload_id, JSON.parse(body.text));
     } catch {
-      throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, payloadFileOf(ref));
+      throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, payloadFileOf(ref));
     }
   }
   return [out, bytes];
 }
 
-function payloadFileOf(ref: RawPayloadRef): string | undefined {
+function payloadFileOf(ref: AnyPayloadRef): string | undefined {
   return (ref as { path?: unknown }).path as string | undefined;
 }
 
 /** Distinct refs of an event, first occurrence first. */
-function distinctRefs(refs: RawPayloadRef[]): RawPayloadRef[] {
+function distinctRefs(refs: AnyPayloadRef[]): AnyPayloadRef[] {
   if (refs.length < 2) return refs;
   const seen = new Set<string>();
   return refs.filter((r) => !seen.has(r.raw_payload_id) && seen.add(r.raw_payload_id));
@@ -176,7 +183,7 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
     case "codex_turn_ended":
       return applyTurnEnded(g, e);
     case "history_item_accepted":
-      return applyHistoryItemAccepted(g, e);
+      return applyHistoryItemAccepted(g, e, payloads);
     case "inference_started":
       return applyInferenceStarted(g, e, payloads);
     case "inference_completed":
@@ -189,6 +196,8 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
       return applyMcpCorrelation(g, e);
     case "stdin_target_resolved":
       return applyStdinTargetResolved(g, e);
+    case "code_cell_wait_target_resolved":
+      return applyWaitTargetResolved(g, e);
     case "tool_call_runtime_started":
       return applyRuntimeStarted(g, e, payloads);
     case "tool_call_runtime_ended":
@@ -247,6 +256,12 @@ function finish(g: Graph): void {
   }
 }
 
+/** Schema 3's payload layer, loaded by {@link reduceBundle} for schema-3 bundles only. */
+type V3Module = typeof PayloadsV3;
+
+/** Event types only schema 3 has: Codex 0.169 rejects them as unknown variants (see schema-errors). */
+const V3_ONLY_EVENTS: ReadonlySet<unknown> = new Set(["code_cell_wait_target_resolved"]);
+
 /**
  * Replays a bundle directory in `seq` order into the reduced state (spec §9). `trace.jsonl` is
  * streamed; each event's payloads are requested from the bundle's {@link PayloadSource} as soon as
@@ -260,27 +275,34 @@ function finish(g: Graph): void {
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
   const manifest = await readManifest(bundle);
-  const source = (options.payloadSource ?? defaultPayloadSource)(bundle, manifest);
+  // Schema 3's shard reader (and its zstd binding) is loaded only for schema-3 bundles.
+  const v3 = manifest.schema_version === 3 ? await import("./payloads-v3.js") : undefined;
+  const source = options.payloadSource
+    ? options.payloadSource(bundle, manifest)
+    : v3
+      ? v3.shardPayloadSource(bundle)
+      : directoryPayloadSource(bundle);
   try {
-    return await replay(bundle, manifest, source, options);
+    return await replay(bundle, manifest, source, options, v3);
   } finally {
     await source.close?.();
   }
 }
 
-const defaultPayloadSource: PayloadSourceFactory = (bundle) => directoryPayloadSource(bundle);
-
 async function replay(
   bundle: string,
   manifest: Manifest,
-  source: PayloadSource,
+  source: PayloadSource<AnyPayloadRef>,
   options: ReduceOptions,
+  v3: V3Module | undefined,
 ): Promise<ReduceResult> {
   const g = new Graph(manifest);
+  const version = v3 ? 3 : 2;
   const traceFile = join(bundle, "trace.jsonl");
   const signal = options.signal;
   let expectedSeq = 1;
   let completed = false;
+  let recordingComplete = false;
   let bytesRead = 0;
   let events = 0;
 
@@ -302,13 +324,27 @@ async function replay(
     }
     const seqGuess = (raw as { seq?: unknown } | null)?.seq;
     const loc = { file: traceFile, line, seq: typeof seqGuess === "number" ? seqGuess : undefined };
-    const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-    if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
-      return parsed(new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc));
+    const eventVersion = (raw as { schema_version?: unknown } | null)?.schema_version;
+    if (typeof eventVersion === "number" && eventVersion !== version) {
+      const message =
+        version === 3
+          ? `unsupported trace event schema ${eventVersion} at line ${line} (expected 3). Run the exact Codex executable that recorded this bundle`
+          : `unsupported trace event schema ${eventVersion} at line ${line}`;
+      return parsed(new TraceReduceError(message, loc));
     }
-    const result = validateTraceEvent(raw);
-    if (result === undefined) return parsed(new InvalidLine(raw, loc));
+    const result = validateTraceEvent(raw, version);
+    if (result === undefined || (version === 2 && V3_ONLY_EVENTS.has(result.event.payload.type))) {
+      return parsed(new InvalidLine(raw, loc));
+    }
     const ev = result.event;
+    if (version === 3 && ev.payload.type === "inference_started" && !ev.payload.prepared_prompt_payload) {
+      return parsed(
+        new TraceReduceError(
+          `parse trace event line ${line}: missing field \`prepared_prompt_payload\``,
+          loc,
+        ),
+      );
+    }
     const refs = distinctRefs(result.refs);
     const use = { eventType: ev.payload.type, signal };
     const bodies = refs.map((ref) => {
@@ -332,7 +368,7 @@ async function replay(
     if (ev instanceof TraceReduceError) throw ev;
     if (ev instanceof InvalidLine) {
       const { eventErrorMessage } = await import("./schema-errors.js");
-      throw new TraceReduceError(eventErrorMessage(line, ev.raw), ev.loc);
+      throw new TraceReduceError(eventErrorMessage(line, ev.raw, version), ev.loc);
     }
     const loc = { file: traceFile, line, seq: ev.seq };
     if (ev.seq !== expectedSeq)
@@ -343,8 +379,12 @@ async function replay(
     expectedSeq++;
     events++;
     try {
-      for (const ref of entry.allRefs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
-      const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies);
+      for (const ref of entry.allRefs) {
+        if (v3) v3.registerRefV3(ref as RawPayloadRefV3, g.state.raw_payloads);
+        else g.state.raw_payloads.set(ref.raw_payload_id, ref);
+      }
+      const verb = version === 3 ? "parse" : "invalid";
+      const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies, verb);
       bytesRead += bytes;
       apply(g, ev, payloads);
     } catch (err) {
@@ -352,7 +392,8 @@ async function replay(
     }
     if (ev.payload.type === "recording_completed") {
       completed = true;
-      g.state.recording_complete = terminated;
+      recordingComplete = terminated;
+      if (version === 2) g.state.recording_complete = terminated;
     }
   };
 
@@ -392,11 +433,18 @@ async function replay(
     throw err;
   }
   try {
-    await source.finish?.({ recordingComplete: g.state.recording_complete, refs: g.state.raw_payloads });
+    await source.finish?.({ recordingComplete, refs: g.state.raw_payloads });
   } catch (err) {
     throw located(err, bundle, { file: traceFile });
   }
-  if (!g.state.recording_complete) {
+  if (v3) {
+    g.state.recording_status = !recordingComplete
+      ? "unclosed"
+      : v3.hasPartialPayloads(g.state.raw_payloads)
+        ? "closed_with_partial_payloads"
+        : "complete";
+  }
+  if (!recordingComplete) {
     g.anomalies.push("no complete recording_completed event: the recording did not end cleanly");
   }
   for (const pending of g.pendingCodeCells.values()) {

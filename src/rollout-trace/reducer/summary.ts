@@ -23,7 +23,10 @@ export interface ReductionSummary {
   rollout_id: string;
   trace_id: string;
   status: string;
+  /** A newline-terminated `recording_completed` was read (schema 3: `recording_status` is not `unclosed`). */
   recording_complete: boolean;
+  /** Schema 3 only: `complete`, `unclosed` or `closed_with_partial_payloads`; null for schema 2. */
+  recording_status: string | null;
   events: number;
   bytes_read: number;
   threads: number;
@@ -65,12 +68,14 @@ function countByStatus<T extends Executed>(
 /** Counts and the objects that need attention, computed once from a reduction. */
 export function summarizeReduction(result: ReduceResult): ReductionSummary {
   const s = result.state;
-  const complete = s.recording_complete;
+  const complete =
+    s.recording_status === undefined ? s.recording_complete === true : s.recording_status !== "unclosed";
   return {
     rollout_id: s.rollout_id,
     trace_id: s.trace_id,
     status: s.status,
     recording_complete: complete,
+    recording_status: s.recording_status ?? null,
     events: result.events,
     bytes_read: result.bytesRead,
     threads: s.threads.size,
@@ -133,13 +138,18 @@ function attentionLines(c: StatusCounts, out: string[]): void {
   listCapped(lines, out);
 }
 
+function recordingWords(sum: ReductionSummary): string {
+  if (sum.recording_status === "closed_with_partial_payloads") return "complete with partial payloads";
+  return sum.recording_complete ? "complete" : "incomplete";
+}
+
 /**
  * The summary for a terminal: counts per status, then the few objects that need attention and
  * any anomaly Spool reduced through; short however big the bundle is.
  */
 export function formatSummary(sum: ReductionSummary): string {
   const out = [
-    `Rollout ${sum.rollout_id} (trace ${sum.trace_id}): ${sum.status}, recording ${sum.recording_complete ? "complete" : "incomplete"}, ${plural(sum.events, "event")}`,
+    `Rollout ${sum.rollout_id} (trace ${sum.trace_id}): ${sum.status}, recording ${recordingWords(sum)}, ${plural(sum.events, "event")}`,
     `  ${plural(sum.threads, "thread")}, ${statusLine("turn", sum.turns)}, ${plural(sum.conversation_items, "conversation item")}`,
   ];
   attentionLines(sum.turns, out);

@@ -2,11 +2,10 @@
 // Run `npm run gen:validators` after changing a schema there (a test fails while this is stale).
 /* eslint-disable */
 // @ts-nocheck
-import type { Manifest, RawPayloadRef, RawTraceEvent } from "../schema.js";
-
-export const TRACE_SCHEMA_VERSION = 2;
+import type { AnyPayloadRef, Manifest, RawTraceEvent } from "../schema.js";
 
 const F = Symbol("invalid");
+let refDepth = 0;
 function isObject(x) {
   return x !== null && typeof x === "object" && !Array.isArray(x);
 }
@@ -18,6 +17,8 @@ const S1 = new Set(["session_metadata","protocol_event","inference_request","inf
 const S2 = new Set(["running","completed","failed","cancelled","aborted"]);
 
 const S3 = new Set(["starting","running","yielded","completed","failed","terminated"]);
+
+const S4 = new Set(["session_metadata","protocol_event","inference_request","inference_response","tool_invocation","tool_runtime_event","tool_result","terminal_runtime_event","compaction_request","compaction_response","compaction_checkpoint","agent_result","prepared_prompt","model_item","content_value","warmup_context"]);
 
 function v1(x, refs) {
     return Number.isSafeInteger(x) ? x : F;
@@ -53,54 +54,50 @@ function v4(x, refs) {
     return x === undefined ? null : v5(x, refs);
 }
 
-function v7(x, refs) {
-    return x === undefined ? null : v5(x, refs);
-}
-
-function v10(x, refs) {
+function v9(x, refs) {
     return x === "rollout_started" ? x : F;
 }
 
-function v9(x, refs) {
+function v8(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v10(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v9(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["trace_id"], refs); if (v === F) return F; o["trace_id"] = v;
     v = v2(x["root_thread_id"], refs); if (v === F) return F; o["root_thread_id"] = v;
     return o;
 }
 
-function v12(x, refs) {
+function v11(x, refs) {
     return x === "rollout_ended" ? x : F;
 }
 
-function v13(x, refs) {
+function v12(x, refs) {
     return S0.has(x) ? x : F;
 }
 
-function v11(x, refs) {
+function v10(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v12(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v13(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v11(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v12(x["status"], refs); if (v === F) return F; o["status"] = v;
     return o;
-}
-
-function v15(x, refs) {
-    return x === "recording_completed" ? x : F;
 }
 
 function v14(x, refs) {
+    return x === "recording_completed" ? x : F;
+}
+
+function v13(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v15(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v14(x["type"], refs); if (v === F) return F; o["type"] = v;
     return o;
 }
 
-function v17(x, refs) {
+function v16(x, refs) {
     return x === "thread_started" ? x : F;
 }
 
@@ -127,8 +124,10 @@ function v19_(x, refs) {
 }
 
 function v19(x, refs) {
+  refDepth++;
   const out = v19_(x, refs);
-  if (out !== F) refs.push(out);
+  refDepth--;
+  if (out !== F && refDepth === 0) refs.push(out);
   return out;
 }
 
@@ -136,14 +135,18 @@ function v18(x, refs) {
     return x === null ? null : v19(x, refs);
 }
 
-function v16(x, refs) {
+function v17(x, refs) {
+    return x === undefined ? null : v18(x, refs);
+}
+
+function v15(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v17(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v16(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
     v = v2(x["agent_path"], refs); if (v === F) return F; o["agent_path"] = v;
-    v = v18(x["metadata_payload"], refs); if (v === F) return F; o["metadata_payload"] = v;
+    v = v17(x["metadata_payload"], refs); if (v === F) return F; o["metadata_payload"] = v;
     return o;
 }
 
@@ -157,7 +160,7 @@ function v22(x, refs) {
     let v;
     v = v23(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
-    v = v13(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v12(x["status"], refs); if (v === F) return F; o["status"] = v;
     return o;
 }
 
@@ -210,92 +213,104 @@ function v32(x, refs) {
     return x === "history_item_accepted" ? x : F;
 }
 
-function v33(x, refs) {
-    return x === undefined ? undefined : v18(x, refs);
-}
-
 function v31(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
     v = v32(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["item_id"], refs); if (v === F) return F; o["item_id"] = v;
-    if ("agent_message_payload" in x) { v = v33(x["agent_message_payload"], refs); if (v === F) return F; o["agent_message_payload"] = v; }
+    v = v17(x["agent_message_payload"], refs); if (v === F) return F; o["agent_message_payload"] = v;
+    v = v17(x["tool_output_payload"], refs); if (v === F) return F; o["tool_output_payload"] = v;
     return o;
 }
 
-function v35(x, refs) {
+function v34(x, refs) {
     return x === "inference_started" ? x : F;
 }
 
-function v34(x, refs) {
+function v35(x, refs) {
+    return x === undefined ? undefined : v19(x, refs);
+}
+
+function v40(x, refs) {
+    return Number.isSafeInteger(x) && x >= 0 ? x : F;
+}
+
+function v39(x, refs) {
+    if (!Array.isArray(x) || x.length !== 2) return F;
+    const t = new Array(2);
+    let v;
+    v = v40(x[0], refs); if (v === F) return F; t[0] = v;
+    v = v2(x[1], refs); if (v === F) return F; t[1] = v;
+    return t;
+}
+
+function v38(x, refs) {
+    if (!Array.isArray(x)) return F;
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) { const v = v39(x[i], refs); if (v === F) return F; a[i] = v; }
+    return a;
+}
+
+function v37(x, refs) {
+    return x === null ? null : v38(x, refs);
+}
+
+function v36(x, refs) {
+    return x === undefined ? null : v37(x, refs);
+}
+
+function v33(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v35(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v34(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
     v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
     v = v2(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
     v = v2(x["model"], refs); if (v === F) return F; o["model"] = v;
     v = v2(x["provider_name"], refs); if (v === F) return F; o["provider_name"] = v;
     v = v19(x["request_payload"], refs); if (v === F) return F; o["request_payload"] = v;
+    if ("prepared_prompt_payload" in x) { v = v35(x["prepared_prompt_payload"], refs); if (v === F) return F; o["prepared_prompt_payload"] = v; }
+    v = v17(x["warmup_context_payload"], refs); if (v === F) return F; o["warmup_context_payload"] = v;
+    v = v36(x["stripped_tool_output_ids"], refs); if (v === F) return F; o["stripped_tool_output_ids"] = v;
     return o;
 }
 
-function v37(x, refs) {
+function v42(x, refs) {
     return x === "inference_completed" ? x : F;
 }
 
-function v36(x, refs) {
+function v41(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v37(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v42(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
-    v = v5(x["response_id"], refs); if (v === F) return F; o["response_id"] = v;
-    v = v5(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v4(x["response_id"], refs); if (v === F) return F; o["response_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
     v = v19(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
     return o;
 }
 
-function v39(x, refs) {
+function v44(x, refs) {
     return x === "inference_failed" ? x : F;
 }
 
-function v38(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v39(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
-    v = v5(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
-    v = v2(x["error"], refs); if (v === F) return F; o["error"] = v;
-    v = v18(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
-    return o;
-}
-
-function v41(x, refs) {
-    return x === "inference_cancelled" ? x : F;
-}
-
-function v40(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v41(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
-    v = v5(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
-    v = v2(x["reason"], refs); if (v === F) return F; o["reason"] = v;
-    v = v18(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
-    return o;
-}
-
 function v43(x, refs) {
-    return x === "tool_call_started" ? x : F;
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v44(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v2(x["error"], refs); if (v === F) return F; o["error"] = v;
+    v = v17(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
+    return o;
 }
 
 function v46(x, refs) {
-    return x === "model" ? x : F;
+    return x === "inference_cancelled" ? x : F;
 }
 
 function v45(x, refs) {
@@ -303,33 +318,19 @@ function v45(x, refs) {
     const o = {};
     let v;
     v = v46(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v2(x["reason"], refs); if (v === F) return F; o["reason"] = v;
+    v = v17(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
     return o;
 }
 
 function v48(x, refs) {
-    return x === "code_cell" ? x : F;
-}
-
-function v47(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v48(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
-    return o;
-}
-
-function v44(x, refs) {
-    if (!isObject(x)) return F;
-    switch (x["type"]) {
-      case "model": return v45(x, refs);
-      case "code_cell": return v47(x, refs);
-      default: return F;
-    }
+    return x === "tool_call_started" ? x : F;
 }
 
 function v51(x, refs) {
-    return x === "exec_command" ? x : F;
+    return x === "model" ? x : F;
 }
 
 function v50(x, refs) {
@@ -341,7 +342,7 @@ function v50(x, refs) {
 }
 
 function v53(x, refs) {
-    return x === "write_stdin" ? x : F;
+    return x === "code_cell" ? x : F;
 }
 
 function v52(x, refs) {
@@ -349,153 +350,143 @@ function v52(x, refs) {
     const o = {};
     let v;
     v = v53(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v55(x, refs) {
-    return x === "apply_patch" ? x : F;
-}
-
-function v54(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v55(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v57(x, refs) {
-    return x === "mcp" ? x : F;
-}
-
-function v56(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v57(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["server"], refs); if (v === F) return F; o["server"] = v;
-    v = v2(x["tool"], refs); if (v === F) return F; o["tool"] = v;
-    return o;
-}
-
-function v59(x, refs) {
-    return x === "web" ? x : F;
-}
-
-function v58(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v59(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v61(x, refs) {
-    return x === "image_generation" ? x : F;
-}
-
-function v60(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v61(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v63(x, refs) {
-    return x === "spawn_agent" ? x : F;
-}
-
-function v62(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v63(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v65(x, refs) {
-    return x === "assign_agent_task" ? x : F;
-}
-
-function v64(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v65(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v67(x, refs) {
-    return x === "send_message" ? x : F;
-}
-
-function v66(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v67(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v69(x, refs) {
-    return x === "wait_agent" ? x : F;
-}
-
-function v68(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v69(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v71(x, refs) {
-    return x === "close_agent" ? x : F;
-}
-
-function v70(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v71(x["type"], refs); if (v === F) return F; o["type"] = v;
-    return o;
-}
-
-function v73(x, refs) {
-    return x === "other" ? x : F;
-}
-
-function v72(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v73(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["name"], refs); if (v === F) return F; o["name"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
     return o;
 }
 
 function v49(x, refs) {
     if (!isObject(x)) return F;
     switch (x["type"]) {
-      case "exec_command": return v50(x, refs);
-      case "write_stdin": return v52(x, refs);
-      case "apply_patch": return v54(x, refs);
-      case "mcp": return v56(x, refs);
-      case "web": return v58(x, refs);
-      case "image_generation": return v60(x, refs);
-      case "spawn_agent": return v62(x, refs);
-      case "assign_agent_task": return v64(x, refs);
-      case "send_message": return v66(x, refs);
-      case "wait_agent": return v68(x, refs);
-      case "close_agent": return v70(x, refs);
-      case "other": return v72(x, refs);
+      case "model": return v50(x, refs);
+      case "code_cell": return v52(x, refs);
       default: return F;
     }
 }
 
+function v56(x, refs) {
+    return x === "exec_command" ? x : F;
+}
+
+function v55(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v56(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v58(x, refs) {
+    return x === "write_stdin" ? x : F;
+}
+
+function v57(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v58(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v60(x, refs) {
+    return x === "apply_patch" ? x : F;
+}
+
+function v59(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v60(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v62(x, refs) {
+    return x === "mcp" ? x : F;
+}
+
+function v61(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v62(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["server"], refs); if (v === F) return F; o["server"] = v;
+    v = v2(x["tool"], refs); if (v === F) return F; o["tool"] = v;
+    return o;
+}
+
+function v64(x, refs) {
+    return x === "web" ? x : F;
+}
+
+function v63(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v64(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v66(x, refs) {
+    return x === "image_generation" ? x : F;
+}
+
+function v65(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v66(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v68(x, refs) {
+    return x === "spawn_agent" ? x : F;
+}
+
+function v67(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v68(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v70(x, refs) {
+    return x === "assign_agent_task" ? x : F;
+}
+
+function v69(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v70(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v72(x, refs) {
+    return x === "send_message" ? x : F;
+}
+
+function v71(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v72(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v74(x, refs) {
+    return x === "wait_agent" ? x : F;
+}
+
+function v73(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v74(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
 function v76(x, refs) {
-    return x === "terminal" ? x : F;
+    return x === "close_agent" ? x : F;
 }
 
 function v75(x, refs) {
@@ -503,12 +494,11 @@ function v75(x, refs) {
     const o = {};
     let v;
     v = v76(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["operation_id"], refs); if (v === F) return F; o["operation_id"] = v;
     return o;
 }
 
 function v78(x, refs) {
-    return x === "agent" ? x : F;
+    return x === "other" ? x : F;
 }
 
 function v77(x, refs) {
@@ -516,32 +506,44 @@ function v77(x, refs) {
     const o = {};
     let v;
     v = v78(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["target_agent_path"], refs); if (v === F) return F; o["target_agent_path"] = v;
-    v = v5(x["task_name"], refs); if (v === F) return F; o["task_name"] = v;
-    v = v2(x["message_preview"], refs); if (v === F) return F; o["message_preview"] = v;
+    v = v2(x["name"], refs); if (v === F) return F; o["name"] = v;
     return o;
 }
 
-function v80(x, refs) {
-    return x === "wait_agent" ? x : F;
+function v54(x, refs) {
+    if (!isObject(x)) return F;
+    switch (x["type"]) {
+      case "exec_command": return v55(x, refs);
+      case "write_stdin": return v57(x, refs);
+      case "apply_patch": return v59(x, refs);
+      case "mcp": return v61(x, refs);
+      case "web": return v63(x, refs);
+      case "image_generation": return v65(x, refs);
+      case "spawn_agent": return v67(x, refs);
+      case "assign_agent_task": return v69(x, refs);
+      case "send_message": return v71(x, refs);
+      case "wait_agent": return v73(x, refs);
+      case "close_agent": return v75(x, refs);
+      case "other": return v77(x, refs);
+      default: return F;
+    }
 }
 
 function v81(x, refs) {
-    return x === null ? null : v1(x, refs);
+    return x === "terminal" ? x : F;
 }
 
-function v79(x, refs) {
+function v80(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v80(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v5(x["target_agent_path"], refs); if (v === F) return F; o["target_agent_path"] = v;
-    v = v81(x["timeout_ms"], refs); if (v === F) return F; o["timeout_ms"] = v;
+    v = v81(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["operation_id"], refs); if (v === F) return F; o["operation_id"] = v;
     return o;
 }
 
 function v83(x, refs) {
-    return x === "generic" ? x : F;
+    return x === "agent" ? x : F;
 }
 
 function v82(x, refs) {
@@ -549,40 +551,18 @@ function v82(x, refs) {
     const o = {};
     let v;
     v = v83(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["label"], refs); if (v === F) return F; o["label"] = v;
-    v = v5(x["input_preview"], refs); if (v === F) return F; o["input_preview"] = v;
-    v = v5(x["output_preview"], refs); if (v === F) return F; o["output_preview"] = v;
-    return o;
-}
-
-function v74(x, refs) {
-    if (!isObject(x)) return F;
-    switch (x["type"]) {
-      case "terminal": return v75(x, refs);
-      case "agent": return v77(x, refs);
-      case "wait_agent": return v79(x, refs);
-      case "generic": return v82(x, refs);
-      default: return F;
-    }
-}
-
-function v42(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v43(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
-    v = v5(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
-    v = v5(x["code_mode_runtime_tool_id"], refs); if (v === F) return F; o["code_mode_runtime_tool_id"] = v;
-    v = v44(x["requester"], refs); if (v === F) return F; o["requester"] = v;
-    v = v49(x["kind"], refs); if (v === F) return F; o["kind"] = v;
-    v = v74(x["summary"], refs); if (v === F) return F; o["summary"] = v;
-    v = v18(x["invocation_payload"], refs); if (v === F) return F; o["invocation_payload"] = v;
+    v = v2(x["target_agent_path"], refs); if (v === F) return F; o["target_agent_path"] = v;
+    v = v4(x["task_name"], refs); if (v === F) return F; o["task_name"] = v;
+    v = v2(x["message_preview"], refs); if (v === F) return F; o["message_preview"] = v;
     return o;
 }
 
 function v85(x, refs) {
-    return x === "mcp_tool_call_correlation_assigned" ? x : F;
+    return x === "wait_agent" ? x : F;
+}
+
+function v86(x, refs) {
+    return x === null ? null : v1(x, refs);
 }
 
 function v84(x, refs) {
@@ -590,106 +570,126 @@ function v84(x, refs) {
     const o = {};
     let v;
     v = v85(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v4(x["target_agent_path"], refs); if (v === F) return F; o["target_agent_path"] = v;
+    v = v86(x["timeout_ms"], refs); if (v === F) return F; o["timeout_ms"] = v;
+    return o;
+}
+
+function v88(x, refs) {
+    return x === "generic" ? x : F;
+}
+
+function v87(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v88(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["label"], refs); if (v === F) return F; o["label"] = v;
+    v = v4(x["input_preview"], refs); if (v === F) return F; o["input_preview"] = v;
+    v = v4(x["output_preview"], refs); if (v === F) return F; o["output_preview"] = v;
+    return o;
+}
+
+function v79(x, refs) {
+    if (!isObject(x)) return F;
+    switch (x["type"]) {
+      case "terminal": return v80(x, refs);
+      case "agent": return v82(x, refs);
+      case "wait_agent": return v84(x, refs);
+      case "generic": return v87(x, refs);
+      default: return F;
+    }
+}
+
+function v47(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v48(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v4(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
+    v = v4(x["code_mode_runtime_tool_id"], refs); if (v === F) return F; o["code_mode_runtime_tool_id"] = v;
+    v = v49(x["requester"], refs); if (v === F) return F; o["requester"] = v;
+    v = v54(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    v = v79(x["summary"], refs); if (v === F) return F; o["summary"] = v;
+    v = v17(x["invocation_payload"], refs); if (v === F) return F; o["invocation_payload"] = v;
+    return o;
+}
+
+function v90(x, refs) {
+    return x === "mcp_tool_call_correlation_assigned" ? x : F;
+}
+
+function v89(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v90(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
     v = v2(x["mcp_call_id"], refs); if (v === F) return F; o["mcp_call_id"] = v;
     return o;
 }
 
-function v87(x, refs) {
-    return x === "stdin_target_resolved" ? x : F;
+function v92(x, refs) {
+    return x === "code_cell_wait_target_resolved" ? x : F;
 }
 
-function v86(x, refs) {
+function v91(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v87(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v92(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    return o;
+}
+
+function v94(x, refs) {
+    return x === "stdin_target_resolved" ? x : F;
+}
+
+function v93(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v94(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
     v = v2(x["exec_tool_call_id"], refs); if (v === F) return F; o["exec_tool_call_id"] = v;
     return o;
 }
 
-function v89(x, refs) {
+function v96(x, refs) {
     return x === "tool_call_runtime_started" ? x : F;
 }
 
-function v88(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v89(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
-    v = v49(x["kind"], refs); if (v === F) return F; o["kind"] = v;
-    v = v19(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
-    return o;
-}
-
-function v91(x, refs) {
-    return x === "tool_call_runtime_ended" ? x : F;
-}
-
-function v90(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v91(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
-    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
-    v = v19(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
-    return o;
-}
-
-function v93(x, refs) {
-    return x === "tool_call_ended" ? x : F;
-}
-
-function v92(x, refs) {
-    if (!isObject(x)) return F;
-    const o = {};
-    let v;
-    v = v93(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
-    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
-    v = v18(x["result_payload"], refs); if (v === F) return F; o["result_payload"] = v;
-    return o;
-}
-
 function v95(x, refs) {
-    return x === "code_cell_started" ? x : F;
-}
-
-function v94(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v95(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
-    v = v2(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
-    v = v2(x["source_js"], refs); if (v === F) return F; o["source_js"] = v;
+    v = v96(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v54(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    v = v19(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
     return o;
-}
-
-function v97(x, refs) {
-    return x === "code_cell_initial_response" ? x : F;
 }
 
 function v98(x, refs) {
-    return S3.has(x) ? x : F;
+    return x === "tool_call_runtime_ended" ? x : F;
 }
 
-function v96(x, refs) {
+function v97(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v97(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
-    v = v98(x["status"], refs); if (v === F) return F; o["status"] = v;
-    v = v18(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    v = v98(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v19(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
     return o;
 }
 
 function v100(x, refs) {
-    return x === "code_cell_ended" ? x : F;
+    return x === "tool_call_ended" ? x : F;
 }
 
 function v99(x, refs) {
@@ -697,14 +697,14 @@ function v99(x, refs) {
     const o = {};
     let v;
     v = v100(x["type"], refs); if (v === F) return F; o["type"] = v;
-    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
-    v = v98(x["status"], refs); if (v === F) return F; o["status"] = v;
-    v = v18(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v17(x["result_payload"], refs); if (v === F) return F; o["result_payload"] = v;
     return o;
 }
 
 function v102(x, refs) {
-    return x === "compaction_request_started" ? x : F;
+    return x === "code_cell_started" ? x : F;
 }
 
 function v101(x, refs) {
@@ -712,6 +712,55 @@ function v101(x, refs) {
     const o = {};
     let v;
     v = v102(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v2(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
+    v = v2(x["source_js"], refs); if (v === F) return F; o["source_js"] = v;
+    return o;
+}
+
+function v104(x, refs) {
+    return x === "code_cell_initial_response" ? x : F;
+}
+
+function v105(x, refs) {
+    return S3.has(x) ? x : F;
+}
+
+function v103(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v104(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v105(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v17(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v107(x, refs) {
+    return x === "code_cell_ended" ? x : F;
+}
+
+function v106(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v107(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v105(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v17(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v109(x, refs) {
+    return x === "compaction_request_started" ? x : F;
+}
+
+function v108(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v109(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
     v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
     v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
@@ -722,141 +771,142 @@ function v101(x, refs) {
     return o;
 }
 
-function v104(x, refs) {
+function v111(x, refs) {
     return x === "compaction_request_completed" ? x : F;
 }
 
-function v103(x, refs) {
+function v110(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v104(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v111(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
     v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
     v = v19(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
     return o;
 }
 
-function v106(x, refs) {
+function v113(x, refs) {
     return x === "compaction_request_failed" ? x : F;
 }
 
-function v105(x, refs) {
+function v112(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v106(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v113(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
     v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
     v = v2(x["error"], refs); if (v === F) return F; o["error"] = v;
     return o;
 }
 
-function v108(x, refs) {
+function v115(x, refs) {
     return x === "compaction_installed" ? x : F;
 }
 
-function v107(x, refs) {
+function v114(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v108(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v115(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
     v = v19(x["checkpoint_payload"], refs); if (v === F) return F; o["checkpoint_payload"] = v;
     return o;
 }
 
-function v110(x, refs) {
+function v117(x, refs) {
     return x === "agent_result_observed" ? x : F;
 }
 
-function v109(x, refs) {
+function v116(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v110(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v117(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["edge_id"], refs); if (v === F) return F; o["edge_id"] = v;
     v = v2(x["child_thread_id"], refs); if (v === F) return F; o["child_thread_id"] = v;
     v = v2(x["child_codex_turn_id"], refs); if (v === F) return F; o["child_codex_turn_id"] = v;
     v = v2(x["parent_thread_id"], refs); if (v === F) return F; o["parent_thread_id"] = v;
     v = v2(x["message"], refs); if (v === F) return F; o["message"] = v;
-    v = v18(x["carried_payload"], refs); if (v === F) return F; o["carried_payload"] = v;
+    v = v17(x["carried_payload"], refs); if (v === F) return F; o["carried_payload"] = v;
     return o;
 }
 
-function v112(x, refs) {
+function v119(x, refs) {
     return x === "protocol_event_observed" ? x : F;
 }
 
-function v111(x, refs) {
+function v118(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v112(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v119(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["event_type"], refs); if (v === F) return F; o["event_type"] = v;
     v = v19(x["event_payload"], refs); if (v === F) return F; o["event_payload"] = v;
     return o;
 }
 
-function v114(x, refs) {
+function v121(x, refs) {
     return x === "other" ? x : F;
 }
 
-function v115(x, refs) {
+function v122(x, refs) {
     if (!Array.isArray(x)) return F;
     const a = new Array(x.length);
     for (let i = 0; i < x.length; i++) { const v = v19(x[i], refs); if (v === F) return F; a[i] = v; }
     return a;
 }
 
-function v116(x, refs) {
+function v123(x, refs) {
     return x;
 }
 
-function v113(x, refs) {
+function v120(x, refs) {
     if (!isObject(x)) return F;
     const o = {};
     let v;
-    v = v114(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v121(x["type"], refs); if (v === F) return F; o["type"] = v;
     v = v2(x["kind"], refs); if (v === F) return F; o["kind"] = v;
     v = v2(x["summary"], refs); if (v === F) return F; o["summary"] = v;
-    v = v115(x["payloads"], refs); if (v === F) return F; o["payloads"] = v;
-    if ("metadata" in x) { v = v116(x["metadata"], refs); if (v === F) return F; o["metadata"] = v; }
+    v = v122(x["payloads"], refs); if (v === F) return F; o["payloads"] = v;
+    if ("metadata" in x) { v = v123(x["metadata"], refs); if (v === F) return F; o["metadata"] = v; }
     return o;
 }
 
-function v8(x, refs) {
+function v7(x, refs) {
     if (!isObject(x)) return F;
     switch (x["type"]) {
-      case "rollout_started": return v9(x, refs);
-      case "rollout_ended": return v11(x, refs);
-      case "recording_completed": return v14(x, refs);
-      case "thread_started": return v16(x, refs);
+      case "rollout_started": return v8(x, refs);
+      case "rollout_ended": return v10(x, refs);
+      case "recording_completed": return v13(x, refs);
+      case "thread_started": return v15(x, refs);
       case "thread_ended": return v22(x, refs);
       case "thread_resumed": return v24(x, refs);
       case "codex_turn_started": return v26(x, refs);
       case "codex_turn_ended": return v28(x, refs);
       case "history_item_accepted": return v31(x, refs);
-      case "inference_started": return v34(x, refs);
-      case "inference_completed": return v36(x, refs);
-      case "inference_failed": return v38(x, refs);
-      case "inference_cancelled": return v40(x, refs);
-      case "tool_call_started": return v42(x, refs);
-      case "mcp_tool_call_correlation_assigned": return v84(x, refs);
-      case "stdin_target_resolved": return v86(x, refs);
-      case "tool_call_runtime_started": return v88(x, refs);
-      case "tool_call_runtime_ended": return v90(x, refs);
-      case "tool_call_ended": return v92(x, refs);
-      case "code_cell_started": return v94(x, refs);
-      case "code_cell_initial_response": return v96(x, refs);
-      case "code_cell_ended": return v99(x, refs);
-      case "compaction_request_started": return v101(x, refs);
-      case "compaction_request_completed": return v103(x, refs);
-      case "compaction_request_failed": return v105(x, refs);
-      case "compaction_installed": return v107(x, refs);
-      case "agent_result_observed": return v109(x, refs);
-      case "protocol_event_observed": return v111(x, refs);
-      case "other": return v113(x, refs);
+      case "inference_started": return v33(x, refs);
+      case "inference_completed": return v41(x, refs);
+      case "inference_failed": return v43(x, refs);
+      case "inference_cancelled": return v45(x, refs);
+      case "tool_call_started": return v47(x, refs);
+      case "mcp_tool_call_correlation_assigned": return v89(x, refs);
+      case "code_cell_wait_target_resolved": return v91(x, refs);
+      case "stdin_target_resolved": return v93(x, refs);
+      case "tool_call_runtime_started": return v95(x, refs);
+      case "tool_call_runtime_ended": return v97(x, refs);
+      case "tool_call_ended": return v99(x, refs);
+      case "code_cell_started": return v101(x, refs);
+      case "code_cell_initial_response": return v103(x, refs);
+      case "code_cell_ended": return v106(x, refs);
+      case "compaction_request_started": return v108(x, refs);
+      case "compaction_request_completed": return v110(x, refs);
+      case "compaction_request_failed": return v112(x, refs);
+      case "compaction_installed": return v114(x, refs);
+      case "agent_result_observed": return v116(x, refs);
+      case "protocol_event_observed": return v118(x, refs);
+      case "other": return v120(x, refs);
       default: return F;
     }
 }
@@ -870,8 +920,669 @@ function v3(x, refs) {
     v = v1(x["wall_time_unix_ms"], refs); if (v === F) return F; o["wall_time_unix_ms"] = v;
     v = v2(x["rollout_id"], refs); if (v === F) return F; o["rollout_id"] = v;
     v = v4(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
-    v = v7(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
-    v = v8(x["payload"], refs); if (v === F) return F; o["payload"] = v;
+    v = v4(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v7(x["payload"], refs); if (v === F) return F; o["payload"] = v;
+    return o;
+}
+
+function v127(x, refs) {
+    return x === "rollout_started" ? x : F;
+}
+
+function v126(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v127(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["trace_id"], refs); if (v === F) return F; o["trace_id"] = v;
+    v = v2(x["root_thread_id"], refs); if (v === F) return F; o["root_thread_id"] = v;
+    return o;
+}
+
+function v129(x, refs) {
+    return x === "rollout_ended" ? x : F;
+}
+
+function v128(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v129(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v12(x["status"], refs); if (v === F) return F; o["status"] = v;
+    return o;
+}
+
+function v131(x, refs) {
+    return x === "recording_completed" ? x : F;
+}
+
+function v130(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v131(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v133(x, refs) {
+    return x === "thread_started" ? x : F;
+}
+
+function v139(x, refs) {
+    return S4.has(x) ? x : F;
+}
+
+function v138(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v139(x["type"], refs); if (v === F) return F; o["type"] = v;
+    return o;
+}
+
+function v141(x, refs) {
+    return x === null ? null : v40(x, refs);
+}
+
+function v140(x, refs) {
+    return x === undefined ? undefined : v141(x, refs);
+}
+
+function v145(x, refs) {
+    return x === "complete" ? x : F;
+}
+
+function v144(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v145(x["status"], refs); if (v === F) return F; o["status"] = v;
+    return o;
+}
+
+function v147(x, refs) {
+    return x === "truncated" ? x : F;
+}
+
+function v146(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v147(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v40(x["original_bytes"], refs); if (v === F) return F; o["original_bytes"] = v;
+    v = v40(x["retained_bytes"], refs); if (v === F) return F; o["retained_bytes"] = v;
+    return o;
+}
+
+function v149(x, refs) {
+    return x === "omitted" ? x : F;
+}
+
+function v148(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v149(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v40(x["original_bytes"], refs); if (v === F) return F; o["original_bytes"] = v;
+    return o;
+}
+
+function v143(x, refs) {
+    if (!isObject(x)) return F;
+    switch (x["status"]) {
+      case "complete": return v144(x, refs);
+      case "truncated": return v146(x, refs);
+      case "omitted": return v148(x, refs);
+      default: return F;
+    }
+}
+
+function v142(x, refs) {
+    return x === undefined ? undefined : v143(x, refs);
+}
+
+function v151(x, refs) {
+    if (!Array.isArray(x)) return F;
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) { const v = v136(x[i], refs); if (v === F) return F; a[i] = v; }
+    return a;
+}
+
+function v150(x, refs) {
+    return x === undefined ? undefined : v151(x, refs);
+}
+
+function v137(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v2(x["raw_payload_id"], refs); if (v === F) return F; o["raw_payload_id"] = v;
+    v = v138(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    if ("shard" in x) { v = v140(x["shard"], refs); if (v === F) return F; o["shard"] = v; }
+    if ("capture" in x) { v = v142(x["capture"], refs); if (v === F) return F; o["capture"] = v; }
+    if ("parts" in x) { v = v150(x["parts"], refs); if (v === F) return F; o["parts"] = v; }
+    return o;
+}
+
+function v136_(x, refs) {
+    return v137(x, refs);
+}
+
+function v136(x, refs) {
+  refDepth++;
+  const out = v136_(x, refs);
+  refDepth--;
+  if (out !== F && refDepth === 0) refs.push(out);
+  return out;
+}
+
+function v135(x, refs) {
+    return x === null ? null : v136(x, refs);
+}
+
+function v134(x, refs) {
+    return x === undefined ? null : v135(x, refs);
+}
+
+function v132(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v133(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    v = v2(x["agent_path"], refs); if (v === F) return F; o["agent_path"] = v;
+    v = v134(x["metadata_payload"], refs); if (v === F) return F; o["metadata_payload"] = v;
+    return o;
+}
+
+function v153(x, refs) {
+    return x === "thread_ended" ? x : F;
+}
+
+function v152(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v153(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    v = v12(x["status"], refs); if (v === F) return F; o["status"] = v;
+    return o;
+}
+
+function v155(x, refs) {
+    return x === "thread_resumed" ? x : F;
+}
+
+function v154(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v155(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    return o;
+}
+
+function v157(x, refs) {
+    return x === "codex_turn_started" ? x : F;
+}
+
+function v156(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v157(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    return o;
+}
+
+function v159(x, refs) {
+    return x === "codex_turn_ended" ? x : F;
+}
+
+function v158(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v159(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
+    return o;
+}
+
+function v161(x, refs) {
+    return x === "history_item_accepted" ? x : F;
+}
+
+function v160(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v161(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["item_id"], refs); if (v === F) return F; o["item_id"] = v;
+    v = v134(x["agent_message_payload"], refs); if (v === F) return F; o["agent_message_payload"] = v;
+    v = v134(x["tool_output_payload"], refs); if (v === F) return F; o["tool_output_payload"] = v;
+    return o;
+}
+
+function v163(x, refs) {
+    return x === "inference_started" ? x : F;
+}
+
+function v164(x, refs) {
+    return x === undefined ? undefined : v136(x, refs);
+}
+
+function v168(x, refs) {
+    if (!Array.isArray(x) || x.length !== 2) return F;
+    const t = new Array(2);
+    let v;
+    v = v40(x[0], refs); if (v === F) return F; t[0] = v;
+    v = v2(x[1], refs); if (v === F) return F; t[1] = v;
+    return t;
+}
+
+function v167(x, refs) {
+    if (!Array.isArray(x)) return F;
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) { const v = v168(x[i], refs); if (v === F) return F; a[i] = v; }
+    return a;
+}
+
+function v166(x, refs) {
+    return x === null ? null : v167(x, refs);
+}
+
+function v165(x, refs) {
+    return x === undefined ? null : v166(x, refs);
+}
+
+function v162(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v163(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    v = v2(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v2(x["model"], refs); if (v === F) return F; o["model"] = v;
+    v = v2(x["provider_name"], refs); if (v === F) return F; o["provider_name"] = v;
+    v = v136(x["request_payload"], refs); if (v === F) return F; o["request_payload"] = v;
+    if ("prepared_prompt_payload" in x) { v = v164(x["prepared_prompt_payload"], refs); if (v === F) return F; o["prepared_prompt_payload"] = v; }
+    v = v134(x["warmup_context_payload"], refs); if (v === F) return F; o["warmup_context_payload"] = v;
+    v = v165(x["stripped_tool_output_ids"], refs); if (v === F) return F; o["stripped_tool_output_ids"] = v;
+    return o;
+}
+
+function v170(x, refs) {
+    return x === "inference_completed" ? x : F;
+}
+
+function v169(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v170(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v4(x["response_id"], refs); if (v === F) return F; o["response_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v136(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v172(x, refs) {
+    return x === "inference_failed" ? x : F;
+}
+
+function v171(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v172(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v2(x["error"], refs); if (v === F) return F; o["error"] = v;
+    v = v134(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
+    return o;
+}
+
+function v174(x, refs) {
+    return x === "inference_cancelled" ? x : F;
+}
+
+function v173(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v174(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["inference_call_id"], refs); if (v === F) return F; o["inference_call_id"] = v;
+    v = v4(x["upstream_request_id"], refs); if (v === F) return F; o["upstream_request_id"] = v;
+    v = v2(x["reason"], refs); if (v === F) return F; o["reason"] = v;
+    v = v134(x["partial_response_payload"], refs); if (v === F) return F; o["partial_response_payload"] = v;
+    return o;
+}
+
+function v176(x, refs) {
+    return x === "tool_call_started" ? x : F;
+}
+
+function v175(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v176(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v4(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
+    v = v4(x["code_mode_runtime_tool_id"], refs); if (v === F) return F; o["code_mode_runtime_tool_id"] = v;
+    v = v49(x["requester"], refs); if (v === F) return F; o["requester"] = v;
+    v = v54(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    v = v79(x["summary"], refs); if (v === F) return F; o["summary"] = v;
+    v = v134(x["invocation_payload"], refs); if (v === F) return F; o["invocation_payload"] = v;
+    return o;
+}
+
+function v178(x, refs) {
+    return x === "mcp_tool_call_correlation_assigned" ? x : F;
+}
+
+function v177(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v178(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v2(x["mcp_call_id"], refs); if (v === F) return F; o["mcp_call_id"] = v;
+    return o;
+}
+
+function v180(x, refs) {
+    return x === "code_cell_wait_target_resolved" ? x : F;
+}
+
+function v179(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v180(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    return o;
+}
+
+function v182(x, refs) {
+    return x === "stdin_target_resolved" ? x : F;
+}
+
+function v181(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v182(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v2(x["exec_tool_call_id"], refs); if (v === F) return F; o["exec_tool_call_id"] = v;
+    return o;
+}
+
+function v184(x, refs) {
+    return x === "tool_call_runtime_started" ? x : F;
+}
+
+function v183(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v184(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v54(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    v = v136(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
+    return o;
+}
+
+function v186(x, refs) {
+    return x === "tool_call_runtime_ended" ? x : F;
+}
+
+function v185(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v186(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v136(x["runtime_payload"], refs); if (v === F) return F; o["runtime_payload"] = v;
+    return o;
+}
+
+function v188(x, refs) {
+    return x === "tool_call_ended" ? x : F;
+}
+
+function v187(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v188(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["tool_call_id"], refs); if (v === F) return F; o["tool_call_id"] = v;
+    v = v30(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v134(x["result_payload"], refs); if (v === F) return F; o["result_payload"] = v;
+    return o;
+}
+
+function v190(x, refs) {
+    return x === "code_cell_started" ? x : F;
+}
+
+function v189(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v190(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v2(x["model_visible_call_id"], refs); if (v === F) return F; o["model_visible_call_id"] = v;
+    v = v2(x["source_js"], refs); if (v === F) return F; o["source_js"] = v;
+    return o;
+}
+
+function v192(x, refs) {
+    return x === "code_cell_initial_response" ? x : F;
+}
+
+function v191(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v192(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v105(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v134(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v194(x, refs) {
+    return x === "code_cell_ended" ? x : F;
+}
+
+function v193(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v194(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["runtime_cell_id"], refs); if (v === F) return F; o["runtime_cell_id"] = v;
+    v = v105(x["status"], refs); if (v === F) return F; o["status"] = v;
+    v = v134(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v196(x, refs) {
+    return x === "compaction_request_started" ? x : F;
+}
+
+function v195(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v196(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
+    v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
+    v = v2(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    v = v2(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v2(x["model"], refs); if (v === F) return F; o["model"] = v;
+    v = v2(x["provider_name"], refs); if (v === F) return F; o["provider_name"] = v;
+    v = v136(x["request_payload"], refs); if (v === F) return F; o["request_payload"] = v;
+    return o;
+}
+
+function v198(x, refs) {
+    return x === "compaction_request_completed" ? x : F;
+}
+
+function v197(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v198(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
+    v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
+    v = v136(x["response_payload"], refs); if (v === F) return F; o["response_payload"] = v;
+    return o;
+}
+
+function v200(x, refs) {
+    return x === "compaction_request_failed" ? x : F;
+}
+
+function v199(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v200(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
+    v = v2(x["compaction_request_id"], refs); if (v === F) return F; o["compaction_request_id"] = v;
+    v = v2(x["error"], refs); if (v === F) return F; o["error"] = v;
+    return o;
+}
+
+function v202(x, refs) {
+    return x === "compaction_installed" ? x : F;
+}
+
+function v201(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v202(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["compaction_id"], refs); if (v === F) return F; o["compaction_id"] = v;
+    v = v136(x["checkpoint_payload"], refs); if (v === F) return F; o["checkpoint_payload"] = v;
+    return o;
+}
+
+function v204(x, refs) {
+    return x === "agent_result_observed" ? x : F;
+}
+
+function v203(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v204(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["edge_id"], refs); if (v === F) return F; o["edge_id"] = v;
+    v = v2(x["child_thread_id"], refs); if (v === F) return F; o["child_thread_id"] = v;
+    v = v2(x["child_codex_turn_id"], refs); if (v === F) return F; o["child_codex_turn_id"] = v;
+    v = v2(x["parent_thread_id"], refs); if (v === F) return F; o["parent_thread_id"] = v;
+    v = v2(x["message"], refs); if (v === F) return F; o["message"] = v;
+    v = v134(x["carried_payload"], refs); if (v === F) return F; o["carried_payload"] = v;
+    return o;
+}
+
+function v206(x, refs) {
+    return x === "protocol_event_observed" ? x : F;
+}
+
+function v205(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v206(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["event_type"], refs); if (v === F) return F; o["event_type"] = v;
+    v = v136(x["event_payload"], refs); if (v === F) return F; o["event_payload"] = v;
+    return o;
+}
+
+function v208(x, refs) {
+    return x === "other" ? x : F;
+}
+
+function v209(x, refs) {
+    if (!Array.isArray(x)) return F;
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) { const v = v136(x[i], refs); if (v === F) return F; a[i] = v; }
+    return a;
+}
+
+function v210(x, refs) {
+    return x;
+}
+
+function v207(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v208(x["type"], refs); if (v === F) return F; o["type"] = v;
+    v = v2(x["kind"], refs); if (v === F) return F; o["kind"] = v;
+    v = v2(x["summary"], refs); if (v === F) return F; o["summary"] = v;
+    v = v209(x["payloads"], refs); if (v === F) return F; o["payloads"] = v;
+    if ("metadata" in x) { v = v210(x["metadata"], refs); if (v === F) return F; o["metadata"] = v; }
+    return o;
+}
+
+function v125(x, refs) {
+    if (!isObject(x)) return F;
+    switch (x["type"]) {
+      case "rollout_started": return v126(x, refs);
+      case "rollout_ended": return v128(x, refs);
+      case "recording_completed": return v130(x, refs);
+      case "thread_started": return v132(x, refs);
+      case "thread_ended": return v152(x, refs);
+      case "thread_resumed": return v154(x, refs);
+      case "codex_turn_started": return v156(x, refs);
+      case "codex_turn_ended": return v158(x, refs);
+      case "history_item_accepted": return v160(x, refs);
+      case "inference_started": return v162(x, refs);
+      case "inference_completed": return v169(x, refs);
+      case "inference_failed": return v171(x, refs);
+      case "inference_cancelled": return v173(x, refs);
+      case "tool_call_started": return v175(x, refs);
+      case "mcp_tool_call_correlation_assigned": return v177(x, refs);
+      case "code_cell_wait_target_resolved": return v179(x, refs);
+      case "stdin_target_resolved": return v181(x, refs);
+      case "tool_call_runtime_started": return v183(x, refs);
+      case "tool_call_runtime_ended": return v185(x, refs);
+      case "tool_call_ended": return v187(x, refs);
+      case "code_cell_started": return v189(x, refs);
+      case "code_cell_initial_response": return v191(x, refs);
+      case "code_cell_ended": return v193(x, refs);
+      case "compaction_request_started": return v195(x, refs);
+      case "compaction_request_completed": return v197(x, refs);
+      case "compaction_request_failed": return v199(x, refs);
+      case "compaction_installed": return v201(x, refs);
+      case "agent_result_observed": return v203(x, refs);
+      case "protocol_event_observed": return v205(x, refs);
+      case "other": return v207(x, refs);
+      default: return F;
+    }
+}
+
+function v124(x, refs) {
+    if (!isObject(x)) return F;
+    const o = {};
+    let v;
+    v = v1(x["schema_version"], refs); if (v === F) return F; o["schema_version"] = v;
+    v = v1(x["seq"], refs); if (v === F) return F; o["seq"] = v;
+    v = v1(x["wall_time_unix_ms"], refs); if (v === F) return F; o["wall_time_unix_ms"] = v;
+    v = v2(x["rollout_id"], refs); if (v === F) return F; o["rollout_id"] = v;
+    v = v4(x["thread_id"], refs); if (v === F) return F; o["thread_id"] = v;
+    v = v4(x["codex_turn_id"], refs); if (v === F) return F; o["codex_turn_id"] = v;
+    v = v125(x["payload"], refs); if (v === F) return F; o["payload"] = v;
     return o;
 }
 
@@ -882,11 +1593,14 @@ export function validateManifest(x: unknown): Manifest | undefined {
 }
 
 /**
- * RawTraceEventSchema's parse and every payload ref in it (field order), or undefined when zod
- * would reject the value.
+ * The parse of RawTraceEventSchema (schema 2) or RawTraceEventV3Schema (schema 3) and the event's
+ * own payload refs in field order, or undefined when zod would reject the value.
  */
-export function validateTraceEvent(x: unknown): { event: RawTraceEvent; refs: RawPayloadRef[] } | undefined {
+export function validateTraceEvent(
+  x: unknown,
+  schemaVersion: 2 | 3,
+): { event: RawTraceEvent; refs: AnyPayloadRef[] } | undefined {
   const refs = [];
-  const event = v3(x, refs);
+  const event = schemaVersion === 3 ? v124(x, refs) : v3(x, refs);
   return event === F ? undefined : { event, refs };
 }
