@@ -45,7 +45,7 @@ export const TYPE_ONLY: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * Public entry points besides a folder's index.ts: a verb that needs only this part must not pay
- * for loading the rest of the folder (README, "Layout").
+ * for loading the rest of the folder (ARCHITECTURE.md, "Light entry points").
  */
 export const EXTRA_ENTRIES: Readonly<Record<string, readonly string[]>> = {
   "rollout-trace": ["rollout-trace/reducer/index.js"],
