@@ -309,6 +309,8 @@ for (const kind of KINDS) {
       );
       await rejectsWith(start(peer, "ptyarg0", ["true"], { tty: true, arg0: "x" }), -32602, /arg0/);
       await rejectsWith(start(peer, "types", ["true"], { argv: "true" }), -32602, /argv/);
+      await rejectsWith(start(peer, "nul", ["echo", "a\0b"]), -32602, /argv\[1\].*NUL/);
+      await rejectsWith(start(peer, "nulenv", ["true"], { env: { X: "a\0b" } }), -32602, /NUL/);
       await rejectsWith(start(peer, "missing", ["definitely-not-a-command-xyz"]), -32603, /failed to start/);
       await rejectsWith(
         start(peer, "missing", ["definitely-not-a-command-xyz"], { tty: true }),

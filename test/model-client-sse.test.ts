@@ -21,6 +21,7 @@ import {
   type ModelScriptInput,
   type ScriptedModelServer,
 } from "../src/model-server/index.js";
+import { captureWarnings } from "./support/captured-logs.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
@@ -439,7 +440,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.deepEqual(stream.requestBody, server.requests[1]!.body);
   });
 
-  test("a telemetry sink that throws never fails the stream", async () => {
+  test("a telemetry sink that throws never fails the stream; each failing method warns once", async () => {
     const server = await serve({ responses: [text("still fine")] });
     const boom = () => {
       throw new Error("exporter down");
@@ -454,7 +455,16 @@ describe("model client over HTTP SSE against the scripted server", () => {
       histogram: boom,
       recordDuration: boom,
     };
-    assert.equal((await clientFor(server, {}, telemetry).stream(req()).collect()).status, "completed");
+    const logs = captureWarnings();
+    try {
+      assert.equal((await clientFor(server, {}, telemetry).stream(req()).collect()).status, "completed");
+    } finally {
+      logs.restore();
+    }
+    const failed = logs.records.map((r) => [r.message, r.fields?.method]);
+    assert.ok(failed.length > 0, "the failure is reported");
+    assert.ok(failed.every(([m]) => m === "model telemetry failed; continuing"));
+    assert.equal(new Set(failed.map(([, method]) => method)).size, failed.length, "once per method");
   });
 
   test("the key, provider headers, env headers and query params are sent", async () => {

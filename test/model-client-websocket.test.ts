@@ -15,6 +15,7 @@ import {
   type ModelScriptInput,
   type ScriptedModelServer,
 } from "../src/model-server/index.js";
+import { captureWarnings } from "./support/captured-logs.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
@@ -125,11 +126,21 @@ describe("model client over WebSocket", () => {
     const telemetry = recordingTelemetry();
     const client = wsClient(server, { websocketConnectTimeoutMs: 300 }, telemetry);
     const started = performance.now();
+    const logs = captureWarnings();
     client.startPrewarm(req());
-    const resolution = await client.consumePrewarm();
+    const resolution = await client.consumePrewarm().finally(logs.restore);
     const elapsed = performance.now() - started;
     assert.equal(resolution.kind, "unavailable");
     if (resolution.kind === "unavailable") assert.equal(resolution.status, "timeout");
+    assert.deepEqual(
+      logs.records.map((r) => [r.message, r.fields?.reason]),
+      [
+        [
+          "websocket unavailable; falling back to HTTP SSE for this session",
+          "startup prewarm not done within 300 ms",
+        ],
+      ],
+    );
     assert.ok(elapsed >= 280 && elapsed < 1500, `resolved after ${elapsed} ms`);
     const outcome = await client.stream(req()).collect();
     assert.equal(outcome.status, "completed");
@@ -204,10 +215,20 @@ describe("model client over WebSocket", () => {
   test("a rejected handshake (426) falls back to HTTP for the session", async () => {
     const server = await serve({ responses: [text("http it is")], websocket: { handshake: "reject" } });
     const client = wsClient(server);
-    const outcome = await client.stream(req()).collect();
+    const logs = captureWarnings();
+    const outcome = await client.stream(req()).collect().finally(logs.restore);
     assert.equal(outcome.status, "completed");
     assert.equal(outcome.transport, "responses_http");
     assert.equal(client.transport, "responses_http");
+    assert.deepEqual(
+      logs.records.map((r) => [r.message, r.fields?.reason]),
+      [
+        [
+          "websocket unavailable; falling back to HTTP SSE for this session",
+          "websocket handshake answered HTTP 426",
+        ],
+      ],
+    );
   });
 
   test("aborting a WebSocket stream mid-response closes the socket", async () => {

@@ -1,10 +1,10 @@
 // Child process for test/rollout-crash.test.ts: records into a real bundle until killed.
-// argv: <root> <heavy|signal>. Prints the bundle dir, then progress lines the parent waits on.
+// argv: <root> <heavy|signal> [schema]. Prints the bundle dir, then progress lines the parent waits on.
 import { startRolloutRecorder } from "../src/rollout-trace/index.js";
 
-const [root, mode] = process.argv.slice(2) as [string, string];
+const [root, mode, schema] = process.argv.slice(2) as [string, string, string | undefined];
 const thread = "01a20752-0000-7000-8000-00000000c0de";
-const rec = startRolloutRecorder({ root, rootThreadId: thread });
+const rec = startRolloutRecorder({ root, rootThreadId: thread, schema: schema === "3" ? 3 : 2 });
 process.stdout.write(`bundle ${rec.bundleDir}\n`);
 const t = rec.startThread({ threadId: thread, agentPath: "/root" });
 const turn = t.startTurn("turn-1");

@@ -13,8 +13,8 @@ after(scratch.cleanup);
 const CHILD = join(import.meta.dirname, "rollout-crash-child.ts");
 
 /** Starts the child and resolves each stdout line to the waiter whose predicate matches. */
-function startChild(mode: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, scratch.dir, mode], {
+function startChild(mode: string, schema = "2") {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, scratch.dir, mode, schema], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout });
@@ -64,5 +64,31 @@ test("SIGTERM flushes queued events before the process ends, without recording_c
   const r = await reduceBundle(c.bundle());
   assert.equal(r.events, 203);
   assert.equal(r.state.recording_complete, false);
+  assert.equal(r.state.inference_calls.size, 50);
+});
+
+test("schema 3: a recorder killed with SIGKILL leaves an unsealed last shard that reduces as unclosed", async () => {
+  const c = startChild("heavy", "3");
+  await c.waitFor((l) => /^rounds (\d+)$/.test(l) && Number(l.split(" ")[1]) >= 100);
+  c.child.kill("SIGKILL");
+  assert.equal((await c.exited).signal, "SIGKILL");
+  const r = await reduceBundle(c.bundle());
+  assert.equal(r.state.schema_version, 3);
+  assert.equal(r.state.recording_status, "unclosed");
+  assert.equal(r.state.recording_complete, undefined);
+  assert.ok(r.state.inference_calls.size >= 100, `${r.state.inference_calls.size} calls`);
+  for (const x of r.state.inference_calls.values()) {
+    if (x.execution.status === "completed") assert.equal(x.response_item_ids.length, 1);
+  }
+});
+
+test("schema 3: SIGTERM flushes queued payload records and events; the recording stays unclosed", async () => {
+  const c = startChild("signal", "3");
+  await c.waitFor((l) => l === "recorded 203");
+  c.child.kill("SIGTERM");
+  assert.equal((await c.exited).signal, "SIGTERM");
+  const r = await reduceBundle(c.bundle());
+  assert.equal(r.events, 203);
+  assert.equal(r.state.recording_status, "unclosed");
   assert.equal(r.state.inference_calls.size, 50);
 });

@@ -4,4 +4,7 @@ export { ConnectionSession } from "./session.js";
 export { APP_SERVER_METHODS } from "./handlers.js";
 export { configRead, initialize, modelList } from "./methods.js";
 export { ModelCatalog } from "./model-catalog.js";
+export { ThreadSubscriptions } from "./subscriptions.js";
+export { notificationFor } from "./notifications.js";
+export type { Notification } from "./notifications.js";
 export type { AppServerServices, HandlerContext } from "./methods.js";

@@ -10,6 +10,11 @@ export function registerAppServerCommand(program: Command): void {
     .option("--listen <address>", "stdio:// or ws://IP:PORT (loopback unless a token is set)", "stdio://")
     .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect)
     .option("--ws-token-file <path>", "bearer token WebSocket clients must present (or SPOOL_WS_TOKEN)")
-    .option("--max-frame-bytes <n>", "largest inbound message accepted", integerAtLeast(1))
+    .option("--max-frame-bytes <n>", "largest inbound message accepted (default 8 MiB)", integerAtLeast(1))
+    .option(
+      "--frame-hard-cap-bytes <n>",
+      "WebSocket frames past this close the connection instead of getting -32600 (default 64 MiB)",
+      integerAtLeast(1),
+    )
     .action(async (flags: AppServerFlags) => (await import("./app-server-run.js")).runAppServer(flags));
 }

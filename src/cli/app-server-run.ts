@@ -9,12 +9,14 @@ import {
   routeConsoleToStderr,
 } from "./common.js";
 import { composeAppServer } from "./compose.js";
+import { withinTimeout } from "../telemetry/index.js";
 
 export interface AppServerFlags {
   listen: string;
   config?: string[];
   wsTokenFile?: string;
   maxFrameBytes?: number;
+  frameHardCapBytes?: number;
 }
 
 /** `spool app-server` once its flags are parsed. */
@@ -27,11 +29,15 @@ export async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const config = loadConfigOrExit(flags.config);
-  const maxFrameBytes = flags.maxFrameBytes;
+  const { maxFrameBytes, frameHardCapBytes } = flags;
   const token = readWsToken(flags.wsTokenFile);
-  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes });
-  const shutdown = () => telemetry.shutdown(5000);
-  onTerminationSignals(shutdown);
+  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
+  // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
+  const shutdown = async () => {
+    await withinTimeout(server.shutdown(), 3000);
+    await telemetry.shutdown(5000);
+  };
+  onTerminationSignals(shutdown, 8000);
   if (listen.kind === "stdio") {
     await server.serveStdio();
     await flushStdout();

@@ -1,11 +1,12 @@
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { TraceReduceFlags } from "./trace-reduce-run.js";
 
 /**
- * Registers `spool debug` and its `trace-reduce` verb on the program.
+ * Registers `spool debug` and its `trace-reduce` and `trace-convert` verbs on the program.
  *
  * @example
  * spool debug trace-reduce ~/.spool/traces/trace-<id>-<thread> -o /tmp/state.json
+ * spool debug trace-convert --to 3 ~/.spool/traces/trace-<id>-<thread> /tmp/for-codex-0.171
  */
 export function registerDebugCommand(program: Command): void {
   const debug = program.command("debug").description("Diagnostic tools");
@@ -20,4 +21,21 @@ export function registerDebugCommand(program: Command): void {
     .action(async (bundle: string, flags: TraceReduceFlags) =>
       (await import("./trace-reduce-run.js")).runTraceReduce(bundle, flags),
     );
+  debug
+    .command("trace-convert")
+    .description(
+      "Rewrite a rollout-trace bundle as schema 2 (Codex 0.169) or 3 (Codex 0.171); exit status 2 when it cannot",
+    )
+    .requiredOption("--to <schema>", "target schema: 2 or 3", schemaVersion)
+    .argument("<bundle>", "bundle directory to read")
+    .argument("<out>", "new bundle directory (must not exist or be empty)")
+    .action(async (bundle: string, out: string, flags: { to: 2 | 3 }) =>
+      (await import("./trace-convert-run.js")).runTraceConvert(bundle, out, flags.to),
+    );
+}
+
+function schemaVersion(value: string): 2 | 3 {
+  if (value !== "2" && value !== "3")
+    throw new InvalidArgumentError("expected 2 (Codex 0.169) or 3 (Codex 0.171)");
+  return Number(value) as 2 | 3;
 }

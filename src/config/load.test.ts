@@ -91,3 +91,15 @@ test("a bad key in config.toml is blamed on the file even when a -c override sha
     (e: unknown) => e instanceof ConfigError && e.message.startsWith("-c rollout_trace.root:"),
   );
 });
+
+test("[rollout_trace] takes Codex 0.171's schema and size limits; schema defaults to 2", () => {
+  const loaded = loadConfig({
+    home: home("[rollout_trace]\nschema = 3\nmax_payload_bytes = 1000\nmax_bytes = 30000\n"),
+  });
+  assert.deepEqual(loaded.config.rollout_trace, { schema: 3, max_payload_bytes: 1000, max_bytes: 30000 });
+  assert.equal(loadConfig({ home: home('[rollout_trace]\nroot = "/t"\n') }).config.rollout_trace?.schema, 2);
+  assert.throws(
+    () => loadConfig({ home: home("[rollout_trace]\nschema = 4\n") }),
+    (e: unknown) => e instanceof ConfigError && e.key === "rollout_trace.schema",
+  );
+});

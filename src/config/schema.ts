@@ -50,7 +50,15 @@ export const SpoolConfigSchema = z
     model_providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     otel: OtelTomlSchema.optional(),
     rollout_trace: z
-      .object({ root: z.string().min(1).optional() })
+      .object({
+        root: z.string().min(1).optional(),
+        /** Bundle schema Spool writes: 2 (Codex 0.169, the default until Spool follows 0.171) or 3. */
+        schema: z.union([z.literal(2), z.literal(3)]).default(2),
+        /** Codex 0.171's per-payload limit (schema 3): larger payloads are fragmented or truncated. */
+        max_payload_bytes: z.number().int().positive().optional(),
+        /** Codex 0.171's bundle byte budget (schema 3): once spent, payloads are omitted. */
+        max_bytes: z.number().int().positive().optional(),
+      })
       .loose()
       .optional(),
     model_catalog: z.array(CatalogModelSchema).optional(),

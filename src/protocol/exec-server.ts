@@ -28,23 +28,27 @@ export type ExecInitializeParams = z.infer<typeof ExecInitializeParamsSchema>;
 export const ExecInitializeResponseSchema = z.object({ sessionId: z.string() });
 export type ExecInitializeResponse = z.infer<typeof ExecInitializeResponseSchema>;
 
+// The OS cannot carry a NUL inside an argument, path or environment entry; refusing it here makes
+// it -32602 naming the field instead of a spawn failure (-32603).
+const OsString = z.string().refine((s) => !s.includes("\0"), "must not contain a NUL byte");
+
 export const ExecEnvPolicySchema = z.object({
   inherit: z.enum(["all", "core", "none"]),
   ignoreDefaultExcludes: z.boolean(),
   exclude: z.array(z.string()),
-  set: z.record(z.string(), z.string()),
+  set: z.record(OsString, OsString),
   includeOnly: z.array(z.string()),
 });
 export type ExecEnvPolicy = z.infer<typeof ExecEnvPolicySchema>;
 
 export const ProcessStartParamsSchema = z.object({
   processId: z.string().min(1),
-  argv: z.array(z.string()),
-  cwd: z.string(),
-  env: z.record(z.string(), z.string()),
+  argv: z.array(OsString),
+  cwd: OsString,
+  env: z.record(OsString, OsString),
   tty: z.boolean(),
   pipeStdin: z.boolean().optional(),
-  arg0: z.string().nullable(),
+  arg0: OsString.nullable(),
   envPolicy: ExecEnvPolicySchema.nullish(),
   // Accepted so a Codex client's request parses; Spool enforces neither, and refuses to run a
   // process that asks for them rather than run it unconfined.

@@ -118,3 +118,13 @@ export type {
   StatusCounts,
   TraceErrorLocation,
 } from "./reducer/index.js";
+export { convertBundle } from "./convert.js";
+export type { ConvertResult } from "./convert.js";
+export type { RecordingStatus } from "./reducer/graph.js";
+export {
+  TRACE_SCHEMA_VERSIONS,
+  RawPayloadRefV3Schema,
+  RawTraceEventV3Schema,
+  PayloadCaptureSchema,
+} from "./schema.js";
+export type { AnyPayloadRef, PayloadCapture, RawPayloadRefV3, TraceSchemaVersion } from "./schema.js";

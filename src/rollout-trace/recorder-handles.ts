@@ -18,7 +18,8 @@ import type {
 import type {
   CodeCellRuntimeStatus,
   ExecutionStatus,
-  RawPayloadKindName,
+  RawPayloadKindNameV3,
+  TraceSchemaVersion,
   AnyPayloadRef,
   RawTraceEventPayloadInput,
   ToolCallKind,
@@ -34,8 +35,12 @@ function run<T>(v: Lazy<T>): T {
 export class Sink {
   constructor(readonly writer: BundleWriter) {}
 
-  ref(kind: RawPayloadKindName, value: Lazy<unknown>): AnyPayloadRef | null {
+  ref(kind: RawPayloadKindNameV3, value: Lazy<unknown>): AnyPayloadRef | null {
     return this.writer.writePayload(kind, value, typeof value === "function");
+  }
+
+  get schema(): TraceSchemaVersion {
+    return this.writer.schema;
   }
 
   event(threadId: string | null, turnId: string | null, payload: RawTraceEventPayloadInput): void {

@@ -79,6 +79,11 @@ export interface InferenceStart {
   providerName: string;
   /** The exact Responses request body sent upstream (`input` array; `previous_response_id` when incremental). */
   request: Lazy<unknown>;
+  /**
+   * Schema 3: the prompt before request serialization (Codex's `prepared_prompt`: `input`, `tools`,
+   * `parallel_tool_calls`, `base_instructions`, …). Defaults to one derived from `request`.
+   */
+  preparedPrompt?: Lazy<unknown>;
 }
 
 export interface InferenceCompletion {
@@ -198,8 +203,11 @@ export interface CompactionRecorder {
 
 export interface TurnRecorder {
   readonly codexTurnId: string;
-  /** An item Codex added to the thread's history (by Responses item `id`). */
-  historyItemAccepted(responsesItemId: string): void;
+  /**
+   * An item Codex added to the thread's history (by Responses item `id`). Schema 3 records an
+   * accepted tool output (`fco_…`, `ctco_…`) itself when `item` is given (`tool_output_payload`).
+   */
+  historyItemAccepted(responsesItemId: string, item?: Lazy<unknown>): void;
   startInference(s: InferenceStart): InferenceRecorder;
   startToolCall(s: ToolCallStart): ToolCallRecorder;
   startCodeCell(s: CodeCellStart): CodeCellRecorder;

@@ -17,10 +17,11 @@ import type {
   ToolCallStart,
   TurnRecorder,
 } from "./recorder-types.js";
-import type { ExecutionStatus, RolloutStatus } from "./schema.js";
+import type { ExecutionStatus, RolloutStatus, TraceSchemaVersion } from "./schema.js";
 import { genericSummary, toolCallKindOf } from "./tool-kind.js";
 import { CodeCell, Compaction, Inference, Sink, ToolCall } from "./recorder-handles.js";
 import { BundleWriter } from "./writer.js";
+import { preparedPromptOf } from "./prepared-prompt.js";
 
 const log = logger("spool_rollout_trace::recorder");
 
@@ -33,6 +34,12 @@ export interface RolloutRecorderOptions {
   now?: () => number;
   durability?: "fsync" | "flush";
   signalHooks?: boolean;
+  /** `[rollout_trace] schema`: 2 (Codex 0.169, the default) or 3 (Codex 0.171). */
+  schema?: TraceSchemaVersion;
+  /** `[rollout_trace] max_payload_bytes` (schema 3). */
+  maxPayloadBytes?: number;
+  /** `[rollout_trace] max_bytes` (schema 3). */
+  maxBytes?: number;
 }
 
 /**
@@ -57,12 +64,32 @@ export function startRolloutRecorder(options: RolloutRecorderOptions): RolloutRe
       now: options.now,
       durability: options.durability,
       signalHooks: options.signalHooks,
+      schema: options.schema,
+      maxPayloadBytes: options.maxPayloadBytes,
+      maxBytes: options.maxBytes,
     });
     return new Recorder(writer);
   } catch (err) {
     log.warn(`failed to start rollout trace: ${(err as Error).message}`);
     return DISABLED_RECORDER;
   }
+}
+
+function run<T>(v: Lazy<T>): T {
+  return typeof v === "function" ? (v as () => T)() : v;
+}
+
+function memo<T>(v: Lazy<T>): Lazy<T> {
+  if (typeof v !== "function") return v;
+  let done = false;
+  let value: T;
+  return () => {
+    if (!done) {
+      value = (v as () => T)();
+      done = true;
+    }
+    return value;
+  };
 }
 
 class Recorder implements RolloutRecorder {
@@ -166,17 +193,29 @@ class Turn implements TurnRecorder {
     readonly codexTurnId: string,
   ) {}
 
-  historyItemAccepted(responsesItemId: string): void {
+  historyItemAccepted(responsesItemId: string, item?: Lazy<unknown>): void {
+    // Schema 3 carries an accepted tool output itself (kind protocol_event, as Codex 0.171 writes it).
+    const toolOutput =
+      item !== undefined && this.sink.schema === 3 && this.sink.active && /^fco_|^ctco_/.test(responsesItemId)
+        ? this.sink.ref("protocol_event", item)
+        : null;
     this.sink.event(this.threadId, this.codexTurnId, {
       type: "history_item_accepted",
       item_id: responsesItemId,
+      ...(toolOutput ? { tool_output_payload: toolOutput } : {}),
     });
   }
 
   startInference(s: InferenceStart): InferenceRecorder {
     const id = s.inferenceCallId ?? randomUUID();
-    const ref = this.sink.active ? this.sink.ref("inference_request", s.request) : null;
+    const v3 = this.sink.schema === 3;
+    // Schema 3 needs the prepared prompt too; both payloads are built from one run of the thunk.
+    const request = v3 ? memo(s.request) : s.request;
+    const ref = this.sink.active ? this.sink.ref("inference_request", request) : null;
     if (ref) {
+      const prepared = v3
+        ? this.sink.ref("prepared_prompt", s.preparedPrompt ?? (() => preparedPromptOf(run(request))))
+        : null;
       this.sink.event(this.threadId, this.codexTurnId, {
         type: "inference_started",
         inference_call_id: id,
@@ -185,6 +224,7 @@ class Turn implements TurnRecorder {
         model: s.model,
         provider_name: s.providerName,
         request_payload: ref,
+        ...(prepared ? { prepared_prompt_payload: prepared } : {}),
       });
     }
     return new Inference(this.sink, this.threadId, this.codexTurnId, id);

@@ -165,7 +165,7 @@ export class ShardStore {
       }
       if (err instanceof RecordLengthError) {
         throw new TraceRuleError(
-          `payload shard ${n}: ${err.message}, more than the ${this.maxRecordBytes}-byte limit`,
+          `corrupt payload shard ${file}: ${err.message}, more than the ${this.maxRecordBytes}-byte limit`,
           rel,
         );
       }

@@ -1,16 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { closeSync, fstatSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, fstatSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { mkdir, open, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { logger } from "../telemetry/index.js";
 import { prettyJson } from "./json-text.js";
-import {
-  TRACE_SCHEMA_VERSION,
-  type Manifest,
-  type RawPayloadKindName,
-  type RawPayloadRef,
-  type RawTraceEventPayloadInput,
+import type {
+  AnyPayloadRef,
+  Manifest,
+  RawPayloadKindName,
+  RawPayloadKindNameV3,
+  RawPayloadRefV3,
+  RawTraceEventPayloadInput,
+  TraceSchemaVersion,
 } from "./schema.js";
+import { shardFileName } from "./shard-format.js";
+import { ShardWriter, type ShardChunk } from "./shard-writer.js";
 import { trackWriter, untrackWriter } from "./shutdown-hooks.js";
 
 const log = logger("spool_rollout_trace::writer");
@@ -43,10 +47,20 @@ export interface BundleWriterOptions {
   durability?: "fsync" | "flush";
   /** Install SIGINT/SIGTERM/exit flush hooks (default true). */
   signalHooks?: boolean;
+  /**
+   * Bundle schema: 2 (Codex 0.169, one JSON file per payload; the default) or 3 (Codex 0.171,
+   * payload records in zstd shards).
+   */
+  schema?: TraceSchemaVersion;
+  /** Schema 3: Codex 0.171's `[rollout_trace] max_payload_bytes` (fragment/truncate above it). */
+  maxPayloadBytes?: number;
+  /** Schema 3: Codex 0.171's `[rollout_trace] max_bytes` (omit payloads once the bundle is this big). */
+  maxBytes?: number;
 }
 
 type Job =
   | { kind: "payload"; path: string; value: PayloadSource; lazy: boolean }
+  | { kind: "record"; ref: RawPayloadRefV3; value: PayloadSource; lazy: boolean }
   | { kind: "event"; envelope: Envelope };
 
 interface Envelope {
@@ -76,8 +90,12 @@ export class BundleWriter {
   readonly rootThreadId: string;
   readonly bundleDir: string;
   readonly startedAtUnixMs: number;
+  readonly schema: TraceSchemaVersion;
 
   private readonly now: () => number;
+  /** Schema 3 only: records, fragments, limits and the open shard. */
+  private readonly shards: ShardWriter | null;
+  private shardFile: { n: number; fh: FileHandle } | null = null;
   private readonly fsync: boolean;
   private state: WriterState = "open";
   private seq = 0;
@@ -88,6 +106,7 @@ export class BundleWriter {
   private handle: FileHandle | null = null;
   private ready: Promise<void>;
   private readonly hooks: boolean;
+  private readonly maxBytes: number | undefined;
 
   private constructor(options: BundleWriterOptions) {
     this.now = options.now ?? Date.now;
@@ -98,6 +117,12 @@ export class BundleWriter {
     this.startedAtUnixMs = this.now();
     this.fsync = (options.durability ?? "fsync") === "fsync";
     this.hooks = options.signalHooks ?? true;
+    this.schema = options.schema ?? 2;
+    this.shards =
+      this.schema === 3
+        ? new ShardWriter({ maxPayloadBytes: options.maxPayloadBytes, maxBytes: options.maxBytes })
+        : null;
+    this.maxBytes = options.maxBytes;
     this.ready = this.init();
     if (this.hooks) trackWriter(this);
   }
@@ -116,7 +141,7 @@ export class BundleWriter {
     try {
       await mkdir(join(this.bundleDir, "payloads"), { recursive: true });
       const manifest: Manifest = {
-        schema_version: TRACE_SCHEMA_VERSION,
+        schema_version: this.schema,
         trace_id: this.traceId,
         rollout_id: this.rolloutId,
         root_thread_id: this.rootThreadId,
@@ -124,7 +149,13 @@ export class BundleWriter {
         raw_event_log: "trace.jsonl",
         payloads_dir: "payloads",
       };
-      await writeFile(join(this.bundleDir, "manifest.json"), prettyJson(manifest));
+      const text = prettyJson(manifest);
+      const bytes = Buffer.byteLength(text);
+      if (this.shards && this.maxBytes !== undefined && bytes > this.maxBytes) {
+        throw new Error("manifest exceeds trace byte limit");
+      }
+      this.shards?.account(bytes);
+      await writeFile(join(this.bundleDir, "manifest.json"), text);
       this.handle = await open(join(this.bundleDir, "trace.jsonl"), "a");
     } catch (err) {
       this.fail("failed to start rollout trace", err);
@@ -136,14 +167,25 @@ export class BundleWriter {
    * serialized and written in the background, before any event appended after this call.
    * The value must not be mutated afterwards. Returns `null` when recording has stopped.
    */
-  writePayload(kind: RawPayloadKindName, value: PayloadSource, lazy = false): RawPayloadRef | null {
+  writePayload(kind: RawPayloadKindNameV3, value: PayloadSource, lazy = false): AnyPayloadRef | null {
     if (this.state !== "open") return null;
-    const n = ++this.payloadOrdinal;
-    const path = `payloads/${n}.json`;
-    this.queue.push({ kind: "payload", path, value, lazy });
+    let ref: AnyPayloadRef;
+    if (this.shards) {
+      // Schema 3 ids, shard, capture and parts are only known once the drain has serialized the
+      // value (fragment parts take ids first); the drain fills this ref in before any event that
+      // holds it is serialized. The keys exist now so that they serialize in Codex's order.
+      const record: RawPayloadRefV3 = { raw_payload_id: "", kind: { type: kind }, shard: null };
+      this.queue.push({ kind: "record", ref: record, value, lazy });
+      ref = record;
+    } else {
+      const n = ++this.payloadOrdinal;
+      const path = `payloads/${n}.json`;
+      this.queue.push({ kind: "payload", path, value, lazy });
+      ref = { raw_payload_id: `raw_payload:${n}`, kind: { type: kind as RawPayloadKindName }, path };
+    }
     this.schedule();
     if (this.queue.length > MAX_QUEUED_JOBS) this.fellBehind();
-    return { raw_payload_id: `raw_payload:${n}`, kind: { type: kind }, path };
+    return ref;
   }
 
   /** Appends one event with the next `seq`; returns the seq, or 0 when recording has stopped. */
@@ -153,7 +195,7 @@ export class BundleWriter {
     this.queue.push({
       kind: "event",
       envelope: {
-        schema_version: TRACE_SCHEMA_VERSION,
+        schema_version: this.schema,
         seq,
         wall_time_unix_ms: this.now(),
         rollout_id: this.rolloutId,
@@ -216,6 +258,7 @@ export class BundleWriter {
   }
 
   private async writeBatch(batch: Job[], handle: FileHandle): Promise<void> {
+    if (this.shards) return this.writeShardBatch(batch, handle, this.shards);
     const payloads: Promise<void>[] = [];
     let lines = "";
     for (const job of batch) {
@@ -227,7 +270,7 @@ export class BundleWriter {
           return this.fail("failed to write rollout trace payload", err);
         }
         payloads.push(this.writePayloadFile(join(this.bundleDir, job.path), text));
-      } else {
+      } else if (job.kind === "event") {
         lines += JSON.stringify(job.envelope) + "\n";
       }
     }
@@ -245,6 +288,71 @@ export class BundleWriter {
     } catch (err) {
       this.fail("failed to append rollout trace event", err);
     }
+  }
+
+  /**
+   * Schema 3: serializes and compresses the batch's payloads (one zstd flush per record), appends
+   * the compressed bytes to their shard files (fsynced under "fsync" durability), and only then
+   * appends the batch's event lines. The shard is sealed before `recording_completed` is written,
+   * so a complete recording always has its footers.
+   */
+  private async writeShardBatch(batch: Job[], handle: FileHandle, shards: ShardWriter): Promise<void> {
+    let encoded: { chunks: ShardChunk[]; lines: string };
+    try {
+      encoded = this.encodeShardBatch(batch, shards);
+    } catch (err) {
+      return this.fail("failed to write rollout trace payload", err);
+    }
+    try {
+      await this.appendChunks(encoded.chunks);
+    } catch (err) {
+      return this.fail("failed to write rollout trace payload", err);
+    }
+    if (encoded.lines === "") return;
+    try {
+      const stat = await handle.stat();
+      if (stat.nlink === 0) throw new Error(`bundle ${this.bundleDir} was removed`);
+      await handle.appendFile(encoded.lines);
+    } catch (err) {
+      this.fail("failed to append rollout trace event", err);
+    }
+  }
+
+  private encodeShardBatch(batch: Job[], shards: ShardWriter): { chunks: ShardChunk[]; lines: string } {
+    let lines = "";
+    for (const job of batch) {
+      if (job.kind === "record") {
+        const value = job.lazy ? (job.value as () => unknown)() : job.value;
+        Object.assign(job.ref, shards.write(job.ref.kind.type, value));
+      } else if (job.kind === "event") {
+        if (job.envelope.payload.type === "recording_completed") shards.seal();
+        const line = JSON.stringify(job.envelope) + "\n";
+        // Counted as it is produced, so the budget sees events and payloads in recording order.
+        shards.account(Buffer.byteLength(line));
+        lines += line;
+      }
+    }
+    return { chunks: shards.drain(), lines };
+  }
+
+  private async appendChunks(chunks: ShardChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      if (this.shardFile?.n !== chunk.shard) {
+        await this.closeShardFile();
+        const path = join(this.bundleDir, "payloads", shardFileName(chunk.shard));
+        this.shardFile = { n: chunk.shard, fh: await open(path, "a") };
+      }
+      await this.shardFile.fh.appendFile(chunk.data);
+    }
+    if (this.fsync && this.shardFile && chunks.length > 0) await this.shardFile.fh.datasync();
+  }
+
+  private async closeShardFile(): Promise<void> {
+    const file = this.shardFile;
+    this.shardFile = null;
+    if (!file) return;
+    if (this.fsync) await file.fh.datasync().catch(() => undefined);
+    await file.fh.close().catch(() => undefined);
   }
 
   private async writePayloadFile(path: string, text: string): Promise<void> {
@@ -271,6 +379,7 @@ export class BundleWriter {
 
   private async close(): Promise<void> {
     if (this.hooks) untrackWriter(this);
+    await this.closeShardFile();
     const handle = this.handle;
     this.handle = null;
     if (this.state !== "failed") this.state = "closed";
@@ -292,8 +401,21 @@ export class BundleWriter {
     const batch = this.queue;
     this.queue = [];
     try {
+      if (this.shards) {
+        const { chunks, lines } = this.encodeShardBatch(batch, this.shards);
+        for (const c of chunks)
+          appendFileSync(join(this.bundleDir, "payloads", shardFileName(c.shard)), c.data);
+        const fd = openSync(join(this.bundleDir, "trace.jsonl"), "a");
+        try {
+          if (fstatSync(fd).nlink > 0) writeSync(fd, lines);
+        } finally {
+          closeSync(fd);
+        }
+        return;
+      }
       let lines = "";
       for (const job of batch) {
+        if (job.kind === "record") continue;
         if (job.kind === "payload") {
           const value = job.lazy ? (job.value as () => unknown)() : job.value;
           writeFileSync(join(this.bundleDir, job.path), prettyJson(value));

@@ -56,6 +56,12 @@ export class ShardCompressor {
   }
 }
 
+/** The size of `data` compressed on its own (one frame): what a record would cost the byte budget. */
+export function compressedSize(data: Buffer, level = DEFAULT_LEVEL): number {
+  const dst = Buffer.allocUnsafe(zstd.compressBound(data.length));
+  return zstd.compress(dst, data, level);
+}
+
 /** libzstd rejected the input; `offset` is the compressed byte at which the failing call started. */
 export class ZstdDecodeError extends Error {
   override readonly name = "ZstdDecodeError";

@@ -17,6 +17,7 @@ function rawClient(transport: Transport) {
     },
     oversized: () => {},
     unsupported: () => {},
+    undecodable: () => {},
     closed: () => {},
   });
   return {

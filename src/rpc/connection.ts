@@ -1,3 +1,4 @@
+import { parse as parseLossless } from "lossless-json";
 import {
   ErrorCode,
   JsonRpcRequestSchema,
@@ -56,7 +57,8 @@ export interface RpcConnectionOptions {
 }
 
 type Inbound =
-  { kind: "request"; request: JsonRpcRequest } | { kind: "notification"; method: string; params: unknown };
+  | { kind: "request"; request: JsonRpcRequest; rawId?: string }
+  | { kind: "notification"; method: string; params: unknown };
 
 interface PendingCall {
   resolve(value: unknown): void;
@@ -64,6 +66,23 @@ interface PendingCall {
 }
 
 const DEFAULT_MAX_QUEUED = 1024;
+
+const EXACT_ID_MARKER = "\u0000spool-exact-id\u0000";
+const EXACT_ID_MARKER_JSON = JSON.stringify(EXACT_ID_MARKER);
+
+/**
+ * The source text of an integer id a double cannot hold (beyond 2^53), so the answer carries the
+ * id byte for byte. The lossless re-parse runs only for such frames.
+ */
+function exactIntegerText(frame: string, parsedId: number): string | undefined {
+  if (Number.isSafeInteger(parsedId)) return undefined;
+  try {
+    const id = (parseLossless(frame) as { id?: unknown } | null)?.id;
+    return id !== null && typeof id === "object" ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const noSpan: RequestSpanHandle = {
   recordTurnId() {},
@@ -113,6 +132,11 @@ export class RpcConnection {
       oversized: (bytes) =>
         this.sendError(null, JsonRpcError.invalidRequest(`message of ${bytes} bytes exceeds the size limit`)),
       unsupported: (reason) => this.sendError(null, JsonRpcError.invalidRequest(reason)),
+      undecodable: () =>
+        this.sendError(
+          null,
+          new JsonRpcError(ErrorCode.ParseError, "Parse error: the frame is not valid UTF-8"),
+        ),
       closed: (error) => this.onClosed(error),
     });
     return this;
@@ -196,6 +220,7 @@ export class RpcConnection {
     const obj = msg as Record<string, unknown>;
     const rawId = obj.id;
     const idOk = typeof rawId === "string" || (typeof rawId === "number" && Number.isInteger(rawId));
+    const exactId = idOk && typeof rawId === "number" ? exactIntegerText(frame, rawId) : undefined;
     if ("method" in obj) {
       if (rawId === undefined) {
         if (typeof obj.method !== "string") {
@@ -217,6 +242,7 @@ export class RpcConnection {
           JsonRpcError.invalidRequest(
             `Invalid request: ${formatIssuePath(issue.path, "envelope")}: ${issue.message}`,
           ),
+          exactId,
         );
         return;
       }
@@ -224,10 +250,11 @@ export class RpcConnection {
         this.sendError(
           parsed.data.id,
           new JsonRpcError(ErrorCode.ServerOverloaded, "Server overloaded; retry later."),
+          exactId,
         );
         return;
       }
-      this.enqueue({ kind: "request", request: parsed.data });
+      this.enqueue({ kind: "request", request: parsed.data, rawId: exactId });
       return;
     }
     if ("result" in obj || "error" in obj) {
@@ -239,6 +266,7 @@ export class RpcConnection {
     this.sendError(
       idOk ? (rawId as RequestId) : null,
       JsonRpcError.invalidRequest("Invalid request: no method"),
+      exactId,
     );
   }
 
@@ -277,7 +305,7 @@ export class RpcConnection {
         const item = this.queue[this.queueHead]!;
         this.queue[this.queueHead++] = undefined;
         try {
-          if (item.kind === "request") await this.startRequest(item.request);
+          if (item.kind === "request") await this.startRequest(item.request, item.rawId);
           else this.handleNotification(item.method, item.params);
         } catch (err) {
           // handleRequest answers its own failures; reaching here is a bug, and it must not cost
@@ -297,9 +325,9 @@ export class RpcConnection {
   }
 
   /** Runs a request; returns once another may start (at once while under the concurrency limit). */
-  private async startRequest(request: JsonRpcRequest): Promise<void> {
-    if (this.maxConcurrent === 1) return this.handleRequest(request);
-    const running = this.handleRequest(request).catch((err: unknown) =>
+  private async startRequest(request: JsonRpcRequest, rawId?: string): Promise<void> {
+    if (this.maxConcurrent === 1) return this.handleRequest(request, rawId);
+    const running = this.handleRequest(request, rawId).catch((err: unknown) =>
       this.log.error("request handling failed", { error: String(err) }),
     );
     this.inFlight.add(running);
@@ -315,7 +343,7 @@ export class RpcConnection {
     }
   }
 
-  private async handleRequest(request: JsonRpcRequest): Promise<void> {
+  private async handleRequest(request: JsonRpcRequest, rawId?: string): Promise<void> {
     const run = async (span: RequestSpanHandle) => {
       try {
         const handler = this.options.handler;
@@ -329,11 +357,11 @@ export class RpcConnection {
           recordError: (code, message) => span.recordError(code, message),
         };
         const result = await handler.handleRequest(request, ctx);
-        this.write({ id: request.id, result: result ?? {} });
+        this.write({ id: request.id, result: result ?? {} }, rawId);
       } catch (err) {
         const e = this.toWireError(err, request);
         span.recordError(e.code, e.message);
-        this.sendError(request.id, e);
+        this.sendError(request.id, e, rawId);
       }
     };
     if (this.options.tracer) await this.options.tracer.run(request, run);
@@ -354,18 +382,22 @@ export class RpcConnection {
   /**
    * Sends an error frame outside any request's answer: `id: null` for a frame that could not be
    * read, or a sentinel such as the `-1` Codex's exec-server answers a stray notification with.
+   * `exactId` is the id's source text when it is an integer a double cannot hold.
    */
-  sendError(id: RequestId | null, error: JsonRpcError): void {
+  sendError(id: RequestId | null, error: JsonRpcError, exactId?: string): void {
     const { code, message, data } = error;
     const body: JsonRpcErrorObject = data === undefined ? { code, message } : { code, message, data };
-    this.write({ id, error: body });
+    this.write({ id, error: body }, exactId);
   }
 
-  private write(msg: Record<string, unknown>): void {
+  private write(msg: Record<string, unknown>, exactId?: string): void {
     if (this.closed) return;
     let frame: string;
     try {
-      frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...msg } : msg);
+      const out = exactId === undefined ? msg : { ...msg, id: EXACT_ID_MARKER };
+      frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...out } : out);
+      // `id` is serialized before `result`/`error`, so the first marker is the id's.
+      if (exactId !== undefined) frame = frame.replace(EXACT_ID_MARKER_JSON, exactId);
     } catch (err) {
       // A result that cannot be serialized (a BigInt, a cycle) still gets an answer.
       this.log.error("outbound message could not be serialized", { error: String(err) });

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { Readable, Writable } from "node:stream";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -21,6 +22,7 @@ export class LineSplitter {
     private readonly maxBytes: number,
     private readonly onLine: (line: string) => void,
     private readonly onOversized: (bytes: number) => void,
+    private readonly onUndecodable: () => void = () => {},
   ) {}
 
   push(chunk: Buffer): void {
@@ -54,9 +56,15 @@ export class LineSplitter {
     } else if (this.pendingBytes > 0) {
       const buf =
         this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      let line = buf.toString("utf8");
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      if (line.trim() !== "") this.onLine(line);
+      if (!isUtf8(buf)) {
+        // Decoding would silently turn the bad bytes into U+FFFD and hand on a frame the peer
+        // never sent.
+        this.onUndecodable();
+      } else {
+        let line = buf.toString("utf8");
+        if (line.endsWith("\r")) line = line.slice(0, -1);
+        if (line.trim() !== "") this.onLine(line);
+      }
     }
     this.pending = [];
     this.pendingBytes = 0;
@@ -92,6 +100,7 @@ export class StreamTransport implements Transport {
       this.maxFrameBytes,
       (line) => handlers.message(line),
       (bytes) => handlers.oversized(bytes),
+      () => handlers.undecodable(),
     );
     const finish = (error?: Error) => {
       if (this.closedOnce) return;

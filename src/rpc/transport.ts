@@ -8,6 +8,8 @@ export interface TransportHandlers {
   oversized(bytes: number): void;
   /** A frame the transport cannot carry as text (a binary WebSocket frame). */
   unsupported(reason: string): void;
+  /** A frame whose bytes are not valid UTF-8: it cannot be JSON, so it is answered -32700. */
+  undecodable(): void;
   /** The peer went away or the transport failed; called once. */
   closed(error?: Error): void;
 }
@@ -31,3 +33,11 @@ export interface Transport {
 
 /** Default largest inbound message: 8 MiB. */
 export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Default hard cap on one WebSocket frame: 64 MiB. A WebSocket frame is buffered whole before it
+ * can be judged, so frames between the limit and this cap are read, dropped and answered -32600;
+ * past it the connection is closed (1009) with a logged reason. Stdio never buffers an oversized
+ * line, so it needs no cap.
+ */
+export const DEFAULT_FRAME_HARD_CAP_BYTES = 64 * 1024 * 1024;

@@ -4,7 +4,7 @@ import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { logger } from "../telemetry/index.js";
-import { DEFAULT_MAX_FRAME_BYTES, type Transport } from "./transport.js";
+import { DEFAULT_FRAME_HARD_CAP_BYTES, DEFAULT_MAX_FRAME_BYTES, type Transport } from "./transport.js";
 import { WebSocketTransport } from "./websocket-transport.js";
 
 const log = logger("spool_rpc::websocket");
@@ -20,6 +20,8 @@ export interface WebSocketListenOptions {
   /** Bearer token every handshake must present; required off loopback. */
   token?: string;
   maxFrameBytes?: number;
+  /** Past this a frame closes the connection (1009); default 64 MiB, never below maxFrameBytes. */
+  frameHardCapBytes?: number;
   onConnection(transport: Transport, info: { remoteAddress: string }): void;
 }
 
@@ -70,7 +72,8 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
   const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   // ws closes the socket (1009) past maxPayload; frames between our limit and this cap get a
   // JSON-RPC error instead and the connection lives.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes * 4 });
+  const hardCap = Math.max(maxFrameBytes, options.frameHardCapBytes ?? DEFAULT_FRAME_HARD_CAP_BYTES);
+  const wss = new WebSocketServer({ noServer: true, maxPayload: hardCap, skipUTF8Validation: true });
   let accepting = true;
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.origin !== undefined) {

@@ -1,4 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import type { RawData, WebSocket } from "ws";
+import { logger } from "../telemetry/index.js";
 import { DEFAULT_MAX_FRAME_BYTES, type Transport, type TransportHandlers } from "./transport.js";
 
 /** One JSON-RPC message per text frame over an open `ws` socket (server or client side). */
@@ -26,13 +28,20 @@ export class WebSocketTransport implements Transport {
       if (bytes > this.maxFrameBytes) return handlers.oversized(bytes);
       if (isBinary)
         return handlers.unsupported("Invalid request: binary frames are not supported; send text frames");
-      const text = Array.isArray(data)
-        ? Buffer.concat(data).toString("utf8")
-        : Buffer.from(data as Buffer).toString("utf8");
-      handlers.message(text);
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
+      // The server skips ws's own UTF-8 check (it closes with 1007 and no answer), so the frame
+      // is checked here and answered -32700 instead.
+      if (!isUtf8(buf)) return handlers.undecodable();
+      handlers.message(buf.toString("utf8"));
     });
     this.socket.on("close", () => finish());
-    this.socket.on("error", (err) => finish(err));
+    this.socket.on("error", (err: Error & { code?: string }) => {
+      if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH")
+        logger("spool_rpc::websocket").warn("websocket closed: frame over the hard cap", {
+          error: err.message,
+        });
+      finish(err);
+    });
   }
 
   send(frame: string): void {

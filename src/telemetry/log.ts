@@ -82,13 +82,15 @@ const state: LoggingState = {
 
 /**
  * Replaces the process's log filter, format and/or sink; cached `enabled` answers are
- * invalidated. Unparsable directives are ignored with one warning.
+ * invalidated. Unparsable directives are ignored with one warning. Returns a function that puts
+ * back the filter and sink this call replaced (a test capturing its warnings restores with it).
  */
 export function configureLogging(options: {
   filter?: LogFilter | string;
   sink?: LogSink;
   format?: LogFormat;
-}): void {
+}): () => void {
+  const previous = { filter: state.filter, sink: state.sink };
   if (options.filter !== undefined) {
     state.filter = typeof options.filter === "string" ? parseLogFilter(options.filter) : options.filter;
   }
@@ -100,6 +102,11 @@ export function configureLogging(options: {
       directives: state.filter.invalid.join(","),
     });
   }
+  return () => {
+    state.filter = previous.filter;
+    state.sink = previous.sink;
+    state.generation++;
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import { installTelemetry } from "./telemetry-provider.js";
 import { defaultOtelSettings } from "./settings.js";
 import { currentSpanW3cTraceContext } from "./trace-context.js";
 import { withSpan } from "./span-scope.js";
+import { configureLogging } from "./log.js";
+import type { LogRecord } from "./log-types.js";
 
 test("configured members are encoded as sorted field:value pairs and put first in sorted order", () => {
   const out = mergeConfiguredTracestate(undefined, { zeta: { b: "2", a: "1" }, alpha: { x: "y" } });
@@ -21,8 +23,18 @@ test("merge replaces configured fields in place, keeps unknown fields, appends n
   assert.equal(out, "vendor=tenant:a;keep:me;region:eu,other=1");
 });
 
-test("an invalid incoming tracestate is dropped and only the configured members remain", () => {
-  assert.equal(mergeConfiguredTracestate("BAD KEY=1,ok=2", { vendor: { t: "a" } }), "vendor=t:a");
+test("an invalid incoming tracestate is dropped with one warning and only the configured members remain", () => {
+  const warnings: LogRecord[] = [];
+  const restore = configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
+  try {
+    assert.equal(mergeConfiguredTracestate("BAD KEY=1,ok=2", { vendor: { t: "a" } }), "vendor=t:a");
+  } finally {
+    restore();
+  }
+  assert.deepEqual(
+    warnings.map((w) => w.message),
+    ["ignoring invalid tracestate while propagating trace context: BAD KEY=1,ok=2"],
+  );
 });
 
 test("nothing configured and nothing incoming gives no tracestate header", () => {

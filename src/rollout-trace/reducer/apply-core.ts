@@ -140,7 +140,7 @@ export function applyHistoryItemAccepted(
   if (threadId === null) throw new TraceRuleError("history acceptance has no thread");
   g.thread(threadId);
   // Schema 3 carries the accepted item itself (a tool output, an agent message): it becomes a
-  // conversation item now, seen at acceptance, and joins the snapshot the next request reconciles with.
+  // conversation item now, seen at acceptance; the next request that re-sends it with its id reuses it.
   for (const ref of [ev.payload.tool_output_payload, ev.payload.agent_message_payload]) {
     const raw = ref ? payloadOf(payloads, ref) : UNAVAILABLE;
     if (ref && raw !== UNAVAILABLE) acceptCarriedItem(g, ev, threadId, raw, ref.raw_payload_id);
@@ -164,9 +164,12 @@ function acceptCarriedItem(
     ev.wall_time_unix_ms,
     requestProducers(g, threadId, n),
   );
-  const snapshot = g.snapshots.get(threadId);
-  if (snapshot) snapshot.push(item.item_id);
-  else g.snapshots.set(threadId, [item.item_id]);
+  if (n.responsesItemId !== undefined) g.carriedItems.set(threadId, n.responsesItemId, item.item_id);
+  // Produced by its tool, but not model-visible until a request carries it.
+  const toolId = item.call_id === null ? undefined : g.toolByVisibleCallId.get(threadId, item.call_id);
+  const tool = toolId === undefined ? undefined : g.state.tool_calls.get(toolId);
+  if (tool)
+    tool.model_visible_output_item_ids = tool.model_visible_output_item_ids.filter((i) => i !== item.item_id);
 }
 
 /** Schema 3: request evidence must carry the kinds its fields name (spec v3 §5). */

@@ -13,6 +13,23 @@ export function requestProducers(g: Graph, threadId: string, n: NormalizedItem):
   return [];
 }
 
+/** A schema-3 item created at its acceptance, matched by Responses id and content. */
+function carriedMatch(
+  g: Graph,
+  threadId: string,
+  n: NormalizedItem,
+  used?: ReadonlySet<string>,
+): string | undefined {
+  if (n.responsesItemId === undefined) return undefined;
+  const id = g.carriedItems.get(threadId, n.responsesItemId);
+  if (id === undefined || used?.has(id)) return undefined;
+  const item = g.state.conversation_items.get(id)!;
+  if (!itemMatches(item, n)) return undefined;
+  const tool = item.call_id === null ? undefined : g.toolByVisibleCallId.get(threadId, item.call_id);
+  if (tool !== undefined) g.linkItemToTool(item, g.toolCall(tool));
+  return id;
+}
+
 /**
  * Full-snapshot reconciliation: position by position reuse the baseline's id at the same index if
  * it matches, else the first unused matching id, else create an item. `positional: false` skips
@@ -36,6 +53,7 @@ export function reconcileFull(
     const n = normalizeItem(raw, payloadId);
     const atIndex = options.positional ? baseline[i] : undefined;
     let id = atIndex !== undefined && matches(atIndex, n) ? atIndex : baseline.find((c) => matches(c, n));
+    id ??= carriedMatch(g, threadId, n, used);
     if (id === undefined) {
       id = g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, requestProducers(g, threadId, n)).item_id;
     } else {
@@ -81,7 +99,9 @@ function reconcileAppend(
           `payload ${payloadId} item ${prefix.length + i} differs from ${existing.item_id} at the same position of thread ${threadId}; reduced as a new item`,
         );
       }
-      id = g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, producers(n)).item_id;
+      id =
+        carriedMatch(g, threadId, n) ??
+        g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, producers(n)).item_id;
     }
     if (joinTranscript) g.appendToTranscript(threadId, id);
     return id;

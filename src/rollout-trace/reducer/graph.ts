@@ -105,6 +105,11 @@ export class Graph {
    * next full request (and only that one); the thread snapshot itself is left as it was.
    */
   readonly pendingReplacements = new Map<string, string[]>();
+  /**
+   * thread → Responses item id → item created from an acceptance's own payload (schema 3). It is in
+   * no snapshot; a later request reuses it only by that id (Codex 0.171).
+   */
+  readonly carriedItems = new Index2<string>();
   /** thread → call_id → conversation items carrying it. */
   readonly itemsByCallId = new Index2<string[]>();
   /** thread → model-visible call id → tool call id. */
@@ -196,11 +201,6 @@ export class Graph {
   }
 
   /** `history_item_accepted`: remembered for the id (first wins) and applied to every item carrying it. */
-  /** Whether a conversation item with this Responses item id exists in the thread. */
-  hasResponsesItem(threadId: string, responsesItemId: string): boolean {
-    return (this.byResponsesId.get(threadId, responsesItemId)?.length ?? 0) > 0;
-  }
-
   acceptResponsesItem(threadId: string, responsesItemId: string, at: number, seq: number): void {
     let acceptance = this.acceptances.get(threadId, responsesItemId);
     if (acceptance === undefined) {
@@ -219,6 +219,11 @@ export class Graph {
       item.accepted_seq = seq;
     }
     this.appendToTranscript(item.thread_id, item.item_id);
+  }
+
+  /** Whether the thread has an item with this Responses id. */
+  hasResponsesItem(threadId: string, responsesItemId: string): boolean {
+    return (this.byResponsesId.get(threadId, responsesItemId)?.length ?? 0) > 0;
   }
 
   /** A reused item seen again: an item without Responses id takes the one this sighting carries. */

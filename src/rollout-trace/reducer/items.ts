@@ -48,6 +48,16 @@ function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
 
+/**
+ * The id in a schema-3 placeholder `{"$trace_unavailable": id}`: a fragment cut by a size limit
+ * (spec v3 §6), which Codex 0.171 shows as a `payload_ref` to the fragment.
+ */
+function unavailableId(v: unknown): string | null {
+  if (!isObject(v)) return null;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === "$trace_unavailable" ? str(v.$trace_unavailable) : null;
+}
+
 /** Compact JSON with object keys sorted at every level: serde_json's text of a `Value`. */
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
@@ -76,6 +86,8 @@ function contentParts(content: unknown, payloadId: string, missingLabel: string)
     if ((type === "input_text" || type === "output_text" || type === "text") && isObject(part)) {
       const text = str(part.text);
       if (text !== null) return { type: "text", text };
+      const cut = unavailableId(part.text);
+      if (cut !== null) return { type: "payload_ref", label: "text", raw_payload_id: cut };
     }
     return contentRef(type, part, payloadId);
   });

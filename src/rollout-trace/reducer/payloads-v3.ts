@@ -32,41 +32,7 @@ export function shardPayloadSource(
   });
   let deferred: TraceRuleError | null = null;
 
-  /** The stored bytes with fragments assembled; `null` when unavailable. */
-  const assemble = (ref: RawPayloadRefV3): string | null => {
-    if (ref.capture?.status === "omitted") return null;
-    if (ref.shard == null) throw new TraceRuleError("payload omitted by size limit");
-    const stored = store.read(ref.raw_payload_id, ref.shard, !REUSED_KINDS.has(ref.kind.type));
-    if (ref.capture?.status === "truncated") {
-      const { retained_bytes: retained, original_bytes: original } = ref.capture;
-      if (stored.length !== retained || retained >= original) {
-        throw new TraceRuleError("invalid retained length", store.relative(ref.shard));
-      }
-      // Never parsed, even when the prefix happens to be valid JSON (spec v3 §7.2).
-      return null;
-    }
-    const parts = ref.parts ?? [];
-    if (parts.length === 0) return stored.toString("utf8");
-    let template: unknown;
-    try {
-      template = JSON.parse(stored.toString("utf8"));
-    } catch {
-      throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, store.relative(ref.shard));
-    }
-    if (!Array.isArray(template) || !template.every((t) => typeof t === "string")) {
-      throw new TraceRuleError(
-        `invalid payload ${ref.raw_payload_id}: a fragment template is an array of strings`,
-        store.relative(ref.shard),
-      );
-    }
-    if (template.length !== parts.length + 1) throw new TraceRuleError("invalid payload fragment count");
-    let text = template[0] as string;
-    parts.forEach((part, i) => {
-      text += assemble(part) ?? `{"$trace_unavailable":${JSON.stringify(part.raw_payload_id)}}`;
-      text += template[i + 1] as string;
-    });
-    return text;
-  };
+  const assemble = (ref: RawPayloadRefV3): string | null => assemblePayload(store, ref);
 
   /** Assembles and parses a payload no rule reads; `invalid payload <id>` when it is not JSON. */
   const check = (ref: RawPayloadRefV3): void => {
@@ -127,6 +93,46 @@ export function shardPayloadSource(
       if (deferred) throw deferred;
     },
   };
+}
+
+/**
+ * The stored text of a schema-3 payload with fragments assembled (spec v3 §6, §7), or `null` when
+ * it is unavailable (truncated or omitted by a size limit). Unavailable parts are spliced in as
+ * `{"$trace_unavailable":"<id>"}`, the placeholder Codex 0.171 uses.
+ */
+export function assemblePayload(store: ShardStore, ref: RawPayloadRefV3): string | null {
+  if (ref.capture?.status === "omitted") return null;
+  if (ref.shard == null) throw new TraceRuleError("payload omitted by size limit");
+  const stored = store.read(ref.raw_payload_id, ref.shard, !REUSED_KINDS.has(ref.kind.type));
+  if (ref.capture?.status === "truncated") {
+    const { retained_bytes: retained, original_bytes: original } = ref.capture;
+    if (stored.length !== retained || retained >= original) {
+      throw new TraceRuleError("invalid retained length", store.relative(ref.shard));
+    }
+    // Never parsed, even when the prefix happens to be valid JSON (spec v3 §7.2).
+    return null;
+  }
+  const parts = ref.parts ?? [];
+  if (parts.length === 0) return stored.toString("utf8");
+  let template: unknown;
+  try {
+    template = JSON.parse(stored.toString("utf8"));
+  } catch {
+    throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, store.relative(ref.shard));
+  }
+  if (!Array.isArray(template) || !template.every((t) => typeof t === "string")) {
+    throw new TraceRuleError(
+      `invalid payload ${ref.raw_payload_id}: a fragment template is an array of strings`,
+      store.relative(ref.shard),
+    );
+  }
+  if (template.length !== parts.length + 1) throw new TraceRuleError("invalid payload fragment count");
+  let text = template[0] as string;
+  parts.forEach((part, i) => {
+    text += assemblePayload(store, part) ?? `{"$trace_unavailable":${JSON.stringify(part.raw_payload_id)}}`;
+    text += template[i + 1] as string;
+  });
+  return text;
 }
 
 /** A ref as `state.json` lists it: complete capture dropped, `shard: null` kept, parts normalized. */
