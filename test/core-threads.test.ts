@@ -4,7 +4,13 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startScriptedModelServer } from "../src/model-server/index.js";
 import { killSpawned } from "./support/spawned-servers.js";
-import { handshake, runTurn, startCoreSession, type CoreSession } from "./support/core-server.js";
+import {
+  handshake,
+  runTurn,
+  schemaProblems,
+  startCoreSession,
+  type CoreSession,
+} from "./support/core-server.js";
 
 after(killSpawned);
 
@@ -69,6 +75,38 @@ test("two turns in one thread: the second request re-sends the whole history", a
       ],
     );
     assert.equal(read.thread.preview, "first");
+    assert.equal(await s.stop(), 0);
+    assert.deepEqual(schemaProblems(s.frames), []);
+  } finally {
+    await s.model.close();
+  }
+});
+
+test("over a reused WebSocket the next request sends previous_response_id and only the new items", async () => {
+  const s = await startCoreSession({
+    script: { responses: [answer(1), answer(2)] },
+    provider: { supports_websockets: true },
+  });
+  try {
+    await handshake(s);
+    const thread = await startThread(s);
+    await runTurn(s, thread.id, "first");
+    await runTurn(s, thread.id, "second");
+    const generating = s.model.requests.filter((r) => !r.warmup);
+    assert.deepEqual(
+      generating.map((r) => r.transport),
+      ["websocket", "websocket"],
+    );
+    assert.equal(generating[0]!.connection, generating[1]!.connection, "one socket for both turns");
+    const second = generating[1]!.body as {
+      previous_response_id?: string;
+      input: { content?: { text: string }[] }[];
+    };
+    assert.equal(second.previous_response_id, generating[0]!.response_id);
+    assert.deepEqual(
+      second.input.map((i) => i.content?.[0]?.text),
+      ["second"],
+    );
     assert.equal(await s.stop(), 0);
   } finally {
     await s.model.close();
@@ -241,6 +279,9 @@ test("fork through a turn copies history to a new thread; a fork mid-turn record
     assert.ok(three > 0);
     assert.match(texts[three + 1]!, /^<turn_aborted>/);
     assert.equal(await s.stop(), 0);
+    // Every message of the session validates with the zod schemas of the method table.
+    assert.ok(s.frames.length > 50);
+    assert.deepEqual(schemaProblems(s.frames), []);
   } finally {
     await s.model.close();
   }

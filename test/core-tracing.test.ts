@@ -15,13 +15,18 @@ after(killSpawned);
 
 const TRACE = "0000000000000000000000000000a077";
 const PARENT = "000000000000b088";
+const START_TRACE = "0000000000000000000000000000a011";
 
 test("one trace runs from the client's carrier through dispatch and turn spans to the model request", async () => {
   const receiver = await startOtlpReceiver();
   const s = await startCoreSession({ receiver });
   try {
     await handshake(s);
-    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {});
+    const { thread } = await s.rpc.request<{ thread: { id: string } }>(
+      "thread/start",
+      {},
+      { traceparent: `00-${START_TRACE}-${PARENT}-01` },
+    );
     const { turnId, completed } = await runTurn(s, thread.id, "hi", {
       traceparent: `00-${TRACE}-${PARENT}-01`,
     });
@@ -71,6 +76,16 @@ test("one trace runs from the client's carrier through dispatch and turn spans t
     // The model request carried the model span's context upstream.
     const logged = s.model.requests[0]!;
     assert.equal(logged.headers.traceparent, `00-${TRACE}-${modelSpan.spanId}-01`);
+
+    // thread/start: INTERNAL descendants at depth 1 and 2, and the thread/started notification's span.
+    const startTrace = spans.filter((x) => x.traceId === START_TRACE);
+    const startSpan = startTrace.find((x) => x.name === "thread/start")!;
+    assert.equal(startSpan.parentSpanId, PARENT);
+    const depths = startTrace
+      .filter((x) => x.kind === 1)
+      .map((x) => ancestry(startTrace, x).indexOf(startSpan));
+    assert.ok(depths.includes(1) && depths.some((d) => d >= 2), `depths ${depths.join(",")}`);
+    assert.ok(startTrace.some((x) => x.name === "app_server.thread_start.notify_started"));
 
     const { state } = await reduceBundle(bundleOf(s.traceRoot, thread.id));
     const [call] = [...state.inference_calls.values()];

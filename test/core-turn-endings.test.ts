@@ -7,6 +7,7 @@ import { killSpawned } from "./support/spawned-servers.js";
 import {
   bundleOf,
   handshake,
+  schemaProblems,
   startCoreSession,
   startOtlpReceiver,
   type CoreSession,
@@ -68,6 +69,7 @@ async function endTurn(
     const done = await s.waitFor((n) => n.method === "turn/completed");
     const completedAtMs = Date.now();
     assert.equal(await s.stop(), 0);
+    assert.deepEqual(schemaProblems(s.frames), []);
     const spans = await receiver.waitForSpans(
       (all) => all.some((x) => x.name === "session_task.turn"),
       10_000,

@@ -15,5 +15,28 @@ test("spool demo prints each request's span as read back from the exporter, pare
     assert.match(stdout, block, `span for ${method} in the carrier's trace`);
   }
   assert.match(stdout, /rpc\.transport = "stdio"/);
+  // The turn: one tree from the client's carrier down to the model request, then the bundle.
+  const turnCarrier = /→ turn\/start {2}turn \S+ {2}trace carrier 00-([0-9a-f]{32})-([0-9a-f]{16})-01/.exec(
+    stdout,
+  );
+  assert.ok(turnCarrier, "demo started a turn with a carrier");
+  assert.match(stdout, /← turn\/completed {2}status completed/);
+  const tree = stdout.slice(stdout.indexOf("The turn's span tree"));
+  let at = 0;
+  for (const name of [
+    "turn/start [SERVER]",
+    "└ op.dispatch.turn_input",
+    "└ codex.turn_input",
+    "└ session_task.turn",
+    "└ run_turn",
+    "└ responses.stream_request [CLIENT]",
+  ]) {
+    const i = tree.indexOf(name, at);
+    assert.ok(i > at, `${name} in the tree after the previous span`);
+    at = i;
+  }
+  assert.match(tree, new RegExp(`model request carried traceparent 00-${turnCarrier[1]}-[0-9a-f]{16}-01`));
+  assert.match(stdout, /Rollout bundle: \S+trace-/);
+  assert.match(stdout, /\): completed, recording complete, \d+ events\n/);
   assert.match(stdout, /app_server\.client_name = "spool_demo"/);
 });

@@ -267,10 +267,19 @@ for (const kind of KINDS) {
       }
     });
 
-    test("the environment is exactly env without envPolicy, and policy-built with one", async () => {
+    // Plus the one tag that lets the server find descendants which left the child's group.
+    const envLines = (id: string) =>
+      decode(peer.notifications, id)
+        .trim()
+        .split("\n")
+        .filter((l) => !/^SPOOL_EXEC_PROCESS_TAG=[0-9a-f-]{36}:[0-9a-f-]{36}$/.test(l))
+        .sort();
+
+    test("the environment is exactly env (and the process tag) without envPolicy, and policy-built with one", async () => {
       await start(peer, "env1", ["/usr/bin/env"], { env: { ONLY: "1" } });
       await peer.waitFor(closedOf("env1"));
-      assert.equal(decode(peer.notifications, "env1").trim(), "ONLY=1");
+      assert.match(decode(peer.notifications, "env1"), /^SPOOL_EXEC_PROCESS_TAG=/m);
+      assert.deepEqual(envLines("env1"), ["ONLY=1"]);
       await start(peer, "env2", ["/usr/bin/env"], {
         env: { B: "overlay" },
         envPolicy: {
@@ -282,7 +291,7 @@ for (const kind of KINDS) {
         },
       });
       await peer.waitFor(closedOf("env2"));
-      assert.deepEqual(decode(peer.notifications, "env2").trim().split("\n").sort(), ["A=a", "B=overlay"]);
+      assert.deepEqual(envLines("env2"), ["A=a", "B=overlay"]);
     });
 
     test("arg0 sets the argv[0] the program sees", async () => {

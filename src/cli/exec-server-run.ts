@@ -4,15 +4,15 @@ import { ListenError } from "../rpc/index.js";
 import { loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
 import { installTelemetryFromConfig } from "./compose.js";
 import { StartupError, UsageError } from "./failure.js";
+import { LIMIT_FLAGS, type LimitOption } from "./exec-server-command.js";
 
 const log = logger("spool_exec_server::cli");
 
-export interface ExecServerFlags {
+export type ExecServerFlags = {
   listen: string;
   wsTokenFile?: string;
-  retainedOutputBytes?: number;
   config?: string[];
-}
+} & Partial<Record<LimitOption, number>>;
 
 /** `spool exec-server` once its flags are parsed. */
 export async function runExecServer(opts: ExecServerFlags): Promise<void> {
@@ -35,7 +35,9 @@ export async function runExecServer(opts: ExecServerFlags): Promise<void> {
       host: listen.host,
       port: listen.port,
       ...(token ? { token } : {}),
-      ...(opts.retainedOutputBytes ? { retainedOutputBytes: opts.retainedOutputBytes } : {}),
+      ...Object.fromEntries(
+        LIMIT_FLAGS.flatMap(([, key]) => (opts[key] !== undefined ? [[key, opts[key]]] : [])),
+      ),
     });
   } catch (err) {
     await tracing.shutdown();
@@ -45,11 +47,12 @@ export async function runExecServer(opts: ExecServerFlags): Promise<void> {
   }
   process.stdout.write(`${server.url}\n`);
   log.info("exec-server listening", { url: server.url });
-  const stop = () => {
+  // The same exit codes as the app-server: 128 + the signal's number.
+  const stop = (signal: NodeJS.Signals) => {
     void server
       .close()
       .then(() => tracing.shutdown())
-      .finally(() => process.exit(0));
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

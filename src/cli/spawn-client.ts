@@ -8,6 +8,8 @@ export const SPOOL_MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
 export interface SpawnedAppServer {
   child: ChildProcessWithoutNullStreams;
   connection: RpcConnection;
+  /** Calls `listener` with every notification the server sends. */
+  onNotification(listener: (method: string, params: unknown) => void): void;
   /** Closes stdin and resolves with the exit code once the server has flushed and exited. */
   stop(): Promise<number | null>;
 }
@@ -18,13 +20,23 @@ export function spawnAppServer(args: string[], env: NodeJS.ProcessEnv): SpawnedA
     env,
     stdio: ["pipe", "pipe", "pipe"],
   });
-  const connection = new RpcConnection(
-    new StreamTransport(child.stdout, child.stdin, { kind: "stdio" }),
-  ).start();
+  const listeners: ((method: string, params: unknown) => void)[] = [];
+  const connection = new RpcConnection(new StreamTransport(child.stdout, child.stdin, { kind: "stdio" }), {
+    handler: {
+      // The demo client answers no server requests (approvals need a human).
+      handleRequest: () => ({}),
+      handleNotification: (method, params) => {
+        for (const l of listeners) l(method, params);
+      },
+    },
+  }).start();
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     child,
     connection,
+    onNotification(listener) {
+      listeners.push(listener);
+    },
     stop() {
       child.stdin.end();
       return exited;

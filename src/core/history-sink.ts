@@ -7,11 +7,14 @@ export type HistoryLineType = "session_meta" | "turn_context" | "response_item" 
  */
 export interface HistorySink {
   append(type: HistoryLineType, payload: unknown): void;
+  /** Writes everything appended so far now. */
+  flush(): void;
   close(): void;
 }
 
 /** The sink of an ephemeral thread: nothing is written. */
 export const NO_HISTORY: HistorySink = {
   append() {},
+  flush() {},
   close() {},
 };

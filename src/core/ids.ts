@@ -21,7 +21,17 @@ export function newItemId(prefix: string): string {
 
 const INSTRUCTIONS_NAMESPACE = "6f1d7a3e-3c1b-4f57-9b0e-2f3b8f1f0c55";
 
-/** A stable id for a message whose text is fixed (`msg_<uuidv5(text)>`). */
+const stableIds = new Map<string, string>();
+
+/** A stable id for a message whose text is fixed (`msg_<uuidv5(text)>`); built once per text. */
 export function stableItemId(prefix: string, text: string): string {
-  return `${prefix}_${uuidv5(text, INSTRUCTIONS_NAMESPACE)}`;
+  const key = `${prefix}\u0000${text}`;
+  let id = stableIds.get(key);
+  if (id === undefined) {
+    id = `${prefix}_${uuidv5(text, INSTRUCTIONS_NAMESPACE)}`;
+    // A handful of instruction texts per process; the bound only guards against misuse.
+    if (stableIds.size > 1000) stableIds.clear();
+    stableIds.set(key, id);
+  }
+  return id;
 }

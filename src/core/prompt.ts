@@ -45,6 +45,8 @@ export function initialContextItems(settings: ThreadSettings, now = new Date()):
   return items;
 }
 
+let timeZone: string | undefined;
+
 function xmlEscape(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -52,7 +54,8 @@ function xmlEscape(s: string): string {
 /** Codex's `<environment_context>` block: where the agent runs and under which permissions. */
 export function environmentContext(settings: ThreadSettings, now: Date): string {
   const shell = (process.env.SHELL ?? "bash").split("/").pop() || "bash";
-  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  // Resolving the time zone costs about half a millisecond; it does not change while we run.
+  const tz = (timeZone ??= Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC");
   return [
     "<environment_context>",
     `  <cwd>${xmlEscape(settings.cwd)}</cwd>`,

@@ -95,10 +95,16 @@ function takeSteered(ctx: TurnContext): void {
 
 function buildRequest(ctx: TurnContext): ResponsesRequest {
   const s = ctx.settings;
+  const full = [baseInstructionsItem(s), ...ctx.history()];
+  // Over a reused WebSocket the server still holds the previous response: send only what is
+  // new since it (Codex's incremental requests). Over HTTP every request carries everything.
+  const chain = ctx.client.canChainResponses ? ctx.chain() : undefined;
+  const incremental = chain !== undefined && chain.covered <= full.length;
   const reasoning = s.reasoningEffort || s.reasoningSummary !== "none";
-  return {
+  const request: ResponsesRequest = {
     model: s.model,
-    input: [baseInstructionsItem(s), ...ctx.history()],
+    input: incremental ? full.slice(chain.covered) : full,
+    ...(incremental ? { previousResponseId: chain.responseId } : {}),
     tools: ctx.tools.specs(),
     toolChoice: "auto",
     parallelToolCalls: ctx.tools.parallel,
@@ -113,6 +119,7 @@ function buildRequest(ctx: TurnContext): ResponsesRequest {
     promptCacheKey: ctx.threadId,
     clientMetadata: { thread_id: ctx.threadId, turn_id: ctx.turnId, session_id: ctx.threadId },
   };
+  return request;
 }
 
 /** Streams one model request, recording each upstream attempt as one rollout inference call. */
@@ -184,14 +191,21 @@ async function sample(
   switch (outcome.status) {
     case "completed": {
       ctx.appendHistory(outcome.output as ResponseInputItem[]);
+      ctx.setChain(
+        outcome.transport === "responses_websocket"
+          ? { responseId: outcome.responseId, covered: 1 + ctx.history().length }
+          : undefined,
+      );
       items.completeRemaining(outcome.output);
       if (outcome.usage) ctx.recordUsage(outcome.usage);
       return { kind: "completed", toolCalls: toolCallsOf(outcome.output) };
     }
     case "cancelled":
+      ctx.setChain(undefined);
       return { kind: "interrupted" };
     case "failed":
     case "dropped":
+      ctx.setChain(undefined);
       if (signal.aborted) return { kind: "interrupted" };
       return {
         kind: "failed",

@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, context } from "@opentelemetry/api";
+import { ROOT_CONTEXT, context, type Context } from "@opentelemetry/api";
 import type { Op, Submission } from "../protocol/index.js";
 import {
   contextFromW3cTraceContext,
@@ -40,7 +40,8 @@ export class SubmissionLoop {
     if (!this.running) {
       this.running = true;
       // The loop runs outside the submitter's context: its spans descend only from the carrier.
-      queueMicrotask(() => void context.with(ROOT_CONTEXT, () => this.drain()));
+      // After the current request has been answered: `turn/start` returns before the turn starts.
+      setImmediate(() => void context.with(ROOT_CONTEXT, () => this.drain()));
     }
     return submission;
   }
@@ -70,12 +71,7 @@ export class SubmissionLoop {
   }
 
   private dispatch(submission: Submission): void | Promise<void> {
-    let parent = ROOT_CONTEXT;
-    if (submission.trace) {
-      const restored = contextFromW3cTraceContext(submission.trace);
-      if (restored) parent = restored;
-      else log.warn("ignoring invalid submission trace carrier", { "submission.id": submission.id });
-    }
+    const parent = dispatchParent(submission);
     const kind = submission.op.type;
     return withSpan(
       "submission_dispatch",
@@ -84,4 +80,16 @@ export class SubmissionLoop {
       { parent },
     );
   }
+}
+
+/**
+ * The dispatch span's parent: the submission's carrier when it parses; an invalid carrier is
+ * ignored with one warning (the span then has no parent, as the loop runs outside any span).
+ */
+export function dispatchParent(submission: Submission): Context {
+  if (!submission.trace) return ROOT_CONTEXT;
+  const restored = contextFromW3cTraceContext(submission.trace);
+  if (restored) return restored;
+  log.warn("ignoring invalid submission trace carrier", { "submission.id": submission.id });
+  return ROOT_CONTEXT;
 }

@@ -16,7 +16,14 @@ import {
   startRolloutRecorder,
   type SessionMetadataPayload,
 } from "../rollout-trace/index.js";
-import { METRIC, SPOOL_VERSION, SessionTelemetry, logger, type MetricsClient } from "../telemetry/index.js";
+import {
+  METRIC,
+  SPOOL_VERSION,
+  SessionTelemetry,
+  logger,
+  withSpan,
+  type MetricsClient,
+} from "../telemetry/index.js";
 import { InvalidCoreArgumentError, InvalidTurnStateError, ThreadNotFoundError } from "./errors.js";
 import { NO_HISTORY, type HistoryLineType } from "./history-sink.js";
 import { newThreadId } from "./ids.js";
@@ -327,8 +334,20 @@ export class ThreadManager {
     };
   }
 
-  /** Builds the live session of a thread: telemetry, model client, rollout recording, history sink. */
+  /** Builds the live session of a thread inside `session_init` (Codex's span for it). */
   private load(
+    meta: ThreadMeta,
+    settings: ThreadSettings,
+    state: ThreadState,
+    how: { lazy: boolean; resumed?: boolean; forkedHistory?: boolean; repair?: [HistoryLineType, unknown][] },
+  ): CoreThread {
+    return withSpan("session_init", { "thread.id": meta.id }, () =>
+      this.buildSession(meta, settings, state, how),
+    );
+  }
+
+  /** The live session of a thread: telemetry, model client, rollout recording, history sink. */
+  private buildSession(
     meta: ThreadMeta,
     settings: ThreadSettings,
     state: ThreadState,
@@ -374,11 +393,9 @@ export class ThreadManager {
       approval_policy: approvalPolicyName(settings.approvalPolicy),
       sandbox_policy: sandboxPolicyName(settings.sandbox),
     });
-    const rollout = recorder.startThread({
-      threadId: meta.id,
-      agentPath: "/root",
-      metadata: sessionMetadata,
-    });
+    const rollout = withSpan("rollout_trace.start_thread", {}, () =>
+      recorder.startThread({ threadId: meta.id, agentPath: "/root", metadata: sessionMetadata }),
+    );
     recorder.protocolEvent("session_configured", () => ({
       type: "session_configured",
       session_id: meta.id,
@@ -426,14 +443,15 @@ export class ThreadManager {
       mcpServers: [],
     });
     if (!how.resumed) telemetry.counter(METRIC.THREAD_STARTED, 1, { source: "app_server" });
-    client.startPrewarm({
-      model: settings.model,
-      input: [
-        baseInstructionsItem(settings),
-        ...(state.hasContext ? state.history : initialContextItems(settings)),
-      ],
-      store: false,
-    });
+    if (provider.supportsWebsockets)
+      client.startPrewarm({
+        model: settings.model,
+        input: [
+          baseInstructionsItem(settings),
+          ...(state.hasContext ? state.history : initialContextItems(settings)),
+        ],
+        store: false,
+      });
     return thread;
   }
 }

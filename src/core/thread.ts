@@ -22,7 +22,7 @@ import { initialContextItems, inputText, itemIdOf, turnAbortedItem, userMessageI
 import type { ThreadSettings } from "./settings.js";
 import { SubmissionLoop } from "./submission-loop.js";
 import { RegularTask } from "./tasks/regular.js";
-import type { SessionTask, TaskOutcome, TurnContext } from "./tasks/task.js";
+import type { ResponseChain, SessionTask, TaskOutcome, TurnContext } from "./tasks/task.js";
 import { addUsage, usageSince } from "./token-usage.js";
 import type { ToolRouter } from "./tools.js";
 
@@ -91,6 +91,7 @@ export class CoreThread {
   private readonly loop: SubmissionLoop;
   private readonly listeners = new Set<CoreEventListener>();
   private shutdownPromise: Promise<void> | undefined;
+  private responseChain: ResponseChain | undefined;
   private closed = false;
 
   constructor(
@@ -442,6 +443,10 @@ export class CoreThread {
           usage: { total: { ...this.usage }, last, modelContextWindow: null },
         });
       },
+      chain: () => this.responseChain,
+      setChain: (c) => {
+        if (!turn.finished) this.responseChain = c;
+      },
       takeSteeredInput: () => turn.steered.splice(0),
       hasSteeredInput: () => turn.steered.length > 0,
       firstToken: () => {
@@ -595,6 +600,7 @@ export class CoreThread {
     };
     this.emit({ type: "turn_completed", turn: summary });
     turn.span.end();
+    this.deps.history.flush();
     this.deps.onTurnEnded?.(this);
   }
 

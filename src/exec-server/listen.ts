@@ -1,8 +1,17 @@
 import { listenWebSocket, type WebSocketListener } from "../rpc/index.js";
-import type { ExecServerOptions } from "./process-session.js";
+import { ExecBudget } from "./budget.js";
+import {
+  DEFAULT_TOTAL_PROCESSES,
+  DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES,
+  type ExecServerOptions,
+} from "./process-session.js";
 import { serveExecConnection, type ExecServerConnection } from "./server-connection.js";
 
-export interface ExecServerListenOptions extends ExecServerOptions {
+export interface ExecServerListenOptions extends Omit<ExecServerOptions, "budget"> {
+  /** Processes running at once across every connection (default 256). */
+  maxTotalProcesses?: number;
+  /** Output bytes retained across every connection (default 256 MiB). */
+  maxTotalRetainedOutputBytes?: number;
   /** Default `127.0.0.1`; anything off loopback needs `token`. */
   host?: string;
   /** 0 picks a free port. */
@@ -22,7 +31,19 @@ export interface ExecServerListenOptions extends ExecServerOptions {
  * console.log(server.url); // ws://127.0.0.1:41234
  */
 export async function listenExecServer(options: ExecServerListenOptions): Promise<WebSocketListener> {
-  const { host = "127.0.0.1", port, token, onConnection, ...serverOptions } = options;
+  const {
+    host = "127.0.0.1",
+    port,
+    token,
+    onConnection,
+    maxTotalProcesses = DEFAULT_TOTAL_PROCESSES,
+    maxTotalRetainedOutputBytes = DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES,
+    ...sessionOptions
+  } = options;
+  const serverOptions: ExecServerOptions = {
+    ...sessionOptions,
+    budget: new ExecBudget(maxTotalProcesses, maxTotalRetainedOutputBytes),
+  };
   const sessions = new Set<ExecServerConnection["session"]>();
   const listener = await listenWebSocket({
     host,

@@ -32,14 +32,26 @@ export class OutputRing {
   push(chunk: RetainedChunk): void {
     this.chunks.push(chunk);
     this.retainedBytes += chunk.bytes.length;
-    while (this.retainedBytes > this.capacityBytes && this.head < this.chunks.length) {
-      const evicted = this.chunks[this.head]!;
-      this.chunks[this.head++] = undefined as unknown as RetainedChunk;
-      this.retainedBytes -= evicted.bytes.length;
-      this.evictedBytes += evicted.bytes.length;
-      this.evictedSeqs.push(evicted.seq);
-      this.evictedTotals.push(this.evictedBytes);
-    }
+    while (this.retainedBytes > this.capacityBytes) if (this.evictOldest() === 0) break;
+  }
+
+  /**
+   * Evicts the oldest retained chunk (readers are told through `droppedBytes`); returns its size,
+   * 0 when nothing is left. Lets a session keep the total across its processes under a cap.
+   */
+  evictOldest(): number {
+    if (this.head >= this.chunks.length) return 0;
+    const evicted = this.chunks[this.head]!;
+    this.chunks[this.head++] = undefined as unknown as RetainedChunk;
+    this.retainedBytes -= evicted.bytes.length;
+    this.evictedBytes += evicted.bytes.length;
+    this.evictedSeqs.push(evicted.seq);
+    this.evictedTotals.push(this.evictedBytes);
+    this.compact();
+    return evicted.bytes.length;
+  }
+
+  private compact(): void {
     if (this.head > 1024 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;

@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ErrorCode,
   ExecMethod,
   type ExecOutputStream,
   type ProcessReadParams,
@@ -15,6 +17,8 @@ import {
 } from "../protocol/index.js";
 import { JsonRpcError } from "../rpc/index.js";
 import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
+import { ExecBudget } from "./budget.js";
+import { signalMarked } from "./descendants.js";
 import { childEnvironment } from "./env-policy.js";
 import { OutputRing } from "./output-ring.js";
 import { SpawnError, spawnChild, type ChildHandle } from "./spawn-child.js";
@@ -30,14 +34,38 @@ export interface ExecServerOptions {
   closedProcessRetentionMs?: number;
   /** Unsent notification bytes above which process output is paused (default 1 MiB). */
   outputHighWaterBytes?: number;
+  /** Processes one connection may have running at once (default 64). */
+  maxProcesses?: number;
+  /** Output bytes retained across all of one connection's processes (default 64 MiB). */
+  maxRetainedOutputBytes?: number;
+  /** Stdin bytes queued for a child not yet reading, past which a write is refused (default 1 MiB). */
+  maxPendingStdinBytes?: number;
+  /** Longest `process/read` long-poll; a larger `waitMs` is clamped to it (default 60 s). */
+  maxWaitMs?: number;
+  /**
+   * Server-wide limits shared by every connection; default: one of its own per connection (256
+   * processes, 256 MiB retained), which a listener replaces with one shared budget.
+   */
+  budget?: ExecBudget;
 }
 
-const DEFAULTS: Required<ExecServerOptions> = {
+/** Defaults of the server-wide budget a listener shares across its connections. */
+export const DEFAULT_TOTAL_PROCESSES = 256;
+export const DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES = 256 * 1024 * 1024;
+
+const DEFAULTS: Required<Omit<ExecServerOptions, "budget">> = {
   retainedOutputBytes: 4 * 1024 * 1024,
   terminateGraceMs: 2000,
   closedProcessRetentionMs: 30_000,
   outputHighWaterBytes: 1024 * 1024,
+  maxProcesses: 64,
+  maxRetainedOutputBytes: 64 * 1024 * 1024,
+  maxPendingStdinBytes: 1024 * 1024,
+  maxWaitMs: 60_000,
 };
+
+/** The environment variable whose per-process value marks a child and all its descendants. */
+export const DESCENDANT_MARKER_VAR = "SPOOL_EXEC_PROCESS_TAG";
 
 /** What the session needs from its connection. */
 export interface SessionOutlet {
@@ -60,6 +88,10 @@ interface ManagedProcess {
   guard: ProcessTimingGuard | undefined;
   readonly wakers: Set<() => void>;
   killTimer: NodeJS.Timeout | undefined;
+  /** `NAME=value\0`: the child's environment entry; finds descendants that escaped its group. */
+  readonly marker: string;
+  /** Holds a process slot (per connection and server-wide) until it exits. */
+  holdsSlot: boolean;
 }
 
 const log = logger("spool_exec_server::process");
@@ -93,7 +125,12 @@ function unsupportedFields(params: ProcessStartParams): string[] {
  */
 export class ProcessSession {
   private readonly processes = new Map<string, ManagedProcess>();
-  private readonly options: Required<ExecServerOptions>;
+  private readonly options: Required<Omit<ExecServerOptions, "budget">>;
+  private readonly budget: ExecBudget;
+  private running = 0;
+  private retained = 0;
+  /** Prefix of every child's tag entry: `NAME=<session>:`. */
+  private readonly sessionMarker = `${DESCENDANT_MARKER_VAR}=${randomUUID()}:`;
   private paused = false;
   private resumeTimer: NodeJS.Timeout | undefined;
   private shutDown = false;
@@ -102,7 +139,9 @@ export class ProcessSession {
     private readonly outlet: SessionOutlet,
     options: ExecServerOptions = {},
   ) {
-    this.options = { ...DEFAULTS, ...options };
+    const { budget, ...rest } = options;
+    this.options = { ...DEFAULTS, ...rest };
+    this.budget = budget ?? new ExecBudget(DEFAULT_TOTAL_PROCESSES, DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES);
   }
 
   /** `process/start`. Runs inside the request span, whose carrier the child inherits. */
@@ -122,6 +161,19 @@ export class ProcessSession {
     if (this.processes.has(params.processId)) {
       throw JsonRpcError.invalidParams(`process ${params.processId} already exists`);
     }
+    if (this.running >= this.options.maxProcesses) {
+      throw new JsonRpcError(
+        ErrorCode.ServerOverloaded,
+        `process limit reached: ${this.running} processes running on this connection (max ${this.options.maxProcesses}); wait for one to exit or terminate one`,
+      );
+    }
+    if (!this.budget.acquireProcess()) {
+      throw new JsonRpcError(
+        ErrorCode.ServerOverloaded,
+        `process limit reached: ${this.budget.processes} processes running on this exec-server (max ${this.budget.maxProcesses})`,
+      );
+    }
+    this.running++;
     const proc: ManagedProcess = {
       id: params.processId,
       child: undefined,
@@ -136,6 +188,8 @@ export class ProcessSession {
       guard: undefined,
       wakers: new Set(),
       killTimer: undefined,
+      marker: `${this.sessionMarker}${randomUUID()}\0`,
+      holdsSlot: true,
     };
     this.processes.set(proc.id, proc);
 
@@ -146,6 +200,7 @@ export class ProcessSession {
       if (carrier.tracestate) env.TRACESTATE = carrier.tracestate;
       else delete env.TRACESTATE;
     }
+    env[DESCENDANT_MARKER_VAR] = proc.marker.slice(DESCENDANT_MARKER_VAR.length + 1, -1);
     // Timed from here, so the duration covers the whole start; a start that fails is no process
     // and gets no process event (its request event says error).
     const guard = processStarted(proc.id);
@@ -163,6 +218,7 @@ export class ProcessSession {
       );
     } catch (err) {
       this.processes.delete(proc.id);
+      this.releaseSlot(proc);
       if (err instanceof SpawnError) throw JsonRpcError.internal(err.message);
       throw err;
     }
@@ -177,7 +233,8 @@ export class ProcessSession {
   async read(params: ProcessReadParams): Promise<ProcessReadResponse> {
     const afterSeq = params.afterSeq ?? 0;
     const maxBytes = params.maxBytes ?? Number.MAX_SAFE_INTEGER;
-    const deadline = Date.now() + (params.waitMs ?? 0);
+    // Clamped: a huge waitMs would overflow setTimeout into a 1 ms busy loop.
+    const deadline = Date.now() + Math.min(params.waitMs ?? 0, this.options.maxWaitMs);
     for (;;) {
       const proc = this.processes.get(params.processId);
       if (!proc) throw JsonRpcError.invalidRequest(`unknown process id ${params.processId}`);
@@ -225,7 +282,17 @@ export class ProcessSession {
       );
     }
     if (proc.exitCode !== null) return { status: "stdinClosed" };
-    await proc.child.write(Buffer.from(params.chunk, "base64"));
+    const bytes = Buffer.from(params.chunk, "base64");
+    const pending = proc.child.pendingInputBytes();
+    if (pending + bytes.length > this.options.maxPendingStdinBytes) {
+      throw new JsonRpcError(
+        ErrorCode.ServerOverloaded,
+        `stdin of process ${params.processId} has ${pending} bytes not yet read by the process (max ${this.options.maxPendingStdinBytes}); retry once it reads`,
+      );
+    }
+    // Answered once queued, not once the child reads it: a child that never reads must not
+    // hold the answer (and the client) until it is terminated.
+    void proc.child.write(bytes);
     return { status: "accepted" };
   }
 
@@ -255,6 +322,11 @@ export class ProcessSession {
       if (proc.child && !proc.closed) this.kill(proc);
       this.wake(proc);
     }
+    // Descendants that left their group (setsid) and outlived it, even of processes already
+    // closed or forgotten, carry the session's tag.
+    if (signalMarked(this.sessionMarker, "SIGTERM") > 0) {
+      setTimeout(() => signalMarked(this.sessionMarker, "SIGKILL"), this.options.terminateGraceMs);
+    }
   }
 
   /**
@@ -280,8 +352,10 @@ export class ProcessSession {
     if (proc.killTimer) return;
     child.resumeOutput();
     child.signalGroup("SIGTERM");
+    signalMarked(proc.marker, "SIGTERM");
     proc.killTimer = setTimeout(() => {
-      if (child.signalGroup("SIGKILL")) {
+      const escaped = signalMarked(proc.marker, "SIGKILL");
+      if (child.signalGroup("SIGKILL") || escaped > 0) {
         log.debug("process group ignored SIGTERM; killed", { process_id: proc.id, pid: child.pid });
       }
     }, this.options.terminateGraceMs);
@@ -289,7 +363,10 @@ export class ProcessSession {
 
   private onOutput(proc: ManagedProcess, stream: ExecOutputStream, bytes: Buffer): void {
     const seq = proc.nextSeq++;
+    const before = proc.ring.bytes;
     proc.ring.push({ seq, stream, bytes });
+    this.retainedChanged(proc.ring.bytes - before);
+    this.enforceRetainedLimits();
     this.wake(proc);
     this.outlet.notify(ExecMethod.ProcessOutput, {
       processId: proc.id,
@@ -324,7 +401,37 @@ export class ProcessSession {
     else this.resumeTimer = setTimeout(check, 1);
   }
 
+  private retainedChanged(delta: number): void {
+    this.retained += delta;
+    this.budget.adjustRetained(delta);
+  }
+
+  /** Evicts the oldest output of the largest ring until this connection and the server fit. */
+  private enforceRetainedLimits(): void {
+    while (this.retained > this.options.maxRetainedOutputBytes || this.budget.overRetained) {
+      let largest: ManagedProcess | undefined;
+      for (const p of this.processes.values()) if (!largest || p.ring.bytes > largest.ring.bytes) largest = p;
+      const freed = largest?.ring.evictOldest() ?? 0;
+      if (freed === 0) return;
+      this.retainedChanged(-freed);
+    }
+  }
+
+  private releaseSlot(proc: ManagedProcess): void {
+    if (!proc.holdsSlot) return;
+    proc.holdsSlot = false;
+    this.running--;
+    this.budget.releaseProcess();
+  }
+
+  private forget(proc: ManagedProcess): void {
+    if (this.processes.get(proc.id) !== proc) return;
+    this.processes.delete(proc.id);
+    this.retainedChanged(-proc.ring.bytes);
+  }
+
   private onExited(proc: ManagedProcess, exitCode: number): void {
+    this.releaseSlot(proc);
     proc.exitCode = exitCode;
     const seq = proc.nextSeq++;
     proc.guard?.finish(proc.terminateRequested ? "terminated" : exitCode === 0 ? "success" : "failed");
@@ -339,13 +446,12 @@ export class ProcessSession {
     const seq = proc.nextSeq++;
     this.wake(proc);
     this.outlet.notify(ExecMethod.ProcessClosed, { processId: proc.id, seq });
-    // Nothing of the group is left holding the output open; the SIGKILL backstop can go.
-    if (proc.killTimer && !proc.child!.signalGroup(0)) {
+    // Nothing of the group is left holding the output open; the SIGKILL backstop can go, unless a
+    // descendant left the group (setsid) and still runs.
+    if (proc.killTimer && !proc.child!.signalGroup(0) && signalMarked(proc.marker, "SIGTERM") === 0) {
       clearTimeout(proc.killTimer);
     }
-    setTimeout(() => {
-      if (this.processes.get(proc.id) === proc) this.processes.delete(proc.id);
-    }, this.options.closedProcessRetentionMs).unref();
+    setTimeout(() => this.forget(proc), this.options.closedProcessRetentionMs).unref();
   }
 
   private wake(proc: ManagedProcess): void {

@@ -31,6 +31,8 @@ export interface ChildHandle {
   readonly acceptsInput: boolean;
   /** Resolves once the bytes are handed to the child (or its pipe closed). */
   write(bytes: Buffer): Promise<void>;
+  /** Stdin bytes queued in this process, not yet taken by the child (0 for a pty: unknown). */
+  pendingInputBytes(): number;
   /** Stops reading output until `resumeOutput` (backpressure). */
   pauseOutput(): void;
   resumeOutput(): void;
@@ -128,6 +130,7 @@ function spawnPiped(req: SpawnRequest, events: ChildEvents): Promise<ChildHandle
             if (!stdin || stdin.destroyed) return done();
             stdin.write(bytes, () => done());
           }),
+        pendingInputBytes: () => child.stdin?.writableLength ?? 0,
         pauseOutput: () => streams.forEach((s) => s.pause()),
         resumeOutput: () => streams.forEach((s) => s.resume()),
         signalGroup: (signal) => signalGroup(pid, signal),
@@ -183,6 +186,7 @@ async function spawnPty(req: SpawnRequest, events: ChildEvents): Promise<ChildHa
     streamCount: 1,
     acceptsInput: true,
     write: async (bytes) => term.write(bytes),
+    pendingInputBytes: () => 0,
     pauseOutput: () => term.pause(),
     resumeOutput: () => term.resume(),
     signalGroup: (signal) => signalGroup(pid, signal),

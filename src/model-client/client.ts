@@ -186,6 +186,16 @@ export class ModelClient {
   }
 
   /**
+   * Whether the next request would go over an open, idle WebSocket this client already used: the
+   * server then still holds the previous response, so the caller may send `previous_response_id`
+   * with only the new items (Codex's incremental WebSocket requests).
+   */
+  get canChainResponses(): boolean {
+    const conn = this.idleConnection;
+    return this.transport === "responses_websocket" && conn !== undefined && conn.isOpen && !conn.busy;
+  }
+
+  /**
    * Streams one response. Retries 429/5xx (honouring `Retry-After`) up to
    * `request_max_retries` and streams that drop before any output up to `stream_max_retries`.
    * Never throws: problems end the stream with a `failed`/`dropped`/`cancelled` outcome.

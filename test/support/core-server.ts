@@ -6,6 +6,8 @@ import {
   type ModelScriptInput,
   type ScriptedModelServer,
 } from "../../src/model-server/index.js";
+import { APP_SERVER_METHODS } from "../../src/app-server/index.js";
+import { SERVER_NOTIFICATIONS } from "../../src/protocol/index.js";
 import { RpcConnection, StreamTransport } from "../../src/rpc/index.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../src/otlp-receiver/index.js";
 import { spawnSpool, type Spawned } from "./spawned-servers.js";
@@ -184,3 +186,42 @@ export function ancestry(spans: readonly ReceivedSpan[], span: ReceivedSpan): Re
 }
 
 export { startOtlpReceiver };
+
+/**
+ * Checks every frame of a session against Spool's zod schemas: requests' params and results by
+ * the method table's descriptors, notifications by `SERVER_NOTIFICATIONS`. Returns the problems.
+ */
+export function schemaProblems(frames: CoreSession["frames"]): string[] {
+  const problems: string[] = [];
+  const methodOf = new Map<string, string>();
+  for (const { dir, msg } of frames) {
+    const method = msg.method as string | undefined;
+    if (dir === "out" && method !== undefined && msg.id !== undefined) {
+      methodOf.set(String(msg.id), method);
+      const impl = APP_SERVER_METHODS.get(method);
+      if (!impl) problems.push(`request ${method}: not in the method table`);
+      else if (!impl.descriptor.params.safeParse(msg.params ?? {}).success)
+        problems.push(`params of ${method}`);
+    } else if (dir === "in" && method !== undefined) {
+      const schema = SERVER_NOTIFICATIONS[method as keyof typeof SERVER_NOTIFICATIONS];
+      if (!schema) problems.push(`notification ${method}: no schema`);
+      else {
+        const r = schema.safeParse(msg.params);
+        if (!r.success)
+          problems.push(
+            `notification ${method}: ${r.error.issues[0]!.path.join(".")} ${r.error.issues[0]!.message}`,
+          );
+      }
+    } else if (dir === "in" && "result" in msg) {
+      const m = methodOf.get(String(msg.id));
+      const impl = m ? APP_SERVER_METHODS.get(m) : undefined;
+      if (!impl) problems.push(`result for unknown request ${String(msg.id)}`);
+      else {
+        const r = impl.descriptor.result.safeParse(msg.result);
+        if (!r.success)
+          problems.push(`result of ${m}: ${r.error.issues[0]!.path.join(".")} ${r.error.issues[0]!.message}`);
+      }
+    }
+  }
+  return problems;
+}

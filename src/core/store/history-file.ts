@@ -18,13 +18,17 @@ export function historyLine(type: HistoryLineType, payload: unknown, now = new D
 
 /**
  * The append-only JSONL history of one thread. The file is created on the first append (a
- * thread that never runs a turn leaves nothing on disk) with `header` as its first lines. Each
- * line goes to the OS in one `write`, so a crash loses at most the line being written. A failing
- * disk logs one warning and the sink goes quiet: the session goes on in memory.
+ * thread that never runs a turn leaves nothing on disk) with `header` as its first lines. Lines
+ * appended in one synchronous burst (a turn's start, a model response's items) go to the OS in
+ * one `write` at the end of that burst; only whole lines are ever written, so a crash loses at
+ * most the lines of the burst in progress. A failing disk logs one warning and the sink goes
+ * quiet: the session goes on in memory.
  */
 export class HistoryFile implements HistorySink {
   private fd: number | undefined;
   private failed = false;
+  private pending = "";
+  private flushQueued = false;
 
   constructor(
     readonly path: string,
@@ -45,13 +49,27 @@ export class HistoryFile implements HistorySink {
 
   append(type: HistoryLineType, payload: unknown): void {
     if (this.failed) return;
+    this.pending += historyLine(type, payload);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes what was appended so far (called at the end of each burst, and by `close`). */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.pending === "" || this.failed) return;
     const fd = this.open();
     if (fd === undefined) return;
-    this.write(fd, historyLine(type, payload));
+    const text = this.pending;
+    this.pending = "";
+    this.write(fd, text);
     this.onWritten?.();
   }
 
   close(): void {
+    this.flush();
     if (this.fd === undefined) return;
     try {
       closeSync(this.fd);

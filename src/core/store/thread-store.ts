@@ -64,6 +64,9 @@ function scanHistoryFiles(dir: string): Map<string, { path: string; size: number
 export class ThreadStore {
   readonly sessionsDir: string;
   private readonly index: ThreadIndex;
+  /** Rows to refresh, written in one transaction shortly after (or before the next list). */
+  private readonly dirty = new Map<string, { meta: ThreadMeta; settings: ThreadSettings }>();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly home: string,
@@ -142,17 +145,39 @@ export class ThreadStore {
   }
 
   list(params: ThreadListParams): IndexPage {
+    this.flushIndex();
     return this.index.list(params);
   }
 
-  /** Refreshes a thread's index row from its current metadata and file. */
+  /**
+   * Refreshes a thread's index row from its current metadata and file. Rows are written in one
+   * transaction a moment later (a busy server updates the index once per burst, not per turn);
+   * a crash before that leaves a stale row, which the start-up reconcile repairs.
+   */
   update(meta: ThreadMeta, settings: ThreadSettings): void {
     if (!meta.path) return;
+    this.dirty.set(meta.id, { meta, settings });
+    this.flushTimer ??= setTimeout(() => this.flushIndex(), 50).unref();
+  }
+
+  private flushIndex(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.dirty.size === 0) return;
+    const rows: IndexRow[] = [];
+    for (const { meta, settings } of this.dirty.values()) {
+      try {
+        const st = statSync(meta.path!);
+        rows.push(this.row(meta, settings, st.size, Math.floor(st.mtimeMs)));
+      } catch (err) {
+        log.warn("thread index update failed", { "thread.id": meta.id, error: (err as Error).message });
+      }
+    }
+    this.dirty.clear();
     try {
-      const st = statSync(meta.path);
-      this.index.upsert(this.row(meta, settings, st.size, Math.floor(st.mtimeMs)));
+      this.index.apply(rows, []);
     } catch (err) {
-      log.warn("thread index update failed", { "thread.id": meta.id, error: (err as Error).message });
+      log.warn("thread index update failed", { error: (err as Error).message });
     }
   }
 
@@ -179,6 +204,7 @@ export class ThreadStore {
   }
 
   close(): void {
+    this.flushIndex();
     this.index.close();
   }
 }

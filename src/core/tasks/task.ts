@@ -6,6 +6,12 @@ import type { CoreEvent } from "../events.js";
 import type { ThreadSettings } from "../settings.js";
 import type { ToolRouter } from "../tools.js";
 
+/** A response the model server still holds, and the length of the input prefix it covers. */
+export interface ResponseChain {
+  responseId: string;
+  covered: number;
+}
+
 /** How a task ended; the session turns it into `turn/completed` and the turn span's end. */
 export type TaskOutcome =
   | { status: "completed" }
@@ -36,6 +42,9 @@ export interface TurnContext {
   takeSteeredInput(): UserInput[][];
   /** Whether input was steered in and not yet taken. */
   hasSteeredInput(): boolean;
+  /** The last completed response of this thread over a reusable WebSocket, and how many input items it covers. */
+  chain(): ResponseChain | undefined;
+  setChain(chain: ResponseChain | undefined): void;
   /** Marks the first output token (`codex.turn_ttft`), once per turn. */
   firstToken(): void;
 }
