@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reduceBundle, startRolloutRecorder, writeStateFile } from "../src/rollout-trace/index.js";
 import { SPOOL_MAIN, requireBuild, timeProcess } from "./support/process-timing.js";
+import { filler } from "./support/filler.js";
 
 const MB = 1048576;
 const TARGET_BYTES = 210 * MB;
@@ -44,14 +45,6 @@ if (process.argv[2] === "--parse-all") {
     kept.push(JSON.parse(readFileSync(join(dir, "payloads", f), "utf8")));
   console.log(JSON.stringify({ items: kept.length, maxRssKb: process.resourceUsage().maxRSS }));
   process.exit(0);
-}
-
-function filler(seed: number, bytes: number): string {
-  const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
-  let s = "";
-  for (let i = 0; s.length < bytes; i++)
-    s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
-  return s;
 }
 
 /** One root session: every request re-sends the whole history (as Codex does), so payload bytes grow quadratically. */

@@ -5,17 +5,9 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { startRolloutRecorder } from "../../src/rollout-trace/index.js";
+import { filler } from "./filler.js";
 
 const THREAD = "01a20752-0000-7000-8000-0000000000a1";
-
-/** Deterministic filler text of about `bytes` characters. */
-function filler(seed: number, bytes: number): string {
-  const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
-  let s = "";
-  for (let i = 0; s.length < bytes; i++)
-    s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
-  return s;
-}
 
 /** Tool output sizes spread over 1-60 KB like a mix of `ls`, `cat` and test runs. */
 function outputBytes(turn: number): number {
