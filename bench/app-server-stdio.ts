@@ -1,6 +1,7 @@
 // model/list round trips over stdio to a spawned `spool app-server`, tracing off vs tracing on
-// (batch-exporting OTLP http/protobuf to a discarding local sink in a separate process), in one run.
-// Prints p50/p99 latency and req/s, sequential and with 32 requests in flight, and the ratio.
+// (batch-exporting OTLP http/protobuf to a discarding local sink in a separate process) vs the
+// embedded default (spans into the local observe store through a worker thread), in one run.
+// Prints p50/p99 latency and req/s, sequential and with 32 requests in flight, and the ratios.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -122,10 +123,12 @@ const tracingOn = {
 // Alternate off/on so drift on a shared machine hits both sides alike; report the median round.
 // Sequential latency on an idle machine is dominated by CPU wake-up latency, so it is noisy.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const runs: { off: Result[]; on: Result[] } = { off: [], on: [] };
+const runs: { off: Result[]; on: Result[]; embedded: Result[] } = { off: [], on: [], embedded: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  runs.off.push(await measure({ OTEL_TRACES_EXPORTER: "none" }));
+  // With no exporter configured the embedded store is the default; off means the SDK disabled.
+  runs.off.push(await measure({ OTEL_SDK_DISABLED: "true" }));
   runs.on.push(await measure(tracingOn));
+  runs.embedded.push(await measure({}));
 }
 const median = (rs: Result[]): Result => {
   const pick = (k: keyof Result) =>
@@ -144,6 +147,7 @@ const median = (rs: Result[]): Result => {
 };
 const off = median(runs.off);
 const on = median(runs.on);
+const embedded = median(runs.embedded);
 const exported = await sink.count();
 sink.stop();
 console.log(
@@ -151,8 +155,13 @@ console.log(
 );
 console.log(line("tracing off", off));
 console.log(line("tracing on", on));
+console.log(line("embedded", embedded));
 console.log(`sink received: ${exported} (OTLP http/protobuf, batch span processor defaults)`);
 console.log(
   `ratio on/off: sequential p50 ${fmt(on.seqP50 / off.seqP50, 2)}x, sequential throughput ${fmt(on.seqRps / off.seqRps, 2)}x, ` +
     `${IN_FLIGHT}-in-flight throughput ${fmt(on.parRps / off.parRps, 2)}x (target ≥ 0.9x; p50 target ≤ 0.15 ms with tracing on)`,
+);
+console.log(
+  `ratio embedded/off: sequential p50 ${fmt(embedded.seqP50 / off.seqP50, 2)}x (target ≤ 1.1x), ` +
+    `${IN_FLIGHT}-in-flight throughput ${fmt(embedded.parRps / off.parRps, 2)}x`,
 );

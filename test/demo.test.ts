@@ -1,11 +1,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { MAIN } from "./support/spawned-servers.js";
 
 test("spool demo prints each request's span as read back from the exporter, parented by its carrier", async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, [MAIN, "demo"], { timeout: 60_000 });
+  const home = mkdtempSync(join(tmpdir(), "spool-demo-test-"));
+  const { stdout } = await promisify(execFile)(process.execPath, [MAIN, "demo"], {
+    timeout: 60_000,
+    env: { ...process.env, SPOOL_HOME: home },
+  });
   for (const method of ["initialize", "model/list", "config/read"]) {
     const carrier = new RegExp(`→ ${method}  trace carrier 00-([0-9a-f]{32})-([0-9a-f]{16})-01`).exec(stdout);
     assert.ok(carrier, `demo sent ${method} with a carrier`);
@@ -39,4 +46,14 @@ test("spool demo prints each request's span as read back from the exporter, pare
   assert.match(stdout, /Rollout bundle: \S+trace-/);
   assert.match(stdout, /\): completed, recording complete, \d+ events\n/);
   assert.match(stdout, /app_server\.client_name = "spool_demo"/);
+
+  // The same spans are in the observe store, for `spool observe` and `spool trace show`.
+  assert.match(stdout, new RegExp(`Stored in ${join(home, "observe.sqlite")}`));
+  const traceId = /→ model\/list {2}trace carrier 00-([0-9a-f]{32})-/.exec(stdout)![1]!;
+  const shown = await promisify(execFile)(process.execPath, [MAIN, "trace", "show", traceId], {
+    env: { ...process.env, SPOOL_HOME: home },
+  });
+  assert.match(shown.stdout, new RegExp(`^trace ${traceId}: 1 trace\\(s\\), 1 span\\(s\\)`));
+  assert.match(shown.stdout, /\* model\/list .* SERVER \(parent not stored\)\n/);
+  rmSync(home, { recursive: true, force: true });
 });

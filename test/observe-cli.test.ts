@@ -75,7 +75,10 @@ test("spool observe stores what an OTLP exporter sends; the API lists the thread
     assert.match(stdout, /\n {8}consume_startup_prewarm\s/, "off the critical path: no star");
     const traceId = spans[0]!.spanContext().traceId;
     const byTrace = await run(process.execPath, [MAIN, "trace", "show", traceId], { env });
-    assert.match(byTrace.stdout, new RegExp(`^trace ${traceId}|^thread thr_cli`));
+    assert.match(
+      byTrace.stdout,
+      new RegExp(`^trace ${traceId} \\(thread thr_cli\\): 1 trace\\(s\\), 8 span\\(s\\)`),
+    );
 
     await assert.rejects(
       run(process.execPath, [MAIN, "trace", "show", "nope"], { env }),

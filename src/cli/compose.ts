@@ -9,14 +9,17 @@ import {
   ConfigError,
   otelSettingsFromConfig,
   resolveModelProviders,
+  resolveObserveConfig,
   selectModelProvider,
   type LoadedConfig,
 } from "../config/index.js";
 import { ThreadManager, ThreadStore } from "../core/index.js";
+import { startEmbeddedStore, type EmbeddedStore } from "../observe/index.js";
 import {
   TelemetryConfigError,
   installTelemetry,
   logger,
+  resolveExporter,
   type MetricsClient,
   type TelemetryHandle,
   type TelemetryOptions,
@@ -55,6 +58,26 @@ export interface ServiceOptions {
   /** Idle time before an unsubscribed thread unloads (default `SPOOL_THREAD_IDLE_UNLOAD_MS` or 30 min). */
   idleUnloadMs?: number;
   env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The embedded default: with no trace and no log exporter configured (neither `[otel]` nor
+ * `OTEL_*`), `[observe] embedded` (default true) and the SDK not disabled, spans and `codex_otel`
+ * log events go into the local observe store, through a worker thread.
+ */
+export function embeddedStoreFor(
+  config: LoadedConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): EmbeddedStore | undefined {
+  const observe = resolveObserveConfig(config.config.observe, config.home);
+  if (!observe.embedded || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
+  const otel = otelSettingsFromConfig(config, env);
+  if (resolveExporter("traces", otel.traceExporter, env).kind !== "none") return undefined;
+  if (resolveExporter("logs", otel.exporter, env).kind !== "none") return undefined;
+  return startEmbeddedStore({
+    storePath: observe.storePath,
+    retention: { maxAgeMs: observe.maxAgeMs, maxBytes: observe.maxBytes },
+  });
 }
 
 /**
@@ -108,7 +131,11 @@ export async function composeAppServer(
   config: LoadedConfig,
   serverOptions: Omit<AppServerOptions, "services"> = {},
 ): Promise<AppServerComposition> {
-  const telemetry = installTelemetryFromConfig(config);
+  const embedded = embeddedStoreFor(config);
+  const telemetry = installTelemetryFromConfig(
+    config,
+    embedded ? { exporters: { traces: embedded.spanExporter, logs: embedded.logExporter } } : {},
+  );
   try {
     const services = buildAppServerServices(config, { metrics: telemetry.metrics });
     return { telemetry, services, server: new AppServer({ ...serverOptions, services }) };

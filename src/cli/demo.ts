@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { startScriptedModelServer } from "../model-server/index.js";
 import { startOtlpReceiver, type ReceivedSpan } from "../otlp-receiver/index.js";
 import { formatSummary, reduceBundle, summarizeReduction } from "../rollout-trace/index.js";
+import { storeDemoTelemetry } from "./demo-store.js";
 import { spawnAppServer } from "./spawn-client.js";
 
 const KIND = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
@@ -185,6 +186,15 @@ export async function runDemo(
     out("");
     out(`Rollout bundle: ${bundle}`);
     out(formatSummary(summarizeReduction(await reduceBundle(bundle))));
+    try {
+      const storePath = storeDemoTelemetry(receiver);
+      out("");
+      out(
+        `Stored in ${storePath}: see them with \`npx spool observe\` or \`npx spool trace show <trace id>\`.`,
+      );
+    } catch (err) {
+      out(`(not stored in the observe store: ${(err as Error).message})`);
+    }
   } finally {
     server.child.kill();
     await receiver.close();

@@ -79,6 +79,11 @@ export function runTraceShow(id: string, flags: { store?: string; config?: strin
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
+  // `spool trace show … | head` closes stdout early: that is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   try {
     const kind = resolveId(store, id);
     const view =
@@ -88,7 +93,8 @@ export function runTraceShow(id: string, flags: { store?: string; config?: strin
           ? threadView(store, id)
           : undefined;
     if (!view) throw new StartupError(`no trace or thread ${id} in ${storePath}`);
-    for (const line of formatSpanTree(view)) process.stdout.write(line + "\n");
+    for (const line of formatSpanTree(view, kind === "thread" ? "thread" : "trace"))
+      process.stdout.write(line + "\n");
   } finally {
     store.close();
   }

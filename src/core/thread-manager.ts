@@ -375,9 +375,13 @@ export class ThreadManager {
       sessionId: meta.id,
       env: this.env,
     });
+    const traceConfig = this.options.config.config.rollout_trace;
     const recorder = startRolloutRecorder({
-      root: resolveRolloutTraceRoot(this.options.config.config.rollout_trace?.root, this.env),
+      root: resolveRolloutTraceRoot(traceConfig?.root, this.env),
       rootThreadId: meta.id,
+      schema: traceConfig?.schema,
+      maxPayloadBytes: traceConfig?.max_payload_bytes,
+      maxBytes: traceConfig?.max_bytes,
     });
     const sessionMetadata = (): SessionMetadataPayload => ({
       thread_id: meta.id,

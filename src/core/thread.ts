@@ -462,7 +462,8 @@ export class CoreThread {
       this.history.push(item);
       this.deps.history.append("response_item", item);
       const id = itemIdOf(item);
-      if (id !== undefined) turn.rollout.historyItemAccepted(id);
+      // The item itself is recorded for tool outputs in schema 3 (`tool_output_payload`).
+      if (id !== undefined) turn.rollout.historyItemAccepted(id, item);
     }
   }
 

@@ -42,3 +42,5 @@ export { orderTree } from "./trace-tree.js";
 export type { TreeInput, TreeNode } from "./trace-tree.js";
 export { createViewerHandler } from "./viewer-http.js";
 export { formatSpanTree } from "./span-tree-text.js";
+export { EmbeddedStoreError, startEmbeddedStore } from "./embedded-store.js";
+export type { EmbeddedStore, EmbeddedStoreOptions } from "./embedded-store.js";

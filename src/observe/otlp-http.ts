@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { decodeOtlpProtobuf } from "../otlp-receiver/index.js";
+import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../otlp-receiver/index.js";
 import { logger } from "../telemetry/index.js";
 import {
   MalformedOtlpError,
@@ -9,6 +9,7 @@ import {
   metricPointsFromOtlp,
   spanRecordsFromOtlp,
 } from "./otlp-records.js";
+import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
 import { RPC_CODE, exportResponse, statusBody, type OtlpSignal } from "./otlp-response.js";
 import type { ObserveStore } from "./store.js";
 
@@ -71,12 +72,18 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** A request body decoded: OTLP/JSON-shaped, or protobufjs messages (traces over protobuf). */
+interface Decoded {
+  shape: "json" | "message";
+  value: unknown;
+}
+
 async function decodeBody(
   req: IncomingMessage,
   path: string,
   format: "protobuf" | "json",
   options: Required<OtlpHttpOptions>,
-): Promise<unknown> {
+): Promise<Decoded> {
   let body = await readBody(req, options.maxBodyBytes);
   const encoding = (req.headers["content-encoding"] ?? "identity").toLowerCase();
   if (encoding === "gzip") {
@@ -101,9 +108,11 @@ async function decodeBody(
     );
   }
   try {
-    return format === "protobuf"
-      ? await decodeOtlpProtobuf(path as "/v1/traces", body)
-      : (JSON.parse(body.toString("utf8")) as unknown);
+    if (format === "json") return { shape: "json", value: JSON.parse(body.toString("utf8")) as unknown };
+    // Spans, the bulk of what arrives, are read straight from the protobuf messages.
+    if (path === "/v1/traces")
+      return { shape: "message", value: await decodeOtlpProtobufMessage(path, body) };
+    return { shape: "json", value: await decodeOtlpProtobuf(path as "/v1/logs", body) };
   } catch (err) {
     throw new HttpRefusal(
       400,
@@ -113,10 +122,12 @@ async function decodeBody(
   }
 }
 
-function ingest(store: ObserveStore, signal: OtlpSignal, body: unknown, counters: OtlpIngestCounters) {
+function ingest(store: ObserveStore, signal: OtlpSignal, decoded: Decoded, counters: OtlpIngestCounters) {
+  const body = decoded.value;
   try {
     if (signal === "traces") {
-      const batch = spanRecordsFromOtlp(body);
+      const batch =
+        decoded.shape === "message" ? spanRecordsFromOtlpMessage(body) : spanRecordsFromOtlp(body);
       const written = store.insertSpans(batch.records);
       counters.spans += written.spans;
       return batch;

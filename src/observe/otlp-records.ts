@@ -167,22 +167,29 @@ function validId(id: string | undefined, re: RegExp): id is string {
   return id !== undefined && re.test(id) && !ZERO.test(id);
 }
 
-type SpanInput = z.infer<typeof SpanShape>;
-
-/** Why a span is refused, or undefined when it is storable. */
-function spanProblem(s: SpanInput): string | undefined {
-  const traceId = s.traceId?.toLowerCase();
-  const spanId = s.spanId?.toLowerCase();
-  if (!validId(traceId, TRACE_ID)) return `span ${JSON.stringify(s.name ?? "")}: invalid trace id`;
-  if (!validId(spanId, SPAN_ID)) return `span ${JSON.stringify(s.name ?? "")}: invalid span id`;
-  const parent = s.parentSpanId?.toLowerCase() ?? "";
-  if (parent !== "" && !SPAN_ID.test(parent))
-    return `span ${JSON.stringify(s.name ?? "")}: invalid parent span id`;
-  if (nanos(s.startTimeUnixNano) === undefined)
-    return `span ${JSON.stringify(s.name ?? "")}: invalid start time`;
-  if (nanos(s.endTimeUnixNano) === undefined) return `span ${JSON.stringify(s.name ?? "")}: invalid end time`;
+/**
+ * Why a span is refused (its ids and times already normalized: lowercase hex, nanoseconds), or
+ * undefined when it is storable. Shared by the JSON and the protobuf readers.
+ */
+export function spanProblem(
+  name: string,
+  traceId: string,
+  spanId: string,
+  parentSpanId: string,
+  startNs: bigint | undefined,
+  endNs: bigint | undefined,
+): string | undefined {
+  const what = `span ${JSON.stringify(name)}`;
+  if (!validId(traceId, TRACE_ID)) return `${what}: invalid trace id`;
+  if (!validId(spanId, SPAN_ID)) return `${what}: invalid span id`;
+  if (parentSpanId !== "" && !SPAN_ID.test(parentSpanId)) return `${what}: invalid parent span id`;
+  if (startNs === undefined) return `${what}: invalid start time`;
+  if (endNs === undefined) return `${what}: invalid end time`;
   return undefined;
 }
+
+/** A parent id of zeros means no parent. */
+export const noZeroId = (id: string) => (ZERO.test(id) ? "" : id);
 
 /**
  * Flattens and validates an OTLP/JSON `ExportTraceServiceRequest`. Throws `MalformedOtlpError`
@@ -196,19 +203,21 @@ export function spanRecordsFromOtlp(body: unknown): IngestBatch<SpanRecord> {
     for (const ss of rs.scopeSpans ?? []) {
       const scope = ss.scope?.name ?? "";
       for (const s of ss.spans ?? []) {
-        const problem = spanProblem(s);
-        if (problem) {
+        const traceId = s.traceId?.toLowerCase() ?? "";
+        const spanId = s.spanId?.toLowerCase() ?? "";
+        const parent = s.parentSpanId?.toLowerCase() ?? "";
+        const startNs = nanos(s.startTimeUnixNano);
+        const endNs = nanos(s.endTimeUnixNano);
+        const problem = spanProblem(s.name ?? "", traceId, spanId, parent, startNs, endNs);
+        if (problem || startNs === undefined || endNs === undefined) {
           out.rejected++;
           out.rejectReason ??= problem;
           continue;
         }
-        const startNs = nanos(s.startTimeUnixNano)!;
-        const endNs = nanos(s.endTimeUnixNano)!;
-        const parent = s.parentSpanId?.toLowerCase() ?? "";
         out.records.push({
-          traceId: s.traceId!.toLowerCase(),
-          spanId: s.spanId!.toLowerCase(),
-          parentSpanId: ZERO.test(parent) ? "" : parent,
+          traceId,
+          spanId,
+          parentSpanId: noZeroId(parent),
           traceState: s.traceState ?? "",
           name: s.name ?? "",
           kind: enumValue(s.kind, SPAN_KINDS),
@@ -261,8 +270,10 @@ export function logRecordsFromOtlp(body: unknown): IngestBatch<LogRecordRow> & {
           continue;
         }
         const attributes = otlpAttributes(r.attributes);
+        // Codex names its records after the call site ("event otel/src/…rs:393") and puts the
+        // event in the `event.name` attribute, which therefore wins.
         const eventName =
-          r.eventName || (typeof attributes["event.name"] === "string" ? attributes["event.name"] : "");
+          typeof attributes["event.name"] === "string" ? attributes["event.name"] : (r.eventName ?? "");
         if (!isStoredLogFamily(eventName, scope)) {
           out.ignored++;
           continue;

@@ -11,12 +11,15 @@ function ms(n: number): string {
  * start, the duration, kind (other than internal), error status and `*` on the critical path.
  *
  * @example
- * formatSpanTree(traceView(store, id)!).forEach((l) => console.log(l));
+ * formatSpanTree(traceView(store, id)!, "trace").forEach((l) => console.log(l));
  */
-export function formatSpanTree(view: SpanTreeView): string[] {
+export function formatSpanTree(view: SpanTreeView, of: "trace" | "thread" = "trace"): string[] {
   const base = BigInt(view.startNs);
   const total = Number(BigInt(view.endNs) - base) / 1e6;
-  const head = view.threadId ? `thread ${view.threadId}` : `trace ${view.traceIds[0]}`;
+  const head =
+    of === "thread" && view.threadId
+      ? `thread ${view.threadId}`
+      : `trace ${view.traceIds[0]}${view.threadId ? ` (thread ${view.threadId})` : ""}`;
   const lines = [
     `${head}: ${view.traceIds.length} trace(s), ${view.spans.length} span(s), ${ms(total)}${view.truncated ? " (truncated)" : ""}`,
   ];

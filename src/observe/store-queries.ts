@@ -32,6 +32,11 @@ interface SpanRow {
   turn_id: string | null;
 }
 
+/** Columns for list views: attributes and links are left out (the detail API has them). */
+const SUMMARY_COLUMNS = `s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.status_code, s.status_message,
+  CAST(s.start_ns AS TEXT) AS start_ns, CAST(s.end_ns AS TEXT) AS end_ns, '{}' AS attributes, s.events, '[]' AS links,
+  s.scope, r.service_name, s.thread_id, s.turn_id`;
+
 const SPAN_COLUMNS = `s.trace_id, s.span_id, s.parent_span_id, s.name, s.kind, s.status_code, s.status_message,
   CAST(s.start_ns AS TEXT) AS start_ns, CAST(s.end_ns AS TEXT) AS end_ns, s.attributes, s.events, s.links,
   s.scope, r.service_name, s.thread_id, s.turn_id`;
@@ -93,11 +98,22 @@ function toApiLogs(rows: LogRow[]): ApiLog[] {
   }));
 }
 
-function treeView(store: ObserveStore, traceIds: string[], threadId: string | null): SpanTreeView {
+/** Options of the tree views. */
+export interface TreeViewOptions {
+  /** Include each span's attributes and links (default true); list pages leave them out. */
+  details?: boolean;
+}
+
+function treeView(
+  store: ObserveStore,
+  traceIds: string[],
+  threadId: string | null,
+  options: TreeViewOptions,
+): SpanTreeView {
   const placeholders = traceIds.map(() => "?").join(",");
   const rows = store.db
     .prepare(
-      `SELECT ${SPAN_COLUMNS} FROM spans s JOIN resources r ON r.id = s.resource_id
+      `SELECT ${options.details === false ? SUMMARY_COLUMNS : SPAN_COLUMNS} FROM spans s JOIN resources r ON r.id = s.resource_id
        WHERE s.trace_id IN (${placeholders}) ORDER BY s.start_ns LIMIT ?`,
     )
     .all(...traceIds, MAX_VIEW_SPANS + 1) as SpanRow[];
@@ -127,12 +143,16 @@ function treeView(store: ObserveStore, traceIds: string[], threadId: string | nu
 }
 
 /** Every stored span of one trace, in tree order; undefined when the trace is unknown. */
-export function traceView(store: ObserveStore, traceId: string): SpanTreeView | undefined {
+export function traceView(
+  store: ObserveStore,
+  traceId: string,
+  options: TreeViewOptions = {},
+): SpanTreeView | undefined {
   const known = store.stmt("SELECT 1 FROM traces WHERE trace_id = ?").get(traceId);
   if (!known) return undefined;
   const thread = store.stmt("SELECT thread_id FROM trace_threads WHERE trace_id = ? LIMIT 1").get(traceId) as
     { thread_id: string } | undefined;
-  return treeView(store, [traceId], thread?.thread_id ?? null);
+  return treeView(store, [traceId], thread?.thread_id ?? null, options);
 }
 
 /** The trace ids that carry spans or logs of a thread, oldest first. */
@@ -147,9 +167,13 @@ export function threadTraceIds(store: ObserveStore, threadId: string): string[] 
 }
 
 /** Every stored span of every trace of a thread, in tree order. */
-export function threadView(store: ObserveStore, threadId: string): SpanTreeView | undefined {
+export function threadView(
+  store: ObserveStore,
+  threadId: string,
+  options: TreeViewOptions = {},
+): SpanTreeView | undefined {
   const ids = threadTraceIds(store, threadId);
-  return ids.length === 0 ? undefined : treeView(store, ids, threadId);
+  return ids.length === 0 ? undefined : treeView(store, ids, threadId, options);
 }
 
 /** One span, or undefined. */
@@ -177,6 +201,12 @@ interface TurnRow {
   cached_input_tokens: number | null;
   output_tokens: number | null;
   reasoning_output_tokens: number | null;
+}
+
+/** An event's name: Codex names span events after the call site and keeps the event in `event.name`. */
+export function eventName(e: { name: string; attributes: Record<string, unknown> }): string {
+  const n = e.attributes["event.name"];
+  return typeof n === "string" ? n : e.name;
 }
 
 /** Time to first token of each turn, from `codex.turn_ttft` span events in its subtree or logs. */
@@ -207,7 +237,7 @@ function turnTtfts(store: ObserveStore, turns: TurnRow[]): Map<string, number> {
     for (const r of withEvents) {
       const turn = turnOf(r.span_id);
       if (!turn || out.has(turn.turn_id)) continue;
-      const ev = (JSON.parse(r.events) as ApiSpan["events"]).find((e) => e.name === "codex.turn_ttft");
+      const ev = (JSON.parse(r.events) as ApiSpan["events"]).find((e) => eventName(e) === "codex.turn_ttft");
       const ms = Number(ev?.attributes.duration_ms);
       if (Number.isFinite(ms)) out.set(turn.turn_id, ms);
     }

@@ -125,7 +125,18 @@ export class ObserveStore {
     return new ObserveStore(db, options.now ?? Date.now);
   }
 
+  /** Records of one request share their resource object: look it up once per request, not per span. */
+  private byResourceObject = new WeakMap<object, number>();
+
   private resourceId(resource: Record<string, unknown>): number {
+    const cached = this.byResourceObject.get(resource);
+    if (cached !== undefined) return cached;
+    const id = this.resourceIdByKey(resource);
+    this.byResourceObject.set(resource, id);
+    return id;
+  }
+
+  private resourceIdByKey(resource: Record<string, unknown>): number {
     const key = JSON.stringify(resource);
     let id = this.resourceIds.get(key);
     if (id !== undefined) return id;
@@ -354,6 +365,7 @@ export class ObserveStore {
     } catch (err) {
       // A rolled-back transaction may have cached resource ids that were never committed.
       this.resourceIds.clear();
+      this.byResourceObject = new WeakMap();
       throw new ObserveStoreError(`observe store write failed: ${(err as Error).message}`);
     }
   }

@@ -16,65 +16,78 @@ export interface TreeNode<T extends TreeInput> {
 }
 
 const key = (traceId: string, spanId: string) => `${traceId}/${spanId}`;
-const byStart = (a: TreeInput, b: TreeInput) => (a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0);
 
 /**
  * Orders spans depth-first (children by start time) and marks each root's critical path: from
  * the end of a span walk back through the child that finished last, then the one that finished
  * last before that child started, and so on, recursively (the path that bounds the span's
- * duration; children running in parallel with it are off the path). A span whose parent is not
+ * duration; children running in parallel with it are off the path). "Finished" is the latest
+ * end in a span's subtree, so work that outlives its parent stays on the path. A span whose parent is not
  * in the set becomes a root marked `orphan`.
  *
  * @example
  * for (const { span, depth, critical } of orderTree(spans)) print("  ".repeat(depth) + span.name);
  */
 export function orderTree<T extends TreeInput>(spans: readonly T[]): TreeNode<T>[] {
-  const present = new Set(spans.map((s) => key(s.traceId, s.spanId)));
-  const children = new Map<string, T[]>();
-  const roots: T[] = [];
-  for (const s of spans) {
-    if (s.parentSpanId !== "" && present.has(key(s.traceId, s.parentSpanId))) {
-      const k = key(s.traceId, s.parentSpanId);
-      let list = children.get(k);
-      if (!list) children.set(k, (list = []));
-      list.push(s);
-    } else roots.push(s);
+  const n = spans.length;
+  const index = new Map<string, number>();
+  for (let i = 0; i < n; i++) index.set(key(spans[i]!.traceId, spans[i]!.spanId), i);
+  const children: number[][] = Array.from({ length: n }, () => []);
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = spans[i]!;
+    const parent = s.parentSpanId === "" ? undefined : index.get(key(s.traceId, s.parentSpanId));
+    if (parent === undefined || parent === i) roots.push(i);
+    else children[parent]!.push(i);
   }
-  for (const list of children.values()) list.sort(byStart);
+  const byStart = (a: number, b: number) => {
+    const x = spans[a]!.startNs;
+    const y = spans[b]!.startNs;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  for (const list of children) if (list.length > 1) list.sort(byStart);
   roots.sort(byStart);
 
-  const critical = new Set<string>();
-  const markCritical = (root: T) => {
-    const stack: T[] = [root];
-    while (stack.length > 0) {
-      const span = stack.pop()!;
-      critical.add(key(span.traceId, span.spanId));
-      const kids = [...(children.get(key(span.traceId, span.spanId)) ?? [])].sort((a, b) =>
-        a.endNs > b.endNs ? -1 : a.endNs < b.endNs ? 1 : 0,
-      );
-      let cursor = span.endNs;
-      let chosen = false;
-      for (const c of kids) {
-        if (c.startNs >= cursor) continue;
-        if (chosen && c.endNs > cursor) continue;
-        stack.push(c);
-        chosen = true;
-        cursor = c.startNs;
-      }
-    }
-  };
-
-  const out: TreeNode<T>[] = [];
+  // Pre-order from each root (children by start); reversed, it visits children before parents.
+  const order: { i: number; depth: number; root: number }[] = [];
   for (const root of roots) {
-    markCritical(root);
-    const stack: { span: T; depth: number }[] = [{ span: root, depth: 0 }];
+    const stack = [{ i: root, depth: 0 }];
     while (stack.length > 0) {
-      const { span, depth } = stack.pop()!;
-      const k = key(span.traceId, span.spanId);
-      out.push({ span, depth, critical: critical.has(k), orphan: depth === 0 && span.parentSpanId !== "" });
-      const kids = children.get(k) ?? [];
-      for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: depth + 1 });
+      const { i, depth } = stack.pop()!;
+      order.push({ i, depth, root });
+      const kids = children[i]!;
+      for (let k = kids.length - 1; k >= 0; k--) stack.push({ i: kids[k]!, depth: depth + 1 });
     }
   }
-  return out;
+
+  // A child may outlive its parent (a turn outlives the request that started it), so the path
+  // follows each span's effective end: the latest end in its subtree.
+  const end: bigint[] = spans.map((s) => s.endNs);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const i = order[k]!.i;
+    for (const c of children[i]!) if (end[c]! > end[i]!) end[i] = end[c]!;
+  }
+
+  const critical = new Uint8Array(n);
+  for (const root of roots) {
+    const stack = [root];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      critical[i] = 1;
+      const kids = [...children[i]!].sort((a, b) => (end[a]! > end[b]! ? -1 : end[a]! < end[b]! ? 1 : 0));
+      let cursor = end[i]!;
+      for (const c of kids) {
+        if (spans[c]!.startNs >= cursor || end[c]! > cursor) continue;
+        stack.push(c);
+        cursor = spans[c]!.startNs;
+      }
+    }
+  }
+
+  return order.map(({ i, depth }) => ({
+    span: spans[i]!,
+    depth,
+    critical: critical[i] === 1,
+    orphan: depth === 0 && spans[i]!.parentSpanId !== "",
+  }));
 }

@@ -95,6 +95,8 @@ export function createViewerHandler(
   const api = async (url: URL): Promise<unknown> => {
     const parts = url.pathname.split("/").slice(2).map(decodeURIComponent);
     const q = url.searchParams;
+    // Tree views leave attributes out unless asked (`?details=1`): pages fetch one span's on click.
+    const details = q.get("details") === "1";
     switch (parts[0]) {
       case "sessions":
         return listSessions(store, {
@@ -105,14 +107,17 @@ export function createViewerHandler(
       case "threads":
         if (!parts[1]) break;
         if (parts[2] === "spans") {
-          return threadView(store, parts[1]) ?? Promise.reject(new ApiError(404, `no thread ${parts[1]}`));
+          return (
+            threadView(store, parts[1], { details }) ??
+            Promise.reject(new ApiError(404, `no thread ${parts[1]}`))
+          );
         }
         if (parts[2] === "turns") return threadTurns(store, parts[1]);
         return thread(parts[1]);
       case "traces":
         if (!parts[1]) return listTraces(store, Number(q.get("limit") ?? 100) || 100);
         return (
-          traceView(store, parts[1].toLowerCase()) ??
+          traceView(store, parts[1].toLowerCase(), { details }) ??
           Promise.reject(new ApiError(404, `no trace ${parts[1]}`))
         );
       case "spans":

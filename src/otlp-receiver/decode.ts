@@ -44,6 +44,15 @@ export async function decodeOtlpProtobuf(path: OtlpSignalPath, body: Uint8Array)
   return idsToHex(type.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false }));
 }
 
+/**
+ * Decodes an OTLP protobuf export request into protobufjs's message objects (ids as bytes,
+ * 64-bit times as `Long`), for readers that convert it themselves and cannot afford the
+ * JSON-shape detour (the observe store's ingestion).
+ */
+export async function decodeOtlpProtobufMessage(path: OtlpSignalPath, body: Uint8Array): Promise<unknown> {
+  return (await loadTypes())[path].decode(body);
+}
+
 export function isOtlpSignalPath(path: string): path is OtlpSignalPath {
   return path in OTLP_REQUEST_TYPES;
 }

@@ -11,7 +11,7 @@ export type {
   ReceivedRequest,
   ReceivedSpan,
 } from "./receiver.js";
-export { decodeOtlpProtobuf } from "./decode.js";
+export { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "./decode.js";
 export { otlpAttributes, otlpValue } from "./collector.js";
 export { OTLP_GRPC_METHODS } from "./proto.js";
 export type { OtlpSignalPath } from "./proto.js";

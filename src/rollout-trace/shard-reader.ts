@@ -60,7 +60,7 @@ export class ShardStore {
 
   /** The shard file's path relative to the bundle (what error locations carry). */
   relative(n: number): string {
-    return join("payloads", shardFileName(n));
+    return `payloads/${shardFileName(n)}`;
   }
 
   /** Decodes shard `n` once (later calls return the first result). */

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpanKind, SpanStatusCode, context, trace, type Span } from "@opentelemetry/api";
@@ -113,4 +114,25 @@ export function recordTurnSpans(
   dispatch.end(at(5));
   request.end(at(6));
   return memory.getFinishedSpans().slice();
+}
+
+/** The real Codex 0.169 session recorded by scripts/record-codex-otlp.mjs. */
+export const CODEX_FIXTURE = fileURLToPath(new URL("../fixtures/observe/codex-0.169-otlp/", import.meta.url));
+
+/** Posts the recorded Codex OTLP requests, in order, to an OTLP/HTTP receiver; returns their statuses. */
+export async function replayCodexOtlp(otlpUrl: string): Promise<number[]> {
+  const dir = join(CODEX_FIXTURE, "otlp");
+  const statuses: number[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    const signal = /^\d+-(traces|logs|metrics)\.pb$/.exec(file)?.[1];
+    if (!signal) continue;
+    const res = await fetch(`${otlpUrl}/v1/${signal}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-protobuf" },
+      body: readFileSync(join(dir, file)),
+    });
+    await res.arrayBuffer();
+    statuses.push(res.status);
+  }
+  return statuses;
 }

@@ -36,12 +36,52 @@ export function shardPayloadSource(
 
   /** Assembles and parses a payload no rule reads; `invalid payload <id>` when it is not JSON. */
   const check = (ref: RawPayloadRefV3): void => {
+    if (provedValid(ref)) return;
     const text = assemble(ref);
     if (text === null) return;
     try {
       JSON.parse(text);
     } catch {
       throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`);
+    }
+  };
+
+  // Records found to be JSON values on their own: prepared prompts reuse the same model items, so
+  // each is parsed once, not once per prompt.
+  const validRecords = new Set<string>();
+  /**
+   * A sufficient test for "the assembled payload is JSON" that parses each record once: every part
+   * is a JSON value and the template is JSON with a value in each part's place. When it fails the
+   * caller assembles and parses, so errors stay exactly Codex's.
+   */
+  const provedValid = (ref: RawPayloadRefV3): boolean => {
+    if (ref.capture?.status === "omitted" || ref.capture?.status === "truncated") return true;
+    const parts = ref.parts ?? [];
+    if (parts.length === 0) {
+      if (validRecords.has(ref.raw_payload_id)) return true;
+      try {
+        const text = assemble(ref);
+        if (text !== null) JSON.parse(text);
+      } catch {
+        return false;
+      }
+      validRecords.add(ref.raw_payload_id);
+      return true;
+    }
+    if (ref.shard == null) return false;
+    let template: unknown;
+    try {
+      template = JSON.parse(store.read(ref.raw_payload_id, ref.shard, true).toString("utf8"));
+    } catch {
+      return false;
+    }
+    if (!Array.isArray(template) || template.length !== parts.length + 1) return false;
+    if (!parts.every(provedValid)) return false;
+    try {
+      JSON.parse(template.join("0"));
+      return true;
+    } catch {
+      return false;
     }
   };
 
@@ -152,19 +192,34 @@ export function normalizeRef(ref: RawPayloadRefV3): RawPayloadRefV3 {
  * every occurrence of an id must be the same ref, and an omitted payload has no shard.
  */
 export function registerRefV3(ref: RawPayloadRefV3, registry: Map<string, AnyPayloadRef>): void {
-  const normal = normalizeRef(ref);
   const known = registry.get(ref.raw_payload_id);
   if (known !== undefined) {
-    if (JSON.stringify(known) !== JSON.stringify(normal)) {
+    if (!sameRef(known as RawPayloadRefV3, ref)) {
       throw new TraceRuleError(`conflicting references for payload ${ref.raw_payload_id}`);
     }
     return;
   }
+  const normal = normalizeRef(ref);
   if (ref.capture?.status === "omitted" && ref.shard != null) {
     throw new TraceRuleError("omitted payload has a shard");
   }
   registry.set(ref.raw_payload_id, normal);
   for (const part of ref.parts ?? []) registerRefV3(part, registry);
+}
+
+/** Codex's "identical reference": id, kind, shard, capture (absent = complete) and parts, recursively. */
+function sameRef(a: RawPayloadRefV3, b: RawPayloadRefV3): boolean {
+  if (a.raw_payload_id !== b.raw_payload_id || a.kind.type !== b.kind.type) return false;
+  if ((a.shard ?? null) !== (b.shard ?? null)) return false;
+  const ca = a.capture?.status === "complete" ? undefined : a.capture;
+  const cb = b.capture?.status === "complete" ? undefined : b.capture;
+  if (ca?.status !== cb?.status) return false;
+  if (ca && cb && ca.original_bytes !== cb.original_bytes) return false;
+  if (ca?.status === "truncated" && cb?.status === "truncated" && ca.retained_bytes !== cb.retained_bytes)
+    return false;
+  const pa = a.parts ?? [];
+  const pb = b.parts ?? [];
+  return pa.length === pb.length && pa.every((p, i) => sameRef(p, pb[i]!));
 }
 
 /** Whether any registered ref was cut by a size limit (`closed_with_partial_payloads`). */

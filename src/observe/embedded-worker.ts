@@ -1,0 +1,49 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../otlp-receiver/index.js";
+import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
+import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
+import { logRecordsFromOtlp } from "./otlp-records.js";
+import { Retention } from "./retention.js";
+import { ObserveStore } from "./store.js";
+
+// The embedded store's writer: decodes the SDK's OTLP protobuf batches and writes them, off the
+// app-server's event loop. One message at a time, in order.
+const port = parentPort!;
+const data = workerData as EmbeddedWorkerData;
+const send = (m: FromWorker) => port.postMessage(m);
+
+let store: ObserveStore;
+try {
+  store = ObserveStore.open(data.storePath);
+} catch (err) {
+  send({ type: "fatal", message: (err as Error).message });
+  process.exit(0);
+}
+const retention = new Retention(store, data.retention);
+retention.start();
+send({ type: "ready" });
+
+let queue = Promise.resolve();
+port.on("message", (m: ToWorker) => {
+  queue = queue.then(async () => {
+    if (m.type === "close") {
+      retention.stop();
+      store.close();
+      send({ type: "closed" });
+      port.close();
+      return;
+    }
+    try {
+      if (m.signal === "traces") {
+        store.insertSpans(
+          spanRecordsFromOtlpMessage(await decodeOtlpProtobufMessage("/v1/traces", m.body)).records,
+        );
+      } else {
+        store.insertLogs(logRecordsFromOtlp(await decodeOtlpProtobuf("/v1/logs", m.body)).records);
+      }
+      send({ type: "done", id: m.id });
+    } catch (err) {
+      send({ type: "done", id: m.id, error: (err as Error).message });
+    }
+  });
+});
