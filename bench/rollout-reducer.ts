@@ -1,5 +1,5 @@
-// Reducer throughput (MB/s) and peak RSS on a generated bundle of >= 200 MB, next to JSON.parse of
-// the same bytes. Peak RSS is measured in child processes (node + tsx) on 0 %, 25 %, 50 % and 100 %
+// Reducer throughput (MB/s, in a child process and as the whole compiled CLI) and peak RSS on a
+// generated bundle of >= 200 MB, next to JSON.parse of the same bytes. Peak RSS is measured in child processes (node + tsx) on 0 %, 25 %, 50 % and 100 %
 // prefixes of the bundle, and once with a capped V8 heap, to show memory follows the graph, not the
 // payload bytes. Target: >= 100 MB/s.
 // Everything is generated under os.tmpdir() and deleted at the end.
@@ -18,6 +18,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reduceBundle, startRolloutRecorder, writeStateFile } from "../src/rollout-trace/index.js";
+import { SPOOL_MAIN, requireBuild, timeProcess } from "./support/process-timing.js";
+import { filler } from "./support/filler.js";
 
 const MB = 1048576;
 const TARGET_BYTES = 210 * MB;
@@ -43,14 +45,6 @@ if (process.argv[2] === "--parse-all") {
     kept.push(JSON.parse(readFileSync(join(dir, "payloads", f), "utf8")));
   console.log(JSON.stringify({ items: kept.length, maxRssKb: process.resourceUsage().maxRSS }));
   process.exit(0);
-}
-
-function filler(seed: number, bytes: number): string {
-  const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
-  let s = "";
-  for (let i = 0; s.length < bytes; i++)
-    s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
-  return s;
 }
 
 /** One root session: every request re-sends the whole history (as Codex does), so payload bytes grow quadratically. */
@@ -183,6 +177,7 @@ function child(args: string[], nodeFlags: string[] = []): Record<string, number>
   return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
 }
 
+requireBuild();
 const work = mkdtempSync(join(tmpdir(), "spool-bench-reducer-"));
 try {
   let t0 = performance.now();
@@ -216,6 +211,18 @@ try {
     `reducer (stream + read payloads + reduce + write state.json): ${rate.toFixed(0)} MB/s ` +
       `(${(full.ms! / 1000).toFixed(2)} s, ${full.events} events), ${(rate / parseRate).toFixed(2)}× JSON.parse; ` +
       `target >= 100 MB/s: ${rate >= 100 ? "met" : "NOT met"}; state.json ${(stateBytes / MB).toFixed(1)} MB`,
+  );
+
+  // The same bundle through the compiled CLI, as a user runs it: start-up, reduce, state.json, summary.
+  const whole = timeProcess(
+    process.execPath,
+    [SPOOL_MAIN, "debug", "trace-reduce", bundle, "-o", join(work, "state-cli.json")],
+    1,
+  );
+  const wholeRate = full.bytes! / MB / (whole.median / 1000);
+  console.log(
+    `spool debug trace-reduce, whole process: ${wholeRate.toFixed(0)} MB/s (${(whole.median / 1000).toFixed(2)} s), ` +
+      `${(wholeRate / parseRate).toFixed(2)}× JSON.parse; target >= 100 MB/s: ${wholeRate >= 100 ? "met" : "NOT met"}`,
   );
 
   console.log("peak RSS by prefix of the same bundle (payload bytes grow, RSS should not follow them):");

@@ -8,18 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRolloutRecorder } from "../src/rollout-trace/index.js";
+import { filler } from "./support/filler.js";
 
 const MB = 1048576;
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 const THREAD = "01a20752-0000-7000-8000-00000000be3e";
-
-function filler(seed: number, bytes: number): string {
-  const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"];
-  let s = "";
-  for (let i = 0; s.length < bytes; i++)
-    s += words[(seed * 7 + i * 3) % words.length] + (i % 12 === 11 ? "\n" : " ");
-  return s;
-}
 
 /** One session; the same calls for both schemas (so the content is identical). */
 async function record(root: string, schema: 2 | 3, turns: number, outputBytes: number): Promise<string> {

@@ -44,7 +44,7 @@ test("spool demo prints each request's span as read back from the exporter, pare
   }
   assert.match(tree, new RegExp(`model request carried traceparent 00-${turnCarrier[1]}-[0-9a-f]{16}-01`));
   assert.match(stdout, /Rollout bundle: \S+trace-/);
-  assert.match(stdout, /status completed, recording complete/);
+  assert.match(stdout, /\): completed, recording complete, \d+ events\n/);
   assert.match(stdout, /app_server\.client_name = "spool_demo"/);
 
   // The same spans are in the observe store, for `spool observe` and `spool trace show`.

@@ -50,6 +50,17 @@ test("imports within a folder and down through index.ts pass", () => {
   assert.deepEqual(problems, []);
 });
 
+test("a declared light entry point may be imported; other deep imports of that folder may not", () => {
+  const problems = checkLayering([
+    {
+      path: "cli/x.ts",
+      text: 'import { a } from "../rollout-trace/reducer/index.js";\nimport { b } from "../rollout-trace/reducer/graph.js";',
+    },
+  ]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /reducer\/graph\.js; other folders are reached only through/);
+});
+
 test("outside telemetry/ nothing obtains the tracer, and only rpc's factory makes SERVER spans", () => {
   const code = readSources("src").filter(
     (f) => !f.path.startsWith("telemetry/") && !f.path.endsWith(".test.ts"),

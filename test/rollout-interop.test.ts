@@ -4,7 +4,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { reduceBundle, stateJson } from "../src/rollout-trace/index.js";
@@ -46,7 +46,7 @@ for (const name of ["codex-0.169-basic", "codex-0.169-compact-local", "minimal",
 }
 
 describe("spool debug trace-reduce", () => {
-  test("writes <bundle>/state.json identical to Codex's and prints a summary with both ids", async () => {
+  test("writes <bundle>/state.json identical to Codex's and prints counts per status", async () => {
     const dir = copyBundle("codex-0.169-basic");
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 0, r.stderr);
@@ -54,10 +54,11 @@ describe("spool debug trace-reduce", () => {
       readFileSync(join(dir, "state.json"), "utf8"),
       readFileSync(join(FIXTURES, "codex-0.169-basic", "state.json"), "utf8"),
     );
-    assert.match(r.stdout, /status completed, recording complete/);
-    assert.match(r.stdout, /1 thread, 1 turn/);
-    assert.match(r.stdout, /response_id resp_mock_2, upstream_request_id req_mock_2/);
-    assert.match(r.stdout, /1 tool call \(1 completed\)/);
+    assert.match(r.stdout, /: completed, recording complete, \d+ events\n/);
+    assert.match(r.stdout, /\n {2}1 thread, 1 turn: 1 completed, \d+ conversation items\n/);
+    assert.match(r.stdout, /\n {2}2 inference calls: 2 completed\n/);
+    assert.match(r.stdout, /\n {2}1 tool call: 1 completed\n/);
+    assert.match(r.stdout, /\nWrote .*state\.json\n$/);
   });
 
   test("-o writes elsewhere, and two runs are byte-identical", async () => {
@@ -75,7 +76,7 @@ describe("spool debug trace-reduce", () => {
     rmSync(join(dir, "manifest.json"));
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^Error: missing trace manifest: no such file \(.*manifest\.json\)/);
+    assert.match(r.stderr, /^spool: missing trace manifest: no such file \(.*manifest\.json\)\n$/);
     assert.ok(!existsSync(join(dir, "state.json")));
   });
 
@@ -86,7 +87,7 @@ describe("spool debug trace-reduce", () => {
     writeFileSync(join(dir, "trace.jsonl"), lines.join("\n"));
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Error: missing or reordered trace event 5 \(.*trace\.jsonl, line 5, seq 6\)/);
+    assert.match(r.stderr, /^spool: missing or reordered trace event 5 \(.*trace\.jsonl, line 5, seq 6\)/);
     assert.ok(!existsSync(join(dir, "state.json")));
   });
 
@@ -95,7 +96,7 @@ describe("spool debug trace-reduce", () => {
     rmSync(join(dir, "payloads", "6.json"));
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Error: read payload raw_payload:6 \(.*payloads\/6\.json, line 11, seq 11\)/);
+    assert.match(r.stderr, /^spool: read payload raw_payload:6 \(.*payloads\/6\.json, line 11, seq 11\)/);
     assert.ok(!existsSync(join(dir, "state.json")));
   });
 
@@ -108,7 +109,34 @@ describe("spool debug trace-reduce", () => {
     writeFileSync(join(dir, "trace.jsonl"), text);
     const r = await cli("debug", "trace-reduce", dir);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /Error: parse trace event line 2: unknown variant `rollout_exploded`/);
+    assert.match(r.stderr, /^spool: parse trace event line 2: unknown variant `rollout_exploded`/);
+  });
+
+  test("--json prints the summary as one JSON object naming the state file", async () => {
+    const dir = copyBundle("codex-0.169-basic");
+    const r = await cli("debug", "trace-reduce", dir, "--json");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trimEnd().split("\n").length, 1);
+    const summary = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.equal(summary.status, "completed");
+    assert.equal(summary.recording_complete, true);
+    assert.deepEqual(summary.inference_calls, { total: 2, by_status: { completed: 2 }, attention: [] });
+    assert.deepEqual(summary.tool_calls, { total: 1, by_status: { completed: 1 }, attention: [] });
+    assert.equal(summary.state_file, join(dir, "state.json"));
+  });
+
+  test("-o onto a directory fails with exit 1 and leaves nothing behind", async () => {
+    const dir = copyBundle("codex-0.169-basic");
+    const target = join(scratch.dir, `out-dir-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(target);
+    const r = await cli("debug", "trace-reduce", dir, "-o", target);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, `spool: cannot write ${target}: it is a directory\n`);
+    assert.deepEqual(readdirSync(target), []);
+    assert.deepEqual(
+      readdirSync(scratch.dir).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
   });
 
   test("a Codex bundle cut mid-line reduces with recording_complete false and says why", async () => {
@@ -121,6 +149,6 @@ describe("spool debug trace-reduce", () => {
     assert.equal(state.recording_complete, false);
     assert.equal(state.status, "completed");
     assert.match(r.stdout, /recording incomplete/);
-    assert.match(r.stdout, /Anomalies: last line 26 of trace\.jsonl is incomplete/);
+    assert.match(r.stdout, /\n {2}2 anomalies:\n {4}last line 26 of trace\.jsonl is incomplete/);
   });
 });

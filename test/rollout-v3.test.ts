@@ -407,7 +407,11 @@ describe("trace-convert", () => {
           [CLI, "debug", "trace-convert", "--to", "4", out, join(scratch.dir, "x")],
           { stdio: "pipe" },
         ),
-      (e: { status: number; stderr: Buffer }) => e.status === 2 && /--to must be 2/.test(e.stderr.toString()),
+      (e: { status: number; stderr: Buffer }) =>
+        e.status === 2 &&
+        /^spool: option '--to <schema>' argument '4' is invalid\. expected 2 \(Codex 0\.169\) or 3/.test(
+          e.stderr.toString(),
+        ),
     );
   });
 });

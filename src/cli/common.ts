@@ -2,16 +2,7 @@ import { Console } from "node:console";
 import { readFileSync } from "node:fs";
 import { ConfigError, loadConfig, type LoadedConfig } from "../config/index.js";
 import { logger, withinTimeout } from "../telemetry/index.js";
-
-/** Thrown for a bad command line or start-up setting; main prints it and exits 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-/** commander collector for repeatable `-c key=value`. */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { StartupError } from "./failure.js";
 
 /** Loads config.toml + overrides, noting keys Spool does not act on once at debug level. */
 export function loadConfigOrExit(overrides: string[] | undefined): LoadedConfig {
@@ -24,7 +15,7 @@ export function loadConfigOrExit(overrides: string[] | undefined): LoadedConfig 
     }
     return loaded;
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
+    if (err instanceof ConfigError) throw new StartupError(`config error: ${err.message}`);
     throw err;
   }
 }
@@ -34,11 +25,11 @@ export function readWsToken(file: string | undefined): string | undefined {
   if (file) {
     try {
       const token = readFileSync(file, "utf8").trim();
-      if (token === "") throw new UsageError(`--ws-token-file ${file}: file is empty`);
+      if (token === "") throw new StartupError(`--ws-token-file ${file}: file is empty`);
       return token;
     } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`--ws-token-file ${file}: ${(err as Error).message}`);
+      if (err instanceof StartupError) throw err;
+      throw new StartupError(`--ws-token-file ${file}: ${(err as Error).message}`);
     }
   }
   const env = process.env.SPOOL_WS_TOKEN?.trim();

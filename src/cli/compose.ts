@@ -24,7 +24,7 @@ import {
   type TelemetryHandle,
   type TelemetryOptions,
 } from "../telemetry/index.js";
-import { UsageError } from "./common.js";
+import { StartupError } from "./failure.js";
 
 // The composition root: the one place the process's parts are built, in order — config (already
 // loaded by the verb) → telemetry installed first, so everything built after it is traced →
@@ -35,7 +35,7 @@ const log = logger("spool_cli::compose");
 
 /**
  * Installs telemetry from `[otel]` and the standard `OTEL_*` variables. A setting that cannot be
- * honoured is a `UsageError` naming the key.
+ * honoured is a `StartupError` naming the key.
  */
 export function installTelemetryFromConfig(
   config: LoadedConfig,
@@ -45,7 +45,7 @@ export function installTelemetryFromConfig(
     return installTelemetry({ ...options, settings: otelSettingsFromConfig(config, options.env) });
   } catch (err) {
     if (err instanceof TelemetryConfigError || err instanceof ConfigError) {
-      throw new UsageError(`config error: ${err.message}`);
+      throw new StartupError(`config error: ${err.message}`);
     }
     throw err;
   }
@@ -92,6 +92,7 @@ export function buildAppServerServices(
 ): AppServerServices {
   const resolveOptions = {
     file: config.file,
+    origins: config.origins,
     strictId: config.config.model_provider ?? "openai",
     onInvalid: (id: string, error: Error) =>
       log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
@@ -123,7 +124,7 @@ export interface AppServerComposition {
 }
 
 /**
- * Composes the app-server process in order. A config error at any step is a `UsageError`; if a
+ * Composes the app-server process in order. A config error at any step is a `StartupError`; if a
  * step after telemetry fails, telemetry is shut down again before the error propagates.
  */
 export async function composeAppServer(
@@ -140,7 +141,7 @@ export async function composeAppServer(
     return { telemetry, services, server: new AppServer({ ...serverOptions, services }) };
   } catch (err) {
     await telemetry.shutdown();
-    if (err instanceof ConfigError) throw new UsageError(`config error: ${err.message}`);
+    if (err instanceof ConfigError) throw new StartupError(`config error: ${err.message}`);
     throw err;
   }
 }

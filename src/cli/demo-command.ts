@@ -1,10 +1,9 @@
 import type { Command } from "commander";
-import { runDemo } from "./demo.js";
 
 /** `spool demo`: the embedded-defaults demo session `npm start` runs. */
 export function registerDemoCommand(program: Command): void {
   program
     .command("demo")
     .description("Run the demo session: a traced app-server session with embedded defaults, offline")
-    .action(() => runDemo());
+    .action(async () => (await import("./demo.js")).runDemo());
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startScriptedModelServer } from "../model-server/index.js";
 import { startOtlpReceiver, type ReceivedSpan } from "../otlp-receiver/index.js";
-import { reduceBundle, summarizeReduction } from "../rollout-trace/index.js";
+import { formatSummary, reduceBundle, summarizeReduction } from "../rollout-trace/index.js";
 import { storeDemoTelemetry } from "./demo-store.js";
 import { spawnAppServer } from "./spawn-client.js";
 
@@ -185,7 +185,7 @@ export async function runDemo(
     const bundle = join(traces, bundleName);
     out("");
     out(`Rollout bundle: ${bundle}`);
-    out(summarizeReduction(await reduceBundle(bundle)));
+    out(formatSummary(summarizeReduction(await reduceBundle(bundle))));
     try {
       const storePath = storeDemoTelemetry(receiver);
       out("");

@@ -1,21 +1,9 @@
 import type { Command } from "commander";
-import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
-import { logger, type TelemetryHandle } from "../telemetry/index.js";
-import { collect, loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
-import { installTelemetryFromConfig } from "./compose.js";
-
-const log = logger("spool_exec_server::cli");
-
-function positiveInteger(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer`);
-    return n;
-  };
-}
+import { collect, integerAtLeast } from "./options.js";
+import type { ExecServerFlags } from "./exec-server-run.js";
 
 /** Limit flags and the `listenExecServer` option each sets. */
-const LIMIT_FLAGS = [
+export const LIMIT_FLAGS = [
   [
     "--retained-output-bytes",
     "retainedOutputBytes",
@@ -41,7 +29,7 @@ const LIMIT_FLAGS = [
   ["--max-wait-ms", "maxWaitMs", "longest process/read waitMs; larger values are clamped (default 60000)"],
 ] as const;
 
-type LimitOption = (typeof LIMIT_FLAGS)[number][1];
+export type LimitOption = (typeof LIMIT_FLAGS)[number][1];
 
 /**
  * `spool exec-server --listen ws://127.0.0.1:0 [--ws-token-file F]`: serves the exec-server
@@ -55,50 +43,9 @@ export function registerExecServerCommand(program: Command): void {
     .option("--ws-token-file <file>", "bearer token clients must present (required off loopback)")
     .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect);
   for (const [flag, , description] of LIMIT_FLAGS) {
-    command.option(`${flag} <n>`, description, positiveInteger(flag));
+    command.option(`${flag} <n>`, description, integerAtLeast(1));
   }
-  command.action(
-    async (
-      opts: {
-        listen: string;
-        wsTokenFile?: string;
-        config?: string[];
-      } & Partial<Record<LimitOption, number>>,
-    ) => {
-      // stdout carries only the URL line; console exporters print to stderr.
-      routeConsoleToStderr();
-      let tracing: TelemetryHandle | undefined;
-      try {
-        // The same [otel] settings and OTEL_* variables as the app-server, under its own service name.
-        tracing = installTelemetryFromConfig(loadConfigOrExit(opts.config), {
-          serviceName: "spool-exec-server",
-        });
-        const { host, port } = parseListenUrl(opts.listen);
-        const token = readWsToken(opts.wsTokenFile);
-        const server = await listenExecServer({
-          host,
-          port,
-          ...(token ? { token } : {}),
-          ...Object.fromEntries(
-            LIMIT_FLAGS.flatMap(([, key]) => (opts[key] !== undefined ? [[key, opts[key]]] : [])),
-          ),
-        });
-        process.stdout.write(`${server.url}\n`);
-        log.info("exec-server listening", { url: server.url });
-        // The same exit codes as the app-server: 128 + the signal's number.
-        const stop = (signal: NodeJS.Signals) => {
-          void server
-            .close()
-            .then(() => tracing?.shutdown())
-            .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      } catch (err) {
-        process.stderr.write(`spool exec-server: ${(err as Error).message}\n`);
-        await tracing?.shutdown();
-        process.exit(2);
-      }
-    },
+  command.action(async (flags: ExecServerFlags) =>
+    (await import("./exec-server-run.js")).runExecServer(flags),
   );
 }

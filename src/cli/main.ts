@@ -1,7 +1,7 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { SPOOL_VERSION } from "../telemetry/index.js";
-import { UsageError } from "./common.js";
+import { reportFailure, routeParseErrors } from "./failure.js";
 import { registerAppServerCommand } from "./app-server-command.js";
 import { registerDemoCommand } from "./demo-command.js";
 import { registerExecServerCommand } from "./exec-server-command.js";
@@ -9,12 +9,22 @@ import { registerDebugCommand } from "./debug-command.js";
 import { registerModelServerCommand } from "./model-server-command.js";
 import { registerObserveCommands } from "./observe-command.js";
 
-/** Builds the `spool` program; each verb registers itself from its own module. */
+/** Read here, not through telemetry: `spool --version` must not load what the verbs need. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * Builds the `spool` program. Each verb registers its options from a light module and imports
+ * what it runs only when invoked, so start-up costs what the chosen verb needs and no more.
+ */
 export function buildProgram(): Command {
   const program = new Command("spool")
     .description("An observable AI-agent app-server (Codex app-server v2 protocol)")
-    .version(SPOOL_VERSION, "-V, --version")
-    .showHelpAfterError();
+    .version(packageVersion(), "-V, --version");
   // Verb registrations, one line each:
   registerAppServerCommand(program);
   registerDemoCommand(program);
@@ -22,15 +32,17 @@ export function buildProgram(): Command {
   registerDebugCommand(program);
   registerModelServerCommand(program);
   registerObserveCommands(program);
+  routeParseErrors(program);
   return program;
 }
 
+const program = buildProgram();
+let running: Command = program;
+program.hook("preAction", (_root, action) => {
+  running = action;
+});
 try {
-  await buildProgram().parseAsync(process.argv);
+  await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`spool: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  process.exitCode = reportFailure(err, running);
 }

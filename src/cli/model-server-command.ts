@@ -1,13 +1,6 @@
-import { resolve } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
-import { loadModelScript, startScriptedModelServer, ScriptError } from "../model-server/index.js";
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError("expected a port number 0-65535");
-  return n;
-}
+import type { Command } from "commander";
+import { port } from "./options.js";
+import type { ModelServerFlags } from "./model-server-run.js";
 
 /**
  * `spool model-server --script FILE [--port N] [--log FILE]`: serves the scripted model on
@@ -18,30 +11,7 @@ export function registerModelServerCommand(program: Command): void {
     .command("model-server")
     .description("Serve a scripted model over the Responses API (HTTP SSE and WebSocket) on loopback")
     .requiredOption("--script <file>", "script file (.json or .toml) of responses and faults")
-    .option("--port <n>", "port to listen on (0 picks a free one)", parsePort, 0)
+    .option("--port <n>", "port to listen on (0 picks a free one)", port, 0)
     .option("--log <file>", "append every request received as a JSON line")
-    .action(async (opts: { script: string; port: number; log?: string }) => {
-      let script;
-      try {
-        script = loadModelScript(resolve(opts.script));
-      } catch (err) {
-        if (err instanceof ScriptError) {
-          process.stderr.write(`spool model-server: ${err.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw err;
-      }
-      const server = await startScriptedModelServer({
-        script,
-        port: opts.port,
-        logFile: opts.log ? resolve(opts.log) : undefined,
-      });
-      process.stdout.write(`${server.url}\n`);
-      const stop = () => {
-        void server.close().then(() => process.exit(0));
-      };
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-    });
+    .action(async (flags: ModelServerFlags) => (await import("./model-server-run.js")).runModelServer(flags));
 }

@@ -119,3 +119,37 @@ test("a user [model_providers.openai] table overrides the built-in key by key", 
   assert.equal(p.baseUrl, "https://api.openai.com/v1");
   assert.equal(p.envKey, "OPENAI_API_KEY");
 });
+
+test("-c model_provider=<unknown> is blamed on -c, not on a config.toml that does not exist", () => {
+  const home = mkdtempSync(join(tmpdir(), "spool-providers-"));
+  const loaded = loadConfig({ home, env: {}, overrides: ["model_provider=nope"] });
+  assert.throws(
+    () => selectModelProvider(loaded.config, { env: {}, file: loaded.file, origins: loaded.origins }),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.message.startsWith('-c model_provider: unknown model provider id "nope"') &&
+      err.file === undefined,
+  );
+});
+
+test("an unused provider Spool cannot serve is skipped, but one with a wrongly typed value fails naming the key", () => {
+  const skipped: string[] = [];
+  const onInvalid = (id: string) => skipped.push(id);
+  const providers = resolveModelProviders(
+    { chat: { base_url: "http://x/v1", wire_api: "chat" }, nourl: { name: "N" } },
+    { env: {}, strictId: "openai", onInvalid },
+  );
+  assert.deepEqual(skipped.sort(), ["chat", "nourl"]);
+  assert.ok(providers.has("openai"));
+  assert.throws(
+    () =>
+      resolveModelProviders(
+        { slow: { base_url: "http://x/v1", stream_idle_timeout_ms: "abc" } },
+        { env: {}, strictId: "openai", onInvalid },
+      ),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.key === "model_providers.slow.stream_idle_timeout_ms" &&
+      /expected number/.test(err.message),
+  );
+});

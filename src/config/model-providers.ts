@@ -120,19 +120,30 @@ export interface ResolveModelProvidersOptions {
   onInvalid?: (id: string, error: ConfigError) => void;
   /** The provider that must be valid even with `onInvalid` (the one `model_provider` selects). */
   strictId?: string;
+  /** Which layer set each leaf key (`LoadedConfig.origins`): keys set by `-c` are blamed on `-c`. */
+  origins?: Readonly<Record<string, { name: { type: string } }>>;
 }
 
-function configError(path: (string | number)[], message: string, file: string | undefined): ConfigError {
+function configError(
+  path: (string | number)[],
+  message: string,
+  options: ResolveModelProvidersOptions,
+): ConfigError {
   const key = path.map(String).join(".");
-  let line: number | undefined;
-  if (file) {
-    try {
-      line = locateKey(readFileSync(file, "utf8"), path);
-    } catch {
-      line = undefined;
-    }
+  if (options.origins?.[key]?.name.type === "sessionFlags") {
+    return new ConfigError(`-c ${key}: ${message}`, undefined, undefined, key);
   }
-  const where = file ? (line === undefined ? `${file}: ` : `${file}:${line}: `) : "";
+  const file = options.file;
+  let text: string | undefined;
+  try {
+    text = file === undefined ? undefined : readFileSync(file, "utf8");
+  } catch {
+    // A config.toml that does not exist set nothing: name the key alone.
+    text = undefined;
+  }
+  if (text === undefined) return new ConfigError(`${key}: ${message}`, undefined, undefined, key);
+  const line = locateKey(text, path);
+  const where = line === undefined ? `${file}: ` : `${file}:${line}: `;
   return new ConfigError(`${where}${key}: ${message}`, file, line, key);
 }
 
@@ -155,20 +166,22 @@ export function resolveModelProviders(
   for (const [id, table] of Object.entries(raw)) {
     const parsed = ModelProviderTomlSchema.safeParse(table);
     let problem: ConfigError | undefined;
+    let wrongType = false;
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
+      wrongType = issue.code === "invalid_type";
       problem = configError(
         ["model_providers", id, ...(issue.path as (string | number)[])],
         issue.message,
-        options.file,
+        options,
       );
     } else if (!parsed.data.base_url) {
-      problem = configError(["model_providers", id, "base_url"], "required", options.file);
+      problem = configError(["model_providers", id, "base_url"], "required", options);
     }
     if (problem) {
       // A Codex config.toml may define providers Spool cannot use (e.g. `wire_api = "chat"`);
-      // only the one in use must be valid.
-      if (!options.onInvalid || id === options.strictId) throw problem;
+      // only the one in use must be servable. A value of the wrong type is a mistake wherever it is.
+      if (!options.onInvalid || id === options.strictId || wrongType) throw problem;
       options.onInvalid(id, problem);
       continue;
     }
@@ -197,7 +210,7 @@ export function selectModelProvider(
     throw configError(
       ["model_provider"],
       `unknown model provider id ${JSON.stringify(id)} (known: ${known}; define [model_providers.${id}])`,
-      options.file,
+      options,
     );
   }
   return provider;

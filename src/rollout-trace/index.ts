@@ -64,8 +64,6 @@ export type {
   TerminalSession,
   ToolCall,
 } from "./state-schema.js";
-export { TraceReduceError } from "./errors.js";
-export type { TraceErrorLocation } from "./errors.js";
 export { BundleWriter } from "./writer.js";
 export type { BundleWriterOptions } from "./writer.js";
 export { startRolloutRecorder } from "./recorder.js";
@@ -97,19 +95,29 @@ export type {
 } from "./recorder-types.js";
 export { toolCallKindOf } from "./tool-kind.js";
 export { ROLLOUT_TRACE_ROOT_ENV_VARS, resolveRolloutTraceRoot, rolloutTraceRootFromEnv } from "./env.js";
-export { reduceBundle, stateJson } from "./reducer/reduce-bundle.js";
-export type { ReduceOptions, ReduceResult } from "./reducer/reduce-bundle.js";
-export { directoryPayloadSource } from "./reducer/payload-source.js";
+export {
+  TraceReduceError,
+  directoryPayloadSource,
+  formatSummary,
+  reduceBundle,
+  stateJson,
+  summarizeReduction,
+  writeStateFile,
+} from "./reducer/index.js";
 export type {
+  AttentionEntry,
   PayloadBody,
   PayloadSource,
   PayloadSourceEnd,
   PayloadSourceFactory,
   PayloadUse,
-} from "./reducer/payload-source.js";
-export type { ReducedState } from "./reducer/graph.js";
-export { writeStateFile } from "./reducer/state-file.js";
-export { summarizeReduction } from "./reducer/summary.js";
+  ReduceOptions,
+  ReduceResult,
+  ReducedState,
+  ReductionSummary,
+  StatusCounts,
+  TraceErrorLocation,
+} from "./reducer/index.js";
 export { convertBundle } from "./convert.js";
 export type { ConvertResult } from "./convert.js";
 export type { RecordingStatus } from "./reducer/graph.js";

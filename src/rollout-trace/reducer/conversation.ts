@@ -137,7 +137,8 @@ export function reconcileRequest(
   if (prevCallId !== undefined) {
     const prevCall = g.state.inference_calls.get(prevCallId)!;
     const prefix = [...prevCall.request_item_ids, ...prevCall.response_item_ids];
-    for (const id of prefix) g.appendToTranscript(threadId, id);
+    // The previous request's items joined the transcript when it was reduced; its answer joins now.
+    for (const id of prevCall.response_item_ids) g.appendToTranscript(threadId, id);
     const added = reconcileAppend(
       g,
       threadId,

@@ -192,9 +192,12 @@ export class Graph {
    * (a late acceptance of an old answer puts it back before newer items; observed on 0.169).
    */
   sortTranscripts(): void {
-    const ordinal = (id: string): number => Number(id.slice(id.lastIndexOf(":") + 1));
-    for (const t of this.state.threads.values())
-      t.conversation_item_ids.sort((a, b) => ordinal(a) - ordinal(b));
+    for (const t of this.state.threads.values()) {
+      const ordinals = Float64Array.from(t.conversation_item_ids, (id) =>
+        Number(id.slice(id.lastIndexOf(":") + 1)),
+      );
+      t.conversation_item_ids = Array.from(ordinals.sort(), (n) => `conversation_item:${n}`);
+    }
   }
 
   /** `history_item_accepted`: remembered for the id (first wins) and applied to every item carrying it. */

@@ -131,4 +131,19 @@ describe("payload sources", () => {
       message: "trace event belongs to another rollout",
     });
   });
+
+  test("a payload path that leaves the bundle is refused without reading it", async () => {
+    const dir = copyFixture();
+    writeFileSync(join(scratch, "outside.json"), "{}");
+    const source = directoryPayloadSource(dir);
+    for (const path of ["../outside.json", join(scratch, "outside.json"), "payloads/../../outside.json"]) {
+      await assert.rejects(
+        source.load(
+          { raw_payload_id: "raw_payload:9", kind: { type: "protocol_event" }, path },
+          { eventType: "protocol_event_observed" },
+        ),
+        { name: "TraceRuleError", message: `payload raw_payload:9 path ${path} leaves the bundle` },
+      );
+    }
+  });
 });

@@ -2,16 +2,9 @@ import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
-import {
-  ManifestSchema,
-  RawTraceEventSchema,
-  RawTraceEventV3Schema,
-  payloadRefsOf,
-  type AnyPayloadRef,
-  type Manifest,
-  type RawPayloadRefV3,
-  type RawTraceEvent,
-} from "../schema.js";
+import type { AnyPayloadRef, Manifest, RawPayloadRefV3, RawTraceEvent } from "../schema.js";
+import type * as PayloadsV3 from "./payloads-v3.js";
+import { validateManifest, validateTraceEvent } from "./trace-validators.generated.js";
 import { writePrettyJson } from "../json-text.js";
 import {
   applyHistoryItemAccepted,
@@ -50,7 +43,6 @@ import {
   type PayloadSource,
   type PayloadSourceFactory,
 } from "./payload-source.js";
-import { hasPartialPayloads, registerRefV3, shardPayloadSource } from "./payloads-v3.js";
 
 /** Options of {@link reduceBundle}. */
 export interface ReduceOptions {
@@ -70,7 +62,7 @@ export interface ReduceResult {
   bytesRead: number;
 }
 
-function readManifest(bundle: string): Manifest {
+async function readManifest(bundle: string): Promise<Manifest> {
   const file = join(bundle, "manifest.json");
   let text: string;
   try {
@@ -97,15 +89,15 @@ function readManifest(bundle: string): Manifest {
       { file },
     );
   }
-  const parsed = ManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new TraceReduceError(`parse trace manifest: ${issue?.path.join(".")}: ${issue?.message}`, { file });
+  const manifest = validateManifest(raw);
+  if (manifest === undefined) {
+    const { manifestErrorMessage } = await import("./schema-errors.js");
+    throw new TraceReduceError(manifestErrorMessage(raw), { file });
   }
-  return parsed.data;
+  return manifest;
 }
 
-/** Events parsed ahead of the one being applied, so their payload reads overlap the replay. */
+/** Events parsed ahead of the one being applied, so an asynchronous source can fetch their payloads meanwhile. */
 const LOOKAHEAD_EVENTS = 16;
 
 /** One `trace.jsonl` line after parsing, waiting for its turn to be applied. */
@@ -113,9 +105,20 @@ interface ParsedLine {
   line: number;
   terminated: boolean;
   /** The event, or why the line is not one (thrown when the line's turn comes). */
-  ev: RawTraceEvent | TraceReduceError | "incomplete";
+  ev: RawTraceEvent | TraceReduceError | InvalidLine | "incomplete";
+  /** Every ref of the event in field order (registered in `raw_payloads`). */
+  allRefs: AnyPayloadRef[];
+  /** The distinct ones, each with the body its source is fetching. */
   refs: AnyPayloadRef[];
   bodies: Promise<PayloadBody>[];
+}
+
+/** JSON that is not a valid event; its message is worked out only if the replay gets to it. */
+class InvalidLine {
+  constructor(
+    readonly raw: unknown,
+    readonly loc: TraceErrorLocation,
+  ) {}
 }
 
 /**
@@ -149,8 +152,7 @@ function payloadFileOf(ref: AnyPayloadRef): string | undefined {
 }
 
 /** Distinct refs of an event, first occurrence first. */
-function distinctRefs(ev: RawTraceEvent): AnyPayloadRef[] {
-  const refs = payloadRefsOf(ev.payload);
+function distinctRefs(refs: AnyPayloadRef[]): AnyPayloadRef[] {
   if (refs.length < 2) return refs;
   const seen = new Set<string>();
   return refs.filter((r) => !seen.has(r.raw_payload_id) && seen.add(r.raw_payload_id));
@@ -254,18 +256,11 @@ function finish(g: Graph): void {
   }
 }
 
-/** Event types only schema 3 has: Codex 0.169 rejects them as unknown variants. */
-const V3_ONLY_EVENTS: ReadonlySet<string> = new Set(["code_cell_wait_target_resolved"]);
+/** Schema 3's payload layer, loaded by {@link reduceBundle} for schema-3 bundles only. */
+type V3Module = typeof PayloadsV3;
 
-function unknownTypeMessage(line: number, raw: unknown, version: number): string | null {
-  const type = (raw as { payload?: { type?: unknown } } | null)?.payload?.type;
-  if (typeof type !== "string") return null;
-  const variants = RawTraceEventSchema.shape.payload.options
-    .map((o) => o.shape.type.value as string)
-    .filter((v) => version === 3 || !V3_ONLY_EVENTS.has(v));
-  if ((variants as string[]).includes(type)) return null;
-  return `parse trace event line ${line}: unknown variant \`${type}\`, expected one of ${variants.map((v) => `\`${v}\``).join(", ")}`;
-}
+/** Event types only schema 3 has: Codex 0.169 rejects them as unknown variants (see schema-errors). */
+const V3_ONLY_EVENTS: ReadonlySet<unknown> = new Set(["code_cell_wait_target_resolved"]);
 
 /**
  * Replays a bundle directory in `seq` order into the reduced state (spec §9). `trace.jsonl` is
@@ -279,27 +274,30 @@ function unknownTypeMessage(line: number, raw: unknown, version: number): string
  * await writeStateFile(state, "/tmp/state.json");
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
-  const manifest = readManifest(bundle);
-  const source = (options.payloadSource ?? defaultPayloadSource)(bundle, manifest);
+  const manifest = await readManifest(bundle);
+  // Schema 3's shard reader (and its zstd binding) is loaded only for schema-3 bundles.
+  const v3 = manifest.schema_version === 3 ? await import("./payloads-v3.js") : undefined;
+  const source = options.payloadSource
+    ? options.payloadSource(bundle, manifest)
+    : v3
+      ? v3.shardPayloadSource(bundle)
+      : directoryPayloadSource(bundle);
   try {
-    return await replay(bundle, manifest, source, options);
+    return await replay(bundle, manifest, source, options, v3);
   } finally {
     await source.close?.();
   }
 }
-
-const defaultPayloadSource: PayloadSourceFactory = (bundle, manifest) =>
-  manifest.schema_version === 3 ? shardPayloadSource(bundle) : directoryPayloadSource(bundle);
 
 async function replay(
   bundle: string,
   manifest: Manifest,
   source: PayloadSource<AnyPayloadRef>,
   options: ReduceOptions,
+  v3: V3Module | undefined,
 ): Promise<ReduceResult> {
   const g = new Graph(manifest);
-  const version = manifest.schema_version;
-  const eventSchema = version === 3 ? RawTraceEventV3Schema : RawTraceEventSchema;
+  const version = v3 ? 3 : 2;
   const traceFile = join(bundle, "trace.jsonl");
   const signal = options.signal;
   let expectedSeq = 1;
@@ -309,7 +307,14 @@ async function replay(
   let events = 0;
 
   const parseLine = (text: string, line: number, terminated: boolean): ParsedLine => {
-    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({ line, terminated, ev, refs: [], bodies: [] });
+    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({
+      line,
+      terminated,
+      ev,
+      allRefs: [],
+      refs: [],
+      bodies: [],
+    });
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -327,18 +332,11 @@ async function replay(
           : `unsupported trace event schema ${eventVersion} at line ${line}`;
       return parsed(new TraceReduceError(message, loc));
     }
-    const result = eventSchema.safeParse(raw);
-    const unknown = unknownTypeMessage(line, raw, version);
-    if (!result.success || unknown !== null) {
-      const issue = result.error?.issues[0];
-      return parsed(
-        new TraceReduceError(
-          unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
-          loc,
-        ),
-      );
+    const result = validateTraceEvent(raw, version);
+    if (result === undefined || (version === 2 && V3_ONLY_EVENTS.has(result.event.payload.type))) {
+      return parsed(new InvalidLine(raw, loc));
     }
-    const ev = result.data;
+    const ev = result.event;
     if (version === 3 && ev.payload.type === "inference_started" && !ev.payload.prepared_prompt_payload) {
       return parsed(
         new TraceReduceError(
@@ -347,7 +345,7 @@ async function replay(
         ),
       );
     }
-    const refs = distinctRefs(ev);
+    const refs = distinctRefs(result.refs);
     const use = { eventType: ev.payload.type, signal };
     const bodies = refs.map((ref) => {
       const body = source.load(ref, use);
@@ -356,7 +354,7 @@ async function replay(
       body.catch(() => {});
       return body;
     });
-    return { line, terminated, ev, refs, bodies };
+    return { line, terminated, ev, allRefs: result.refs, refs, bodies };
   };
 
   const applyLine = async (entry: ParsedLine): Promise<void> => {
@@ -368,6 +366,10 @@ async function replay(
       return;
     }
     if (ev instanceof TraceReduceError) throw ev;
+    if (ev instanceof InvalidLine) {
+      const { eventErrorMessage } = await import("./schema-errors.js");
+      throw new TraceReduceError(eventErrorMessage(line, ev.raw, version), ev.loc);
+    }
     const loc = { file: traceFile, line, seq: ev.seq };
     if (ev.seq !== expectedSeq)
       throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
@@ -377,8 +379,8 @@ async function replay(
     expectedSeq++;
     events++;
     try {
-      for (const ref of payloadRefsOf(ev.payload)) {
-        if (version === 3) registerRefV3(ref as RawPayloadRefV3, g.state.raw_payloads);
+      for (const ref of entry.allRefs) {
+        if (v3) v3.registerRefV3(ref as RawPayloadRefV3, g.state.raw_payloads);
         else g.state.raw_payloads.set(ref.raw_payload_id, ref);
       }
       const verb = version === 3 ? "parse" : "invalid";
@@ -435,10 +437,10 @@ async function replay(
   } catch (err) {
     throw located(err, bundle, { file: traceFile });
   }
-  if (version === 3) {
+  if (v3) {
     g.state.recording_status = !recordingComplete
       ? "unclosed"
-      : hasPartialPayloads(g.state.raw_payloads)
+      : v3.hasPartialPayloads(g.state.raw_payloads)
         ? "closed_with_partial_payloads"
         : "complete";
   }

@@ -1,0 +1,59 @@
+import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
+import { logger, type TelemetryHandle } from "../telemetry/index.js";
+import { ListenError } from "../rpc/index.js";
+import { loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
+import { installTelemetryFromConfig } from "./compose.js";
+import { StartupError, UsageError } from "./failure.js";
+import { LIMIT_FLAGS, type LimitOption } from "./exec-server-command.js";
+
+const log = logger("spool_exec_server::cli");
+
+export type ExecServerFlags = {
+  listen: string;
+  wsTokenFile?: string;
+  config?: string[];
+} & Partial<Record<LimitOption, number>>;
+
+/** `spool exec-server` once its flags are parsed. */
+export async function runExecServer(opts: ExecServerFlags): Promise<void> {
+  // stdout carries only the URL line; console exporters print to stderr.
+  routeConsoleToStderr();
+  let listen;
+  try {
+    listen = parseListenUrl(opts.listen);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const token = readWsToken(opts.wsTokenFile);
+  // The same [otel] settings and OTEL_* variables as the app-server, under its own service name.
+  const tracing: TelemetryHandle = installTelemetryFromConfig(loadConfigOrExit(opts.config), {
+    serviceName: "spool-exec-server",
+  });
+  let server;
+  try {
+    server = await listenExecServer({
+      host: listen.host,
+      port: listen.port,
+      ...(token ? { token } : {}),
+      ...Object.fromEntries(
+        LIMIT_FLAGS.flatMap(([, key]) => (opts[key] !== undefined ? [[key, opts[key]]] : [])),
+      ),
+    });
+  } catch (err) {
+    await tracing.shutdown();
+    // Refusing a non-loopback listener without a token is a setting problem, not a crash.
+    if (err instanceof ListenError) throw new StartupError(err.message);
+    throw err;
+  }
+  process.stdout.write(`${server.url}\n`);
+  log.info("exec-server listening", { url: server.url });
+  // The same exit codes as the app-server: 128 + the signal's number.
+  const stop = (signal: NodeJS.Signals) => {
+    void server
+      .close()
+      .then(() => tracing.shutdown())
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
