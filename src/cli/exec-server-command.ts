@@ -1,7 +1,12 @@
 import type { Command } from "commander";
-import { listenExecServer, parseListenUrl } from "../exec-server/index.js";
+import {
+  EXEC_SERVER_TOKEN_ENV,
+  generateExecServerToken,
+  listenExecServer,
+  parseListenUrl,
+} from "../exec-server/index.js";
 import { logger, type TelemetryHandle } from "../telemetry/index.js";
-import { collect, loadConfigOrExit, readWsToken, routeConsoleToStderr } from "./common.js";
+import { UsageError, collect, loadConfigOrExit, readTokenFile, routeConsoleToStderr } from "./common.js";
 import { installTelemetryFromConfig } from "./compose.js";
 
 const log = logger("spool_exec_server::cli");
@@ -44,6 +49,28 @@ const LIMIT_FLAGS = [
 type LimitOption = (typeof LIMIT_FLAGS)[number][1];
 
 /**
+ * The token the server demands: `--ws-token-file`, else `SPOOL_EXEC_SERVER_TOKEN`, else one
+ * generated into a 0600 file under SPOOL_HOME (its path printed on stderr). None only with
+ * `--insecure-no-auth`, which says so loudly.
+ */
+function serverToken(tokenFile: string | undefined, insecureNoAuth: boolean): string | undefined {
+  if (insecureNoAuth) {
+    if (tokenFile || process.env[EXEC_SERVER_TOKEN_ENV]) {
+      throw new UsageError("--insecure-no-auth cannot be combined with a token");
+    }
+    process.stderr.write(
+      "spool exec-server: WARNING: --insecure-no-auth: any local process that can reach this port can run commands as you\n",
+    );
+    return undefined;
+  }
+  const configured = readTokenFile(tokenFile, EXEC_SERVER_TOKEN_ENV);
+  if (configured) return configured;
+  const { token, file } = generateExecServerToken();
+  process.stderr.write(`spool exec-server: bearer token written to ${file} (clients read it from there)\n`);
+  return token;
+}
+
+/**
  * `spool exec-server --listen ws://127.0.0.1:0 [--ws-token-file F]`: serves the exec-server
  * protocol over WebSocket and prints the bound URL on stdout (logs go to stderr).
  */
@@ -52,7 +79,11 @@ export function registerExecServerCommand(program: Command): void {
     .command("exec-server")
     .description("Run commands for a remote Spool (or Codex) over the exec-server protocol")
     .option("--listen <url>", "ws://HOST:PORT to listen on (port 0 picks one)", "ws://127.0.0.1:0")
-    .option("--ws-token-file <file>", "bearer token clients must present (required off loopback)")
+    .option(
+      "--ws-token-file <file>",
+      "bearer token clients must present (or SPOOL_EXEC_SERVER_TOKEN; else one is generated)",
+    )
+    .option("--insecure-no-auth", "serve loopback without a token (any local process can run commands)")
     .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect);
   for (const [flag, , description] of LIMIT_FLAGS) {
     command.option(`${flag} <n>`, description, positiveInteger(flag));
@@ -62,6 +93,7 @@ export function registerExecServerCommand(program: Command): void {
       opts: {
         listen: string;
         wsTokenFile?: string;
+        insecureNoAuth?: boolean;
         config?: string[];
       } & Partial<Record<LimitOption, number>>,
     ) => {
@@ -74,11 +106,11 @@ export function registerExecServerCommand(program: Command): void {
           serviceName: "spool-exec-server",
         });
         const { host, port } = parseListenUrl(opts.listen);
-        const token = readWsToken(opts.wsTokenFile);
+        const token = serverToken(opts.wsTokenFile, opts.insecureNoAuth === true);
         const server = await listenExecServer({
           host,
           port,
-          ...(token ? { token } : {}),
+          ...(token ? { token } : { insecureNoAuth: true }),
           ...Object.fromEntries(
             LIMIT_FLAGS.flatMap(([, key]) => (opts[key] !== undefined ? [[key, opts[key]]] : [])),
           ),
