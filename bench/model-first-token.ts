@@ -1,6 +1,7 @@
 // Added latency to the first token: the full model client vs. a raw fetch of the same stream.
 // Run: node --import tsx bench/model-first-token.ts
-import { ModelClient, scriptedModelProvider, userMessage } from "../src/model-client/index.js";
+import { ModelClient, userMessage } from "../src/model-client/index.js";
+import { scriptedModelProvider } from "../src/model-server/index.js";
 import { spawnModelServer } from "./support/model-server.js";
 import { percentile } from "./support/stats.js";
 

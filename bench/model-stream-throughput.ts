@@ -1,7 +1,8 @@
 // Events/s through the full model client vs. eventsource-parser alone on the same bytes.
 // Run: node --import tsx bench/model-stream-throughput.ts
 import { createParser } from "eventsource-parser";
-import { ModelClient, scriptedModelProvider, userMessage } from "../src/model-client/index.js";
+import { ModelClient, userMessage } from "../src/model-client/index.js";
+import { scriptedModelProvider } from "../src/model-server/index.js";
 import { spawnModelServer } from "./support/model-server.js";
 import { percentile } from "./support/stats.js";
 

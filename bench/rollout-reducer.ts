@@ -105,12 +105,12 @@ async function generate(root: string): Promise<string> {
         responseId: `resp_${t}_${round}`,
         upstreamRequestId: `req_${t}_${round}`,
         tokenUsage: {
-          input_tokens: requestText.length >> 2,
-          cached_input_tokens: 0,
-          cache_write_input_tokens: 0,
-          output_tokens: 50,
-          reasoning_output_tokens: 0,
-          total_tokens: 0,
+          inputTokens: requestText.length >> 2,
+          cachedInputTokens: 0,
+          cacheWriteInputTokens: 0,
+          outputTokens: 50,
+          reasoningOutputTokens: 0,
+          totalTokens: 0,
         },
         outputItems: [out],
       });

@@ -2,13 +2,8 @@
 // with the exporter pointed at a closed port (bounded by the shutdown timeout).
 // Run: node --import tsx bench/telemetry-shutdown.ts
 import { createServer } from "node:net";
-import {
-  configureLogging,
-  defaultOtelSettings,
-  installTelemetry,
-  startOtlpReceiver,
-  withSpan,
-} from "../src/telemetry/index.js";
+import { configureLogging, defaultOtelSettings, installTelemetry, withSpan } from "../src/telemetry/index.js";
+import { startOtlpReceiver } from "../src/otlp-receiver/index.js";
 
 const SPANS = 10_000;
 configureLogging({ filter: "error" });

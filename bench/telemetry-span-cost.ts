@@ -31,7 +31,7 @@ const receiverProc = spawn(
     "--import",
     "tsx",
     "-e",
-    `import { startOtlpReceiver } from "./src/telemetry/index.ts";
+    `import { startOtlpReceiver } from "./src/otlp-receiver/index.ts";
      const r = await startOtlpReceiver();
      console.log(r.url);
      process.stdin.on("data", () => console.log(r.spans.length));`,

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { WebSocket } from "ws";
-import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../src/telemetry/index.js";
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../src/otlp-receiver/index.js";
 import { RpcConnection, StreamTransport } from "../src/rpc/index.js";
 import {
   badFrame,

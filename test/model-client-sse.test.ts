@@ -10,15 +10,17 @@ import {
   ResponseFailedError,
   StreamDroppedError,
   functionCallOutput,
-  scriptedModelProvider,
-  startScriptedModelServer,
   userMessage,
   type ModelClientTelemetry,
   type ModelProvider,
-  type ModelScriptInput,
   type ModelStreamEvent,
-  type ScriptedModelServer,
 } from "../src/model-client/index.js";
+import {
+  scriptedModelProvider,
+  startScriptedModelServer,
+  type ModelScriptInput,
+  type ScriptedModelServer,
+} from "../src/model-server/index.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 
@@ -70,6 +72,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
     assert.deepEqual(outcome.usage, {
       inputTokens: 11,
       cachedInputTokens: 3,
+      cacheWriteInputTokens: 0,
       outputTokens: 5,
       reasoningOutputTokens: 2,
       totalTokens: 16,
@@ -446,6 +449,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
       sseEvent: boom,
       websocketRequest: boom,
       websocketEvent: boom,
+      inference: boom,
       counter: boom,
       histogram: boom,
       recordDuration: boom,

@@ -5,14 +5,16 @@ import {
   MODEL_METRICS,
   MalformedEventError,
   ModelClient,
-  scriptedModelProvider,
-  startScriptedModelServer,
   userMessage,
   type ModelClientTelemetry,
   type ModelProvider,
+} from "../src/model-client/index.js";
+import {
+  scriptedModelProvider,
+  startScriptedModelServer,
   type ModelScriptInput,
   type ScriptedModelServer,
-} from "../src/model-client/index.js";
+} from "../src/model-server/index.js";
 import { useInMemoryTracing } from "./support/in-memory-tracing.js";
 import { recordingTelemetry } from "./support/model-telemetry.js";
 

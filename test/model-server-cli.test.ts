@@ -6,13 +6,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import {
-  ModelClient,
-  functionCallOutput,
-  scriptedModelProvider,
-  userMessage,
-  type RequestLogEntry,
-} from "../src/model-client/index.js";
+import { ModelClient, functionCallOutput, userMessage } from "../src/model-client/index.js";
+import { scriptedModelProvider, type RequestLogEntry } from "../src/model-server/index.js";
 
 const CLI = join(import.meta.dirname, "..", "dist", "cli", "main.js");
 const FIXTURES = join(import.meta.dirname, "fixtures", "model-scripts");

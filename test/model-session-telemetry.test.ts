@@ -9,13 +9,8 @@ import {
   installTelemetry,
   withSpan,
 } from "../src/telemetry/index.js";
-import {
-  ModelClient,
-  scriptedModelProvider,
-  sessionModelTelemetry,
-  startScriptedModelServer,
-  userMessage,
-} from "../src/model-client/index.js";
+import { ModelClient, sessionModelTelemetry, userMessage } from "../src/model-client/index.js";
+import { scriptedModelProvider, startScriptedModelServer } from "../src/model-server/index.js";
 
 test("a model stream's events reach both SessionTelemetry lanes and its metrics carry the session tags", async () => {
   const server = await startScriptedModelServer({

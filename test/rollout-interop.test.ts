@@ -35,7 +35,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-for (const name of ["codex-0.169-basic", "minimal", "codex-0.171-basic"]) {
+for (const name of ["codex-0.169-basic", "codex-0.169-compact-local", "minimal", "codex-0.171-basic"]) {
   test(`${name}: Spool's state.json is byte-identical to the state.json of the Codex that wrote it`, async () => {
     const golden = readFileSync(join(FIXTURES, name, "state.json"), "utf8");
     const { state } = await reduceBundle(copyBundle(name));

@@ -43,6 +43,15 @@ function traceLines(bundle: string): unknown[] {
     .map((l) => JSON.parse(l) as unknown);
 }
 
+const USAGE = {
+  inputTokens: 1300,
+  cachedInputTokens: 200,
+  cacheWriteInputTokens: 5,
+  outputTokens: 12,
+  reasoningOutputTokens: 3,
+  totalTokens: 1312,
+};
+
 /** The spec §11 writer scenario. */
 async function recordSpecScenario(rec: RolloutRecorder): Promise<void> {
   const thread = rec.startThread({
@@ -73,7 +82,7 @@ async function recordSpecScenario(rec: RolloutRecorder): Promise<void> {
   inf.completed({
     responseId: "resp-1",
     upstreamRequestId: "req-1",
-    tokenUsage: null,
+    tokenUsage: USAGE,
     outputItems: [assistantMessage("msg_answer", "hi!")],
   });
   turn.historyItemAccepted("msg_answer");
@@ -109,6 +118,25 @@ describe("bundle writer", () => {
     const [call] = [...state.inference_calls.values()];
     assert.equal(call!.response_id, "resp-1");
     assert.equal(call!.upstream_request_id, "req-1");
+    // Spool's one TokenUsage reaches the bundle in Codex's casing, and the reducer reads it back.
+    const responsePayload = readdirSync(join(bundle, "payloads"))
+      .map((f) => JSON.parse(readFileSync(join(bundle, "payloads", f), "utf8")) as Record<string, unknown>)
+      .find((p) => p.response_id === "resp-1")!;
+    assert.deepEqual(responsePayload.token_usage, {
+      input_tokens: 1300,
+      cached_input_tokens: 200,
+      cache_write_input_tokens: 5,
+      output_tokens: 12,
+      reasoning_output_tokens: 3,
+      total_tokens: 1312,
+    });
+    assert.deepEqual(call!.usage, {
+      input_tokens: 1300,
+      cached_input_tokens: 200,
+      cache_write_input_tokens: 5,
+      output_tokens: 12,
+      reasoning_output_tokens: 3,
+    });
     const answer = state.conversation_items.get(call!.response_item_ids[0]!)!;
     assert.equal(answer.responses_item_id, "msg_answer");
     assert.notEqual(answer.accepted_seq, undefined);

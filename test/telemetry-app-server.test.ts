@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { startOtlpReceiver } from "../src/telemetry/index.js";
+import { startOtlpReceiver } from "../src/otlp-receiver/index.js";
 import { tempHome } from "./support/telemetry-child.js";
 
 const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startOtlpReceiver, type OtlpCollector, type ReceivedLog } from "../src/telemetry/index.js";
+import { startOtlpReceiver, type OtlpCollector, type ReceivedLog } from "../src/otlp-receiver/index.js";
 import { startOtlpGrpcReceiver } from "./support/otlp-grpc-receiver.js";
 import { spawnTelemetryChild, tempHome } from "./support/telemetry-child.js";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { startOtlpReceiver, type OtlpFault } from "../src/telemetry/index.js";
+import { startOtlpReceiver, type OtlpFault } from "../src/otlp-receiver/index.js";
 import { spawnTelemetryChild, tempHome, type TelemetryChild } from "./support/telemetry-child.js";
 
 const SHUTDOWN_BOUND_MS = 1500;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startOtlpReceiver } from "../src/telemetry/index.js";
+import { startOtlpReceiver } from "../src/otlp-receiver/index.js";
 import { generateTestCerts } from "./support/certs.js";
 import { startOtlpGrpcReceiver } from "./support/otlp-grpc-receiver.js";
 import { spawnTelemetryChild, tempHome } from "./support/telemetry-child.js";

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { ModelScriptInput } from "../../src/model-client/index.js";
+import type { ModelScriptInput } from "../../src/model-server/index.js";
 
 /**
  * Runs `spool model-server` with `script` in its own process, so the scripted model does not

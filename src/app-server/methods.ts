@@ -1,4 +1,20 @@
 import {
+  ThreadForkParamsSchema,
+  ThreadListParamsSchema,
+  ThreadListResponseSchema,
+  ThreadReadParamsSchema,
+  ThreadReadResponseSchema,
+  ThreadResumeParamsSchema,
+  ThreadSessionResponseSchema,
+  ThreadStartParamsSchema,
+  ThreadUnsubscribeParamsSchema,
+  ThreadUnsubscribeResponseSchema,
+  TurnInterruptParamsSchema,
+  TurnInterruptResponseSchema,
+  TurnStartParamsSchema,
+  TurnStartResponseSchema,
+  TurnSteerParamsSchema,
+  TurnSteerResponseSchema,
   ConfigReadParamsSchema,
   ConfigReadResponseSchema,
   InitializeParamsSchema,
@@ -7,9 +23,11 @@ import {
   ModelListResponseSchema,
 } from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
+import type { ThreadManager } from "../core/index.js";
 import { defineMethod, type RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
+import type { ThreadSubscriptions } from "./subscriptions.js";
 
 // The v2 methods this server answers, as descriptors: the one place a method is declared.
 // Handlers bind to them in handlers.ts.
@@ -32,6 +50,60 @@ export const configRead = defineMethod({
   result: ConfigReadResponseSchema,
 });
 
+export const threadStart = defineMethod({
+  method: "thread/start",
+  params: ThreadStartParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadResume = defineMethod({
+  method: "thread/resume",
+  params: ThreadResumeParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadFork = defineMethod({
+  method: "thread/fork",
+  params: ThreadForkParamsSchema,
+  result: ThreadSessionResponseSchema,
+});
+
+export const threadList = defineMethod({
+  method: "thread/list",
+  params: ThreadListParamsSchema,
+  result: ThreadListResponseSchema,
+});
+
+export const threadRead = defineMethod({
+  method: "thread/read",
+  params: ThreadReadParamsSchema,
+  result: ThreadReadResponseSchema,
+});
+
+export const threadUnsubscribe = defineMethod({
+  method: "thread/unsubscribe",
+  params: ThreadUnsubscribeParamsSchema,
+  result: ThreadUnsubscribeResponseSchema,
+});
+
+export const turnStart = defineMethod({
+  method: "turn/start",
+  params: TurnStartParamsSchema,
+  result: TurnStartResponseSchema,
+});
+
+export const turnSteer = defineMethod({
+  method: "turn/steer",
+  params: TurnSteerParamsSchema,
+  result: TurnSteerResponseSchema,
+});
+
+export const turnInterrupt = defineMethod({
+  method: "turn/interrupt",
+  params: TurnInterruptParamsSchema,
+  result: TurnInterruptResponseSchema,
+});
+
 /** Process-wide things handlers read, built by the composition root (`cli/compose.ts`). */
 export interface AppServerServices {
   config: LoadedConfig;
@@ -40,6 +112,10 @@ export interface AppServerServices {
   providers: ReadonlyMap<string, ModelProvider>;
   /** The provider `model_provider` selects. */
   modelProvider: ModelProvider;
+  /** Threads and turns. */
+  core: ThreadManager;
+  /** Which connection hears which thread. */
+  subscriptions: ThreadSubscriptions;
 }
 
 /** What every v2 handler receives besides its params. */

@@ -1,4 +1,5 @@
 import {
+  JsonRpcError,
   RpcConnection,
   StreamTransport,
   createRequestTracer,
@@ -7,6 +8,7 @@ import {
   type Transport,
   type WebSocketListener,
 } from "../rpc/index.js";
+import { experimentalFieldIn } from "../protocol/index.js";
 import { logger } from "../telemetry/index.js";
 import { APP_SERVER_METHODS } from "./handlers.js";
 import { appServerRequestAttributes } from "./request-attributes.js";
@@ -66,6 +68,14 @@ export class AppServer {
       tracer: createRequestTracer(transport.kind, (request) => appServerRequestAttributes(session, request)),
       handler: {
         handleRequest(request, ctx) {
+          if (!session.experimentalApi) {
+            const field = experimentalFieldIn(request.method, request.params);
+            if (field) {
+              throw JsonRpcError.invalidParams(
+                `Invalid params: ${field}: experimental; requires the experimentalApi capability in initialize`,
+              );
+            }
+          }
           const { connection: _raw, ...requestContext } = ctx;
           return dispatcher.dispatch(request, { session, services, request: requestContext });
         },
@@ -73,9 +83,13 @@ export class AppServer {
           if (method === "initialized") return;
           connLog.debug("ignoring unknown notification", { method });
         },
+        closed() {
+          services.subscriptions.dropConnection(session);
+        },
       },
     });
     this.connections.add(connection);
+    services.subscriptions.addConnection(session);
     connLog.debug("connection opened", { transport: transport.kind });
     return new Promise((resolve) => {
       connection.onClose(() => {
@@ -104,6 +118,11 @@ export class AppServer {
       frameHardCapBytes: this.options.frameHardCapBytes,
       onConnection: (transport) => void this.serve(transport),
     });
+  }
+
+  /** Ends every loaded thread and flushes its records; call before the process exits. */
+  shutdown(): Promise<void> {
+    return this.options.services.core.shutdown();
   }
 
   closeAll(): void {

@@ -11,6 +11,7 @@ import {
   routeConsoleToStderr,
 } from "./common.js";
 import { composeAppServer } from "./compose.js";
+import { withinTimeout } from "../telemetry/index.js";
 
 interface AppServerFlags {
   listen: string;
@@ -40,8 +41,12 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
   const frameHardCapBytes = positiveInteger("--frame-hard-cap-bytes", flags.frameHardCapBytes);
   const token = readWsToken(flags.wsTokenFile);
   const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
-  const shutdown = () => telemetry.shutdown(5000);
-  onTerminationSignals(shutdown);
+  // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
+  const shutdown = async () => {
+    await withinTimeout(server.shutdown(), 3000);
+    await telemetry.shutdown(5000);
+  };
+  onTerminationSignals(shutdown, 8000);
   if (listen.kind === "stdio") {
     await server.serveStdio();
     await flushStdout();

@@ -18,9 +18,9 @@ export function loadConfigOrExit(overrides: string[] | undefined): LoadedConfig 
   try {
     const loaded = loadConfig({ overrides });
     if (loaded.unknownKeys.length > 0) {
-      logger("spool_config").debug("config keys accepted but not used by Spool", {
+      logger("spool_config").debug("config keys accepted but not used by Spool", () => ({
         keys: loaded.unknownKeys.join(","),
-      });
+      }));
     }
     return loaded;
   } catch (err) {

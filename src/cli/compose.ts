@@ -1,6 +1,7 @@
 import {
   AppServer,
   ModelCatalog,
+  ThreadSubscriptions,
   type AppServerOptions,
   type AppServerServices,
 } from "../app-server/index.js";
@@ -11,10 +12,12 @@ import {
   selectModelProvider,
   type LoadedConfig,
 } from "../config/index.js";
+import { ThreadManager, ThreadStore } from "../core/index.js";
 import {
   TelemetryConfigError,
   installTelemetry,
   logger,
+  type MetricsClient,
   type TelemetryHandle,
   type TelemetryOptions,
 } from "../telemetry/index.js";
@@ -45,12 +48,25 @@ export function installTelemetryFromConfig(
   }
 }
 
+/** What the services are built with besides config. */
+export interface ServiceOptions {
+  /** Session metrics (`codex.thread.started`, `codex.turn.*`); none when metrics are off. */
+  metrics?: MetricsClient;
+  /** Idle time before an unsubscribed thread unloads (default `SPOOL_THREAD_IDLE_UNLOAD_MS` or 30 min). */
+  idleUnloadMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
- * The app-server's services from a loaded config: the model catalog and the model providers.
+ * The app-server's services from a loaded config: the model catalog, the model providers, and
+ * core (threads on disk under `SPOOL_HOME`, their index, subscriptions).
  * Throws `ConfigError` naming the key when the provider `model_provider` selects is unusable;
  * other providers Spool cannot serve are skipped (logged at debug).
  */
-export function buildAppServerServices(config: LoadedConfig): AppServerServices {
+export function buildAppServerServices(
+  config: LoadedConfig,
+  options: ServiceOptions = {},
+): AppServerServices {
   const resolveOptions = {
     file: config.file,
     strictId: config.config.model_provider ?? "openai",
@@ -58,12 +74,22 @@ export function buildAppServerServices(config: LoadedConfig): AppServerServices 
       log.debug("model provider not usable by Spool; ignored", { provider: id, reason: error.message }),
   };
   const providers = resolveModelProviders(config.config.model_providers, resolveOptions);
-  return {
+  const catalog = new ModelCatalog(config.config);
+  const modelProvider = selectModelProvider(config.config, resolveOptions, providers);
+  const core = new ThreadManager({
     config,
-    catalog: new ModelCatalog(config.config),
     providers,
-    modelProvider: selectModelProvider(config.config, resolveOptions, providers),
-  };
+    defaultProvider: modelProvider,
+    defaultModel:
+      config.config.model ??
+      catalog.list({ includeHidden: true }).data.find((m) => m.isDefault)?.id ??
+      "gpt-5",
+    metrics: options.metrics,
+    store: ThreadStore.open(config.home),
+    idleUnloadMs: options.idleUnloadMs,
+    env: options.env,
+  });
+  return { config, catalog, providers, modelProvider, core, subscriptions: new ThreadSubscriptions(core) };
 }
 
 /** The app-server process, composed: its telemetry, its services and the server using them. */
@@ -83,7 +109,7 @@ export async function composeAppServer(
 ): Promise<AppServerComposition> {
   const telemetry = installTelemetryFromConfig(config);
   try {
-    const services = buildAppServerServices(config);
+    const services = buildAppServerServices(config, { metrics: telemetry.metrics });
     return { telemetry, services, server: new AppServer({ ...serverOptions, services }) };
   } catch (err) {
     await telemetry.shutdown();

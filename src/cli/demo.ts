@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startOtlpReceiver, type ReceivedSpan } from "../telemetry/index.js";
+import { startOtlpReceiver, type ReceivedSpan } from "../otlp-receiver/index.js";
 import { spawnAppServer } from "./spawn-client.js";
 
 const KIND = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
-import { loadModelScript, startScriptedModelServer, ScriptError } from "../model-client/index.js";
+import { loadModelScript, startScriptedModelServer, ScriptError } from "../model-server/index.js";
 
 function parsePort(value: string): number {
   const n = Number(value);

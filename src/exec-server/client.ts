@@ -214,7 +214,7 @@ export class ExecServerClient {
       const onAbort = () => {
         proc
           .terminate()
-          .catch((err: unknown) => log.debug("terminate on abort failed", { error: String(err) }));
+          .catch((err: unknown) => log.debug("terminate on abort failed", () => ({ error: String(err) })));
       };
       if (signal.aborted) onAbort();
       else {

@@ -11,15 +11,6 @@ export {
 } from "./token.js";
 export type { ExecServerListenOptions } from "./listen.js";
 export { ProcessSession } from "./process-session.js";
-export type { ExecServerOptions, SessionOutlet } from "./process-session.js";
-export { EXEC_SERVER_RPC_SERVICE, serveExecConnection } from "./server-connection.js";
+export type { ExecServerOptions } from "./process-session.js";
+export { serveExecConnection } from "./server-connection.js";
 export type { ExecServerConnection } from "./server-connection.js";
-export {
-  EXEC_SERVER_TELEMETRY_TARGET,
-  ProcessTimingGuard,
-  infoEventsEnabled,
-  processStarted,
-  requestCompleted,
-  requestStarted,
-} from "./telemetry.js";
-export type { ProcessOutcome, RequestLogContext } from "./telemetry.js";

@@ -1,21 +1,16 @@
+import type { TokenUsage } from "../protocol/index.js";
 import type { ModelClientError } from "./errors.js";
 import type { ResponsesRequestBody } from "./request.js";
 import type { ResponseItem, ResponsesStreamEvent, WireUsage } from "./wire-events.js";
 
-/** Token usage of a completed response, flattened from the wire's `*_details`. */
-export interface TokenUsage {
-  inputTokens: number;
-  cachedInputTokens: number;
-  outputTokens: number;
-  reasoningOutputTokens: number;
-  totalTokens: number;
-}
-
+/** A completed response's usage, flattened from the wire's `*_details` (the one mapping in). */
 export function tokenUsageFromWire(u: WireUsage | null | undefined): TokenUsage | null {
   if (!u) return null;
   return {
     inputTokens: u.input_tokens,
     cachedInputTokens: u.input_tokens_details?.cached_tokens ?? 0,
+    // The Responses API reports no cache writes.
+    cacheWriteInputTokens: 0,
     outputTokens: u.output_tokens,
     reasoningOutputTokens: u.output_tokens_details?.reasoning_tokens ?? 0,
     totalTokens: u.total_tokens ?? u.input_tokens + u.output_tokens,

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
-import { decodeOtlpProtobuf, logger } from "../telemetry/index.js";
+import { decodeOtlpProtobuf } from "../otlp-receiver/index.js";
+import { logger } from "../telemetry/index.js";
 import {
   MalformedOtlpError,
   logRecordsFromOtlp,

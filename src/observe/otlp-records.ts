@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { otlpAttributes, otlpValue } from "../telemetry/index.js";
+import { otlpAttributes, otlpValue } from "../otlp-receiver/index.js";
 import type { IngestBatch, LogRecordRow, MetricPointRecord, SpanEventRecord, SpanRecord } from "./records.js";
 
 /**

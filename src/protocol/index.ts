@@ -87,6 +87,90 @@ export type {
   ProcessWriteResponse,
   WriteStatus,
 } from "./exec-server.js";
+export {
+  ApprovalsReviewerSchema,
+  AskForApprovalSchema,
+  PersonalitySchema,
+  ReasoningSummarySchema,
+  SandboxModeSchema,
+  SandboxPolicySchema,
+} from "./v2-common.js";
+export type {
+  ApprovalsReviewer,
+  AskForApproval,
+  ReasoningSummary,
+  SandboxMode,
+  SandboxPolicy,
+} from "./v2-common.js";
+export {
+  AgentMessageItemSchema,
+  CodexErrorInfoSchema,
+  ReasoningItemSchema,
+  ThreadItemSchema,
+  TurnErrorSchema,
+  TurnSchema,
+  UserMessageItemSchema,
+} from "./v2-items.js";
+export type {
+  AgentMessageItem,
+  CodexErrorInfo,
+  ReasoningItem,
+  ThreadItem,
+  Turn,
+  TurnError,
+  TurnItemsView,
+  TurnStatus,
+  UserMessageItem,
+} from "./v2-items.js";
+export {
+  ThreadForkParamsSchema,
+  ThreadListParamsSchema,
+  ThreadListResponseSchema,
+  ThreadReadParamsSchema,
+  ThreadReadResponseSchema,
+  ThreadResumeParamsSchema,
+  ThreadSchema,
+  ThreadSessionResponseSchema,
+  ThreadSourceKindSchema,
+  ThreadStartParamsSchema,
+  ThreadStatusSchema,
+  ThreadUnsubscribeParamsSchema,
+  ThreadUnsubscribeResponseSchema,
+} from "./v2-thread.js";
+export type {
+  SessionSource,
+  Thread,
+  ThreadForkParams,
+  ThreadListParams,
+  ThreadListResponse,
+  ThreadReadParams,
+  ThreadResumeParams,
+  ThreadSessionResponse,
+  ThreadSourceKind,
+  ThreadStartParams,
+  ThreadStatus,
+  ThreadUnsubscribeParams,
+  ThreadUnsubscribeStatus,
+} from "./v2-thread.js";
+export {
+  SERVER_NOTIFICATIONS,
+  TurnInterruptParamsSchema,
+  TurnInterruptResponseSchema,
+  TurnStartParamsSchema,
+  TurnStartResponseSchema,
+  TurnSteerParamsSchema,
+  TurnSteerResponseSchema,
+} from "./v2-turn.js";
+export type {
+  ServerNotificationMethod,
+  ServerNotificationParams,
+  TurnInterruptParams,
+  TurnStartParams,
+  TurnStartResponse,
+  TurnSteerParams,
+  TurnSteerResponse,
+} from "./v2-turn.js";
+export { EXPERIMENTAL_PARAMS, experimentalFieldIn } from "./experimental.js";
 export { ReviewTargetSchema, TextElementSchema, UserInputSchema } from "./user-input.js";
 export type { ReviewTarget, TextElement, UserInput } from "./user-input.js";
 export type {

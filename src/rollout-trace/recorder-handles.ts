@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BundleWriter } from "./writer.js";
+import { rolloutTokenUsage } from "./recorder-types.js";
 import type {
   CodeCellRecorder,
   CompactionRecorder,
@@ -83,7 +84,7 @@ export class Inference implements InferenceRecorder {
       ? this.sink.ref("inference_response", () => ({
           response_id: c.responseId,
           upstream_request_id: c.upstreamRequestId,
-          token_usage: c.tokenUsage,
+          token_usage: c.tokenUsage && rolloutTokenUsage(c.tokenUsage),
           output_items: run(c.outputItems),
         }))
       : null;

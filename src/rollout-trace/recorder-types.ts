@@ -1,3 +1,4 @@
+import type { TokenUsage } from "../protocol/index.js";
 import type {
   CodeCellRuntimeStatus,
   ExecutionStatus,
@@ -14,7 +15,7 @@ import type {
 export type Lazy<T> = T | (() => T);
 
 /** `session_metadata` payload (spec §5.2); the reducer reads agent_path, nickname, model, session_source. */
-export interface SessionMetadata {
+export interface SessionMetadataPayload {
   thread_id: string;
   agent_path: string;
   task_name: string | null;
@@ -29,14 +30,26 @@ export interface SessionMetadata {
   sandbox_policy: unknown;
 }
 
-/** Token counters as the Responses API reports them. */
-export interface TokenUsageCounts {
+/** `token_usage` in an `inference_response` payload: Spool's `TokenUsage` in the bundle's casing. */
+export interface RolloutTokenUsage {
   input_tokens: number;
   cached_input_tokens: number;
   cache_write_input_tokens: number;
   output_tokens: number;
   reasoning_output_tokens: number;
   total_tokens: number;
+}
+
+/** The one mapping from Spool's token usage to the bundle's. */
+export function rolloutTokenUsage(u: TokenUsage): RolloutTokenUsage {
+  return {
+    input_tokens: u.inputTokens,
+    cached_input_tokens: u.cachedInputTokens,
+    cache_write_input_tokens: u.cacheWriteInputTokens,
+    output_tokens: u.outputTokens,
+    reasoning_output_tokens: u.reasoningOutputTokens,
+    total_tokens: u.totalTokens,
+  };
 }
 
 /** Tool invocation body (`tool_invocation` payload's `payload`). */
@@ -56,7 +69,7 @@ export interface ThreadStart {
   threadId: string;
   /** `/root` for the root thread, e.g. `/root/search_docs` for a spawned agent. */
   agentPath: string;
-  metadata?: Lazy<SessionMetadata> | null;
+  metadata?: Lazy<SessionMetadataPayload> | null;
 }
 
 export interface InferenceStart {
@@ -73,7 +86,7 @@ export interface InferenceCompletion {
   responseId: string | null;
   /** The HTTP `x-request-id` response header (`req_…`): what upstream systems key on. */
   upstreamRequestId: string | null;
-  tokenUsage: TokenUsageCounts | null;
+  tokenUsage: TokenUsage | null;
   /** Completed output items, each with its `id`. */
   outputItems: Lazy<unknown[]>;
 }

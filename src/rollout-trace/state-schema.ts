@@ -81,7 +81,12 @@ export const ConversationPartSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("encoded"), label: str, value: str }),
   z.strictObject({ type: z.literal("json"), summary: str, raw_payload_id: str }),
   z.strictObject({ type: z.literal("code"), language: str, source: str }),
-  z.strictObject({ type: z.literal("payload_ref"), label: str, raw_payload_id: str }),
+  z.strictObject({
+    type: z.literal("payload_ref"),
+    label: str,
+    raw_payload_id: str,
+    content_sha256: str.optional(),
+  }),
 ]);
 export type ConversationPart = z.infer<typeof ConversationPartSchema>;
 
@@ -114,14 +119,15 @@ export const ConversationItemSchema = z.strictObject({
 });
 export type ConversationItem = z.infer<typeof ConversationItemSchema>;
 
-export const TokenUsageSchema = z.strictObject({
+export const StateTokenUsageSchema = z.strictObject({
   input_tokens: int,
   cached_input_tokens: int,
   cache_write_input_tokens: int,
   output_tokens: int,
   reasoning_output_tokens: int,
 });
-export type TokenUsage = z.infer<typeof TokenUsageSchema>;
+/** Per-inference usage in state.json (no total: the reducer does not carry it). */
+export type StateTokenUsage = z.infer<typeof StateTokenUsageSchema>;
 
 export const InferenceCallSchema = z.strictObject({
   inference_call_id: str,
@@ -135,7 +141,7 @@ export const InferenceCallSchema = z.strictObject({
   request_item_ids: strs,
   response_item_ids: strs,
   tool_call_ids_started_by_response: strs,
-  usage: TokenUsageSchema.nullable(),
+  usage: StateTokenUsageSchema.nullable(),
   raw_request_payload_id: str,
   /** Schema 3 only. */
   prepared_prompt_payload_id: nullableStr.optional(),

@@ -22,8 +22,8 @@ export type {
 export { DEFAULT_MAX_FRAME_BYTES } from "./transport.js";
 export type { Transport, TransportHandlers, TransportKind } from "./transport.js";
 export { createInProcessTransportPair } from "./in-process-transport.js";
-export { LineSplitter, StreamTransport } from "./stdio-transport.js";
+export { StreamTransport } from "./stdio-transport.js";
 export type { StreamTransportOptions } from "./stdio-transport.js";
 export { WebSocketTransport } from "./websocket-transport.js";
-export { ListenError, bearerMatches, isLoopbackHost, listenWebSocket } from "./websocket-server.js";
+export { ListenError, listenWebSocket } from "./websocket-server.js";
 export type { WebSocketListenOptions, WebSocketListener } from "./websocket-server.js";

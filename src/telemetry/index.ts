@@ -1,7 +1,6 @@
 export type { LogLevel } from "./log-level.js";
-export { parseLogFilter, ALL_OFF } from "./log-filter.js";
-export type { FilterSpan, LogDirective, LogFilter, SpanMatcher } from "./log-filter.js";
-export { configureLogging, logFilterSpecFromEnv, logFormatFromEnv, logger } from "./log.js";
+export type { LogFilter } from "./log-filter.js";
+export { configureLogging, logger } from "./log.js";
 export type {
   LogFields,
   LogFieldsArg,
@@ -12,20 +11,17 @@ export type {
   LogSink,
   Logger,
 } from "./log.js";
-export { formatHumanLine, formatJsonLine, rfc3339Micros } from "./log-format.js";
-export { logSpanStack, recordSpanFields, startSpan, withSpan } from "./span-scope.js";
+export { formatJsonLine } from "./log-format.js";
+export { recordSpanFields, startSpan, withSpan } from "./span-scope.js";
 export type { LogSpan, SpanOptions } from "./span-scope.js";
 export {
-  contextFromTraceHeaders,
   contextFromW3cTraceContext,
   currentSpanTraceId,
   currentSpanW3cTraceContext,
   injectSpanW3cTraceHeaders,
-  setTracestateMerger,
   spanW3cTraceContext,
   traceparentContextFromEnv,
 } from "./trace-context.js";
-export type { TracestateMerger } from "./trace-context.js";
 export { MetricsError, TelemetryConfigError } from "./errors.js";
 export { withinTimeout } from "./timeout.js";
 export { defaultOtelSettings } from "./settings.js";
@@ -34,51 +30,39 @@ export { installTelemetry } from "./telemetry-provider.js";
 export type { TelemetryHandle, TelemetryOptions } from "./telemetry-provider.js";
 export { resolveExporter } from "./exporters.js";
 export type { Signal } from "./exporters.js";
-export { mergeConfiguredTracestate, validateConfiguredTracestate } from "./tracestate-config.js";
-export type { ConfiguredTracestate } from "./tracestate-config.js";
-export {
-  LOG_ONLY_TARGET,
-  TRACE_SAFE_TARGET,
-  exportRoute,
-  isLogExportTarget,
-  isTraceSafeTarget,
-} from "./targets.js";
-export type { ExportRoute } from "./targets.js";
-export {
-  METRIC,
-  MetricsClient,
-  MetricsTimer,
-  sanitizeMetricTagValue,
-  validateMetric,
-} from "./metrics-client.js";
+export { LOG_ONLY_TARGET, TRACE_SAFE_TARGET } from "./targets.js";
+export { METRIC, MetricsClient, MetricsTimer } from "./metrics-client.js";
 export type { MetricTags, MetricsClientOptions } from "./metrics-client.js";
 export { SessionTelemetry } from "./session-telemetry.js";
 export type {
-  SessionMetadata,
+  SessionTelemetryMetadata,
   SessionTelemetryOptions,
   ToolDecision,
   ToolDecisionSource,
 } from "./session-telemetry.js";
 export { SPOOL_VERSION } from "./version.js";
+// OpenTelemetry GenAI semantic conventions (beside the codex.* names).
 export {
-  OtlpCollector,
-  logsFromOtlpJson,
-  metricsFromOtlpJson,
-  otlpAttributes,
-  otlpValue,
-  spansFromOtlpJson,
-  startOtlpReceiver,
-} from "./otlp-receiver.js";
+  GenAiSpanNameProcessor,
+  agentSpanAttributes,
+  genAiSpanName,
+  toolSpanAttributes,
+} from "./genai-attributes.js";
+export type { AgentSpanInput, GenAiToolType, ToolSpanInput } from "./genai-attributes.js";
+export {
+  GENAI_METRICS,
+  genAiProviderName,
+  inferenceRequestAttributes,
+  inferenceResultAttributes,
+  recordInferenceMetrics,
+} from "./genai-inference.js";
 export type {
-  OtlpFault,
-  OtlpReceiver,
-  OtlpReceiverOptions,
-  ReceivedLog,
-  ReceivedMetric,
-  ReceivedMetricPoint,
-  ReceivedRequest,
-  ReceivedSpan,
-} from "./otlp-receiver.js";
-export { decodeOtlpProtobuf } from "./otlp-decode.js";
-export { OTLP_GRPC_METHODS } from "./otlp-proto.js";
-export type { OtlpSignalPath } from "./otlp-proto.js";
+  GenAiMetricsSink,
+  InferenceRecord,
+  InferenceRequest,
+  InferenceResult,
+  InferenceUsage,
+} from "./genai-inference.js";
+export { INFERENCE_DETAILS_EVENT, inferenceDetailsFields } from "./genai-content.js";
+export type { GenAiMessage, GenAiOutputMessage, GenAiPart, InferenceContent } from "./genai-content.js";
+export type { HistogramInstrument } from "./metrics-client.js";

@@ -5,11 +5,11 @@ import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
 import { configureLogging } from "./log.js";
 import type { LogRecord } from "./log-types.js";
 import { MetricsClient } from "./metrics-client.js";
-import { SessionTelemetry, type SessionMetadata } from "./session-telemetry.js";
+import { SessionTelemetry, type SessionTelemetryMetadata } from "./session-telemetry.js";
 import { withSpan } from "./span-scope.js";
 import { installTelemetry } from "./telemetry-provider.js";
 
-const META: SessionMetadata = {
+const META: SessionTelemetryMetadata = {
   conversationId: "thr_1",
   model: "gpt-5",
   slug: "gpt-5",

@@ -4,7 +4,7 @@ import {
   OtlpCollector,
   decodeOtlpProtobuf,
   type OtlpSignalPath,
-} from "../../src/telemetry/index.js";
+} from "../../src/otlp-receiver/index.js";
 
 export interface OtlpGrpcReceiver extends OtlpCollector {
   /** `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS. */

@@ -1,6 +1,6 @@
 import { TraceRuleError } from "../errors.js";
 import type { AnyPayloadRef, ExecutionStatus, RawPayloadOf, RawTraceEvent } from "../schema.js";
-import type { TokenUsage } from "../state-schema.js";
+import type { StateTokenUsage } from "../state-schema.js";
 import { reconcileRequest, reconcileResponse, requestProducers } from "./conversation.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
 import { normalizeItem } from "./items.js";
@@ -145,12 +145,7 @@ export function applyHistoryItemAccepted(
     const raw = ref ? payloadOf(payloads, ref) : UNAVAILABLE;
     if (ref && raw !== UNAVAILABLE) acceptCarriedItem(g, ev, threadId, raw, ref.raw_payload_id);
   }
-  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
-  if (itemId !== undefined) {
-    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
-  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
-    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
-  }
+  g.acceptResponsesItem(threadId, ev.payload.item_id, ev.wall_time_unix_ms, ev.seq);
 }
 
 function acceptCarriedItem(
@@ -161,9 +156,7 @@ function acceptCarriedItem(
   payloadId: string,
 ): void {
   const n = normalizeItem(raw, payloadId);
-  const known =
-    n.responsesItemId === undefined ? undefined : g.byResponsesId.get(threadId, n.responsesItemId);
-  if (known !== undefined) return;
+  if (n.responsesItemId !== undefined && g.hasResponsesItem(threadId, n.responsesItemId)) return;
   const item = g.createItem(
     n,
     threadId,
@@ -250,7 +243,7 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
   else g.inferencesByTurn.set(p.codex_turn_id, [p.inference_call_id]);
 }
 
-function usageOf(v: unknown): TokenUsage | null {
+function usageOf(v: unknown): StateTokenUsage | null {
   const u = obj(v);
   const n = (x: unknown): number | null =>
     typeof x === "number" && Number.isInteger(x) ? Math.max(0, x) : null;

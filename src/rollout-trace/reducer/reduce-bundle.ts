@@ -451,6 +451,7 @@ async function replay(
     );
   }
   finish(g);
+  g.sortTranscripts();
   return { state: g.state, anomalies: g.anomalies, events, bytesRead };
 }
 

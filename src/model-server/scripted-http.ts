@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { renderResponse } from "./script-render.js";
-import { isResponsesPath, modelOf, readJson, type ScriptedState } from "./scripted-state.js";
+import { isResponsesPath, readJson, type ScriptedState } from "./scripted-state.js";
 
 /** `POST /v1/responses`: one script step streamed as SSE, or the step's HTTP fault. */
 export async function handleScriptedHttp(
@@ -42,48 +41,20 @@ export async function handleScriptedHttp(
     sendError(400, error, "invalid_request_error", "bad_request");
     return;
   }
-  const taken = state.takeStep();
-  if (!taken) {
-    sendError(500, state.exhaustedMessage(), "server_error", "exhausted");
+  const plan = state.plan(entry, body);
+  if (plan.kind === "exhausted") {
+    sendError(500, plan.message, "server_error", "exhausted");
     return;
   }
-  const { step, index } = taken;
-  entry.step = index;
-  entry.label = step.label ?? null;
-  const fault = step.fault ?? {};
-  if (fault.never_send_headers) {
-    entry.result = "hung";
-    state.changed(entry);
-    return; // the 'close' handler ends the entry when the client gives up
-  }
-  if (fault.http_status !== undefined) {
-    const extra: Record<string, string> = {};
-    if (fault.retry_after !== undefined) extra["retry-after"] = String(fault.retry_after);
-    if (fault.retry_after_ms !== undefined) extra["retry-after-ms"] = String(fault.retry_after_ms);
+  if (plan.kind === "hang") return; // the 'close' handler ends the entry when the client gives up
+  if (plan.kind === "http_status") {
+    const { status } = plan;
     const type =
-      fault.http_status === 429
-        ? "rate_limit_exceeded"
-        : fault.http_status >= 500
-          ? "server_error"
-          : "invalid_request_error";
-    sendError(
-      fault.http_status,
-      `scripted HTTP ${fault.http_status}`,
-      type,
-      `http_${fault.http_status}`,
-      extra,
-    );
+      status === 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
+    sendError(status, `scripted HTTP ${status}`, type, `http_${status}`, plan.headers);
     return;
   }
-  const responseId = state.newResponseId();
-  entry.response_id = responseId;
-  const events = renderResponse(step, {
-    responseId,
-    model: modelOf(body),
-    requestBody: body,
-    chunkChars: state.script.chunk_chars,
-    seq: state.responseCount,
-  });
+  const { step, events } = plan;
   res.writeHead(200, {
     "content-type": "text/event-stream",
     "cache-control": "no-cache",

@@ -1,4 +1,4 @@
-import { OTLP_PROTO, OTLP_REQUEST_TYPES, type OtlpSignalPath } from "./otlp-proto.js";
+import { OTLP_PROTO, OTLP_REQUEST_TYPES, type OtlpSignalPath } from "./proto.js";
 
 interface ProtoType {
   decode(buf: Uint8Array): unknown;

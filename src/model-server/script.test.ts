@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseModelScript, ScriptError } from "./script.js";
 import { fillPlaceholders, renderResponse } from "./script-render.js";
-import { parseServerEvent } from "./wire-events.js";
+import { parseServerEvent } from "../model-client/index.js";
 
 test("a script error names the path of the bad key", () => {
   assert.throws(

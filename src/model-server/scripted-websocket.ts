@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { WebSocket } from "ws";
-import { renderResponse, renderWarmup } from "./script-render.js";
+import { renderWarmup } from "./script-render.js";
 import { modelOf, type ScriptedState } from "./scripted-state.js";
 
 /**
@@ -81,38 +81,26 @@ async function onWebSocketMessage(
       state.end(entry, "warmup");
       return;
     }
-    const taken = state.takeStep();
-    if (!taken) {
-      wsError(500, "server_error", state.exhaustedMessage(), "exhausted");
+    const plan = state.plan(entry, body);
+    if (plan.kind === "exhausted") {
+      wsError(500, "server_error", plan.message, "exhausted");
       return;
     }
-    const { step, index } = taken;
-    entry.step = index;
-    entry.label = step.label ?? null;
-    const fault = step.fault ?? {};
-    if (fault.never_send_headers) {
-      entry.result = "hung";
-      state.changed(entry);
+    if (plan.kind === "hang") {
       if (!closed()) await once(ws, "close");
       return;
     }
-    if (fault.http_status !== undefined) {
+    if (plan.kind === "http_status") {
+      const { status } = plan;
       wsError(
-        fault.http_status,
-        fault.http_status === 429 ? "rate_limit_exceeded" : "server_error",
-        `scripted HTTP ${fault.http_status}`,
-        `http_${fault.http_status}`,
+        status,
+        status === 429 ? "rate_limit_exceeded" : "server_error",
+        `scripted HTTP ${status}`,
+        `http_${status}`,
       );
       return;
     }
-    entry.response_id = state.newResponseId();
-    const events = renderResponse(step, {
-      responseId: entry.response_id,
-      model: modelOf(body),
-      requestBody: body,
-      chunkChars: state.script.chunk_chars,
-      seq: state.responseCount,
-    });
+    const { step, events } = plan;
     const result = await state.play(events, step, {
       send,
       sendMalformed: () => {

@@ -2,7 +2,16 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { redactHeaders, type RequestLogEntry, type RequestLogFile } from "./request-log.js";
 import type { ModelScript, ScriptResponse } from "./script.js";
-import { isDeltaEvent, type WireEvent } from "./script-render.js";
+import { isDeltaEvent, renderResponse, type WireEvent } from "./script-render.js";
+
+/** `ScriptedState.plan`'s answer. */
+export type StepPlan =
+  | { kind: "exhausted"; message: string }
+  /** `never_send_headers`: the entry is marked hung; send nothing until the client gives up. */
+  | { kind: "hang" }
+  /** `http_status`, with `retry-after` / `retry-after-ms` headers when scripted. */
+  | { kind: "http_status"; status: number; headers: Record<string, string> }
+  | { kind: "stream"; step: ScriptResponse; events: WireEvent[] };
 
 /** Script position, ids and the request log, shared by the HTTP and WebSocket handlers. */
 export class ScriptedState {
@@ -82,6 +91,41 @@ export class ScriptedState {
       return { step: responses[responses.length - 1]!, index: responses.length - 1 };
     }
     return undefined;
+  }
+
+  /**
+   * What to do with a request that got past its transport's own checks: the step it takes
+   * (recorded on `entry`) and that step's up-front fault, or the rendered events to play. The
+   * part of a response both transports share.
+   */
+  plan(entry: RequestLogEntry, body: unknown): StepPlan {
+    const taken = this.takeStep();
+    if (!taken) return { kind: "exhausted", message: this.exhaustedMessage() };
+    const { step, index } = taken;
+    entry.step = index;
+    entry.label = step.label ?? null;
+    const fault = step.fault ?? {};
+    if (fault.never_send_headers) {
+      entry.result = "hung";
+      this.changed(entry);
+      return { kind: "hang" };
+    }
+    if (fault.http_status !== undefined) {
+      const headers: Record<string, string> = {};
+      if (fault.retry_after !== undefined) headers["retry-after"] = String(fault.retry_after);
+      if (fault.retry_after_ms !== undefined) headers["retry-after-ms"] = String(fault.retry_after_ms);
+      return { kind: "http_status", status: fault.http_status, headers };
+    }
+    const responseId = this.newResponseId();
+    entry.response_id = responseId;
+    const events = renderResponse(step, {
+      responseId,
+      model: modelOf(body),
+      requestBody: body,
+      chunkChars: this.script.chunk_chars,
+      seq: this.responseCount,
+    });
+    return { kind: "stream", step, events };
   }
 
   exhaustedMessage(): string {

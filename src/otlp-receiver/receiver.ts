@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { gunzipSync } from "node:zlib";
-import { OtlpCollector, type ReceivedSpan } from "./otlp-collector.js";
-import { decodeOtlpProtobuf, isOtlpSignalPath } from "./otlp-decode.js";
+import { OtlpCollector, type ReceivedSpan } from "./collector.js";
+import { decodeOtlpProtobuf, isOtlpSignalPath } from "./decode.js";
 
 export {
   OtlpCollector,
@@ -11,14 +11,14 @@ export {
   otlpAttributes,
   otlpValue,
   spansFromOtlpJson,
-} from "./otlp-collector.js";
+} from "./collector.js";
 export type {
   ReceivedLog,
   ReceivedMetric,
   ReceivedMetricPoint,
   ReceivedRequest,
   ReceivedSpan,
-} from "./otlp-collector.js";
+} from "./collector.js";
 
 /** How the receiver answers: normally, with HTTP 500, or never (the request hangs). */
 export type OtlpFault = "none" | "500" | "hang";

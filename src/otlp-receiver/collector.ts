@@ -1,4 +1,4 @@
-import type { OtlpSignalPath } from "./otlp-proto.js";
+import type { OtlpSignalPath } from "./proto.js";
 
 /** OTLP/JSON `AnyValue` → plain JS value. */
 export function otlpValue(v: Record<string, unknown> | undefined): unknown {

@@ -1,0 +1,21 @@
+import type { ThreadItem, ThreadStatus, ThreadTokenUsage, Turn, TurnError } from "../protocol/index.js";
+
+/**
+ * Core's own event stream for one thread (Codex's EventMsg, in TypeScript). Core knows nothing of
+ * JSON-RPC: the app-server maps each event to v2 notifications in one module.
+ */
+export type CoreEvent =
+  | { type: "status_changed"; status: ThreadStatus }
+  | { type: "turn_started"; turn: Turn }
+  | { type: "item_started"; turnId: string; item: ThreadItem; atMs: number }
+  | { type: "item_completed"; turnId: string; item: ThreadItem; atMs: number }
+  | { type: "agent_message_delta"; turnId: string; itemId: string; delta: string }
+  | { type: "reasoning_summary_part_added"; turnId: string; itemId: string; summaryIndex: number }
+  | { type: "reasoning_summary_delta"; turnId: string; itemId: string; delta: string; summaryIndex: number }
+  | { type: "reasoning_text_delta"; turnId: string; itemId: string; delta: string; contentIndex: number }
+  | { type: "token_count"; turnId: string; usage: ThreadTokenUsage }
+  | { type: "error"; turnId: string; error: TurnError; willRetry: boolean }
+  | { type: "turn_completed"; turn: Turn }
+  | { type: "closed" };
+
+export type CoreEventListener = (event: CoreEvent) => void;

@@ -1,0 +1,17 @@
+/** The kinds of line a thread's history file holds (Codex's `RolloutItem` tags). */
+export type HistoryLineType = "session_meta" | "turn_context" | "response_item" | "event_msg";
+
+/**
+ * Where a thread's history goes: the JSONL file of a persisted thread, nothing for an ephemeral
+ * one. `append` never throws; a failing disk is logged by the sink and the session goes on.
+ */
+export interface HistorySink {
+  append(type: HistoryLineType, payload: unknown): void;
+  close(): void;
+}
+
+/** The sink of an ephemeral thread: nothing is written. */
+export const NO_HISTORY: HistorySink = {
+  append() {},
+  close() {},
+};

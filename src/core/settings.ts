@@ -1,0 +1,43 @@
+import type { ApprovalsReviewer, AskForApproval, SandboxMode, SandboxPolicy } from "../protocol/index.js";
+
+/**
+ * The settings a thread's turns run with. `thread/start` sets them, `thread/resume`/`fork` and
+ * `turn/start` override them (turn overrides persist for later turns).
+ */
+export interface ThreadSettings {
+  model: string;
+  /** The provider id (`model_provider`), e.g. `openai`. */
+  modelProvider: string;
+  cwd: string;
+  approvalPolicy: AskForApproval;
+  approvalsReviewer: ApprovalsReviewer;
+  sandbox: SandboxPolicy;
+  reasoningEffort: string | null;
+  reasoningSummary: string;
+  baseInstructions: string | null;
+  developerInstructions: string | null;
+  serviceTier: string | null;
+}
+
+/** The policy object a kebab-case `sandbox` mode stands for. */
+export function sandboxPolicyOf(mode: SandboxMode): SandboxPolicy {
+  switch (mode) {
+    case "read-only":
+      return { type: "readOnly" };
+    case "workspace-write":
+      return { type: "workspaceWrite", writableRoots: [], networkAccess: false };
+    case "danger-full-access":
+      return { type: "dangerFullAccess" };
+  }
+}
+
+/** Codex's `sandbox_policy` spelling in session metadata (`DangerFullAccess`, …). */
+export function sandboxPolicyName(p: SandboxPolicy): string {
+  const t = p.type;
+  return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+/** `approvalPolicy` as one word for telemetry (`granular` for the object form). */
+export function approvalPolicyName(p: AskForApproval): string {
+  return typeof p === "string" ? p : "granular";
+}

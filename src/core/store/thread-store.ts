@@ -1,0 +1,184 @@
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { ThreadListParams } from "../../protocol/index.js";
+import { logger } from "../../telemetry/index.js";
+import type { HistoryLineType, HistorySink } from "../history-sink.js";
+import type { ThreadSettings } from "../settings.js";
+import { threadView, type ThreadMeta, type ThreadState } from "../thread.js";
+import { HistoryFile, historyLine } from "./history-file.js";
+import { readHistory, replayLines, sessionMetaPayload, type StoredThread } from "./history-format.js";
+import { ThreadIndex, sourceKindOf, type IndexPage, type IndexRow } from "./thread-index.js";
+
+const log = logger("spool_core::thread_store");
+
+/** How a loaded thread's history file is opened. */
+export type SinkMode =
+  /** A new thread: the file appears with its first turn. */
+  | { kind: "lazy" }
+  /** A resumed thread: append to its file (after writing `repair` lines, if any). */
+  | { kind: "append"; repair?: [HistoryLineType, unknown][] }
+  /** A fork: a new file holding `state` at once. */
+  | { kind: "copy"; state: ThreadState };
+
+const ROLLOUT_RE = /^rollout-.*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/;
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** Every `rollout-*.jsonl` under `dir` (sessions/YYYY/MM/DD/), with its fingerprint. */
+function scanHistoryFiles(dir: string): Map<string, { path: string; size: number; mtimeMs: number }> {
+  const out = new Map<string, { path: string; size: number; mtimeMs: number }>();
+  const walk = (d: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(d, name);
+      if (depth < 3) {
+        walk(p, depth + 1);
+        continue;
+      }
+      const m = ROLLOUT_RE.exec(name);
+      if (!m) continue;
+      try {
+        const st = statSync(p);
+        if (st.isFile()) out.set(m[1]!, { path: p, size: st.size, mtimeMs: Math.floor(st.mtimeMs) });
+      } catch {
+        // vanished while scanning
+      }
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/**
+ * Persisted threads under `SPOOL_HOME`: one append-only JSONL history file per thread under
+ * `sessions/YYYY/MM/DD/rollout-<timestamp>-<threadId>.jsonl` (Codex's layout), the truth, and
+ * a SQLite index for listing, reconciled with the files at start-up.
+ */
+export class ThreadStore {
+  readonly sessionsDir: string;
+  private readonly index: ThreadIndex;
+
+  private constructor(
+    readonly home: string,
+    index: ThreadIndex,
+  ) {
+    this.sessionsDir = join(home, "sessions");
+    this.index = index;
+  }
+
+  /**
+   * Opens the store: the index is checked against the history files and rebuilt where missing,
+   * corrupt or stale, with one INFO line saying what was done. Never fails because of the index.
+   */
+  static open(home: string): ThreadStore {
+    mkdirSync(home, { recursive: true });
+    const { index, fresh, reason } = ThreadIndex.open(join(home, "threads.sqlite"));
+    const store = new ThreadStore(home, index);
+    store.reconcile(fresh, reason);
+    return store;
+  }
+
+  private reconcile(fresh: boolean, reason: string | null): void {
+    const files = scanHistoryFiles(this.sessionsDir);
+    const rows = new Map(this.index.fingerprints().map((r) => [r.id, r]));
+    const upserts: IndexRow[] = [];
+    const deletes: string[] = [];
+    for (const [id, f] of files) {
+      const row = rows.get(id);
+      if (row && row.path === f.path && row.fileSize === f.size && row.fileMtimeMs === f.mtimeMs) continue;
+      const stored = readHistory(f.path);
+      if (stored) upserts.push(this.row(stored.meta, stored.settings, f.size, f.mtimeMs));
+    }
+    for (const id of rows.keys()) if (!files.has(id)) deletes.push(id);
+    if (upserts.length === 0 && deletes.length === 0 && !fresh) return;
+    this.index.apply(upserts, deletes);
+    if (fresh && files.size === 0) return;
+    log.info("thread index rebuilt from history files", {
+      reason: reason ?? "stale",
+      files: files.size,
+      reindexed: upserts.length,
+      removed: deletes.length,
+    });
+  }
+
+  /** The history file path of a thread created at `createdAtMs` (local time, as Codex names it). */
+  pathFor(threadId: string, createdAtMs: number): string {
+    const d = new Date(createdAtMs);
+    const day = join(this.sessionsDir, String(d.getFullYear()), pad(d.getMonth() + 1), pad(d.getDate()));
+    const stamp = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}-${pad(d.getMinutes())}-${pad(d.getSeconds())}`;
+    return join(day, `rollout-${stamp}-${threadId}.jsonl`);
+  }
+
+  /** The history sink of a loaded, persisted thread. */
+  sink(meta: ThreadMeta, settings: ThreadSettings, mode: SinkMode): HistorySink {
+    const path = meta.path!;
+    if (mode.kind === "append") {
+      const file = HistoryFile.existing(path);
+      for (const [type, payload] of mode.repair ?? []) file.append(type, payload);
+      return file;
+    }
+    const header = () => {
+      const lines = [historyLine("session_meta", sessionMetaPayload(meta, settings))];
+      if (mode.kind === "copy")
+        for (const [type, payload] of replayLines(mode.state)) lines.push(historyLine(type, payload));
+      return lines;
+    };
+    const file = new HistoryFile(path, header, () => this.update(meta, settings));
+    if (mode.kind === "copy") file.materialize();
+    return file;
+  }
+
+  /** A persisted thread rebuilt from its history file. */
+  load(threadId: string): StoredThread | undefined {
+    const path = this.index.pathOf(threadId) ?? scanHistoryFiles(this.sessionsDir).get(threadId)?.path;
+    return path ? readHistory(path) : undefined;
+  }
+
+  list(params: ThreadListParams): IndexPage {
+    return this.index.list(params);
+  }
+
+  /** Refreshes a thread's index row from its current metadata and file. */
+  update(meta: ThreadMeta, settings: ThreadSettings): void {
+    if (!meta.path) return;
+    try {
+      const st = statSync(meta.path);
+      this.index.upsert(this.row(meta, settings, st.size, Math.floor(st.mtimeMs)));
+    } catch (err) {
+      log.warn("thread index update failed", { "thread.id": meta.id, error: (err as Error).message });
+    }
+  }
+
+  private row(meta: ThreadMeta, settings: ThreadSettings, fileSize: number, fileMtimeMs: number): IndexRow {
+    return {
+      id: meta.id,
+      path: meta.path!,
+      createdAt: meta.createdAt,
+      updatedAt: meta.updatedAt,
+      cwd: settings.cwd,
+      modelProvider: settings.modelProvider,
+      sourceKind: sourceKindOf(meta.source),
+      archived: false,
+      preview: meta.preview,
+      thread: threadView(meta, settings, [], { type: "notLoaded" }),
+      fileSize,
+      fileMtimeMs,
+    };
+  }
+
+  /** Rows in the index (for tests and benchmarks). */
+  indexedCount(): number {
+    return this.index.count();
+  }
+
+  close(): void {
+    this.index.close();
+  }
+}

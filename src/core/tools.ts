@@ -1,0 +1,60 @@
+import { functionCallOutput, type ResponseInputItem, type ToolSpec } from "../model-client/index.js";
+import type { TurnRecorder } from "../rollout-trace/index.js";
+import type { CoreEvent } from "./events.js";
+
+/** A tool call the model made, as the sampling loop hands it to the router. */
+export interface ToolCallRequest {
+  /** The Responses `call_id`. */
+  callId: string;
+  name: string;
+  namespace?: string;
+  /** The raw `arguments` string of a `function_call` (or `input` of a custom call). */
+  arguments: string;
+}
+
+/** What a tool handler may use while it runs inside a turn. */
+export interface ToolContext {
+  threadId: string;
+  turnId: string;
+  cwd: string;
+  /** Fires when the turn is interrupted; a handler must stop promptly. */
+  signal: AbortSignal;
+  /** Emits a core event into the thread's stream (item started/completed, output deltas). */
+  emit(event: CoreEvent): void;
+  /** The turn's rollout recorder; the router records `tool_call_*` events through it. */
+  rollout: TurnRecorder;
+}
+
+/**
+ * The seam between the sampling loop and tools: the specs sent to the model, and one dispatch
+ * per call that resolves to the item sent back (e.g. a `function_call_output`). The router owns
+ * resolution, parallelism and each call's rollout/telemetry records; the loop only awaits.
+ */
+export interface ToolRouter {
+  specs(): ToolSpec[];
+  /** Whether the model may ask for several calls at once (`parallel_tool_calls`). */
+  readonly parallel: boolean;
+  dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem>;
+}
+
+/**
+ * The router of a build without tools: no specs, and any call the model makes anyway is answered
+ * `unsupported call: <name>` (as Codex answers unknown tools) so the turn can go on.
+ */
+export const NO_TOOLS: ToolRouter = {
+  specs: () => [],
+  parallel: false,
+  dispatch(call, ctx) {
+    const output = `unsupported call: ${call.name}`;
+    const rec = ctx.rollout.startToolCall({
+      toolCallId: call.callId,
+      modelVisibleCallId: call.callId,
+      toolName: call.name,
+      toolNamespace: call.namespace ?? null,
+      invocation: { type: "function", arguments: call.arguments },
+    });
+    const item = functionCallOutput(call.callId, output);
+    rec.ended("failed", { type: "direct_response", response_item: item });
+    return Promise.resolve(item);
+  },
+};

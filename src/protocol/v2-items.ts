@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { UserInputSchema } from "./user-input.js";
+
+// ThreadItem and Turn, the units of a thread's history on the wire (codex-schema 0.169.0).
+
+const times = {
+  startedAtMs: z.number().int().nullish(),
+  completedAtMs: z.number().int().nullish(),
+};
+
+export const UserMessageItemSchema = z.object({
+  type: z.literal("userMessage"),
+  id: z.string(),
+  content: z.array(UserInputSchema),
+  clientId: z.string().nullish(),
+  ...times,
+});
+export const AgentMessageItemSchema = z.object({
+  type: z.literal("agentMessage"),
+  id: z.string(),
+  text: z.string(),
+  phase: z.string().nullish(),
+  ...times,
+});
+export const ReasoningItemSchema = z.object({
+  type: z.literal("reasoning"),
+  id: z.string(),
+  summary: z.array(z.string()).optional(),
+  content: z.array(z.string()).optional(),
+  ...times,
+});
+const FunctionCallOutputItemSchema = z.object({
+  type: z.literal("functionCallOutput"),
+  id: z.string(),
+  name: z.string(),
+  output: z.string(),
+  namespace: z.string().nullish(),
+  ...times,
+});
+/** Item kinds later layers add (commandExecution, fileChange, …) keep their own fields. */
+const OtherItemSchema = z
+  .object({ type: z.string(), id: z.string(), ...times })
+  .loose()
+  .refine((i) => !["userMessage", "agentMessage", "reasoning", "functionCallOutput"].includes(i.type), {
+    message: "malformed item of a known type",
+  });
+
+export const ThreadItemSchema = z.union([
+  UserMessageItemSchema,
+  AgentMessageItemSchema,
+  ReasoningItemSchema,
+  FunctionCallOutputItemSchema,
+  OtherItemSchema,
+]);
+export type UserMessageItem = z.infer<typeof UserMessageItemSchema>;
+export type AgentMessageItem = z.infer<typeof AgentMessageItemSchema>;
+export type ReasoningItem = z.infer<typeof ReasoningItemSchema>;
+export type ThreadItem = z.infer<typeof ThreadItemSchema>;
+
+const statusCode = z.object({ httpStatusCode: z.number().int().nullable() });
+export const CodexErrorInfoSchema = z.union([
+  z.enum([
+    "contextWindowExceeded",
+    "sessionBudgetExceeded",
+    "usageLimitExceeded",
+    "rateLimitExceeded",
+    "serverOverloaded",
+    "modelNotFound",
+    "internalServerError",
+    "unauthorized",
+    "badRequest",
+    "other",
+  ]),
+  z.object({ httpConnectionFailed: statusCode }).strict(),
+  z.object({ responseStreamConnectionFailed: statusCode }).strict(),
+  z.object({ responseStreamDisconnected: statusCode }).strict(),
+  z.object({ responseTooManyFailedAttempts: statusCode }).strict(),
+]);
+export type CodexErrorInfo = z.infer<typeof CodexErrorInfoSchema>;
+
+export const TurnErrorSchema = z.object({
+  message: z.string(),
+  codexErrorInfo: CodexErrorInfoSchema.nullish(),
+  additionalDetails: z.string().nullish(),
+});
+export type TurnError = z.infer<typeof TurnErrorSchema>;
+
+export const TurnStatusSchema = z.enum(["inProgress", "completed", "interrupted", "failed"]);
+export type TurnStatus = z.infer<typeof TurnStatusSchema>;
+export const TurnItemsViewSchema = z.enum(["notLoaded", "summary", "full"]);
+export type TurnItemsView = z.infer<typeof TurnItemsViewSchema>;
+
+export const TurnSchema = z.object({
+  id: z.string(),
+  items: z.array(ThreadItemSchema),
+  status: TurnStatusSchema,
+  error: TurnErrorSchema.nullable(),
+  startedAt: z.number().int().nullable(),
+  completedAt: z.number().int().nullable(),
+  durationMs: z.number().int().nullable(),
+  itemsView: TurnItemsViewSchema,
+  rootTurnId: z.string().nullish(),
+});
+export type Turn = z.infer<typeof TurnSchema>;

@@ -1,0 +1,94 @@
+import { z } from "zod";
+import { ThreadTokenUsageSchema } from "./token-usage.js";
+import { UserInputSchema } from "./user-input.js";
+import {
+  ApprovalsReviewerSchema,
+  AskForApprovalSchema,
+  PersonalitySchema,
+  ReasoningSummarySchema,
+  SandboxPolicySchema,
+} from "./v2-common.js";
+import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
+import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
+
+// The v2 turn methods and the notifications a turn streams (codex-schema 0.169.0).
+
+const nstr = z.string().nullish();
+
+export const TurnStartParamsSchema = z
+  .object({
+    threadId: z.string(),
+    input: z.array(UserInputSchema),
+    cwd: nstr,
+    approvalPolicy: AskForApprovalSchema.nullish(),
+    approvalsReviewer: ApprovalsReviewerSchema.nullish(),
+    sandboxPolicy: SandboxPolicySchema.nullish(),
+    model: nstr,
+    serviceTier: nstr,
+    serviceTierForTurn: nstr,
+    effort: z.string().min(1).nullish(),
+    summary: ReasoningSummarySchema.nullish(),
+    personality: PersonalitySchema.nullish(),
+    outputSchema: z.unknown().optional(),
+    clientUserMessageId: nstr,
+    disabledPluginIds: z.array(z.string()).nullish(),
+    parentTurnId: nstr,
+    rootTurnId: nstr,
+    turnTrigger: z.unknown().optional(),
+    toolOutput: z.unknown().optional(),
+  })
+  .loose();
+export type TurnStartParams = z.infer<typeof TurnStartParamsSchema>;
+
+export const TurnSteerParamsSchema = z
+  .object({
+    threadId: z.string(),
+    input: z.array(UserInputSchema),
+    expectedTurnId: z.string(),
+    clientUserMessageId: nstr,
+  })
+  .loose();
+export type TurnSteerParams = z.infer<typeof TurnSteerParamsSchema>;
+
+export const TurnInterruptParamsSchema = z.object({ threadId: z.string(), turnId: z.string() }).loose();
+export type TurnInterruptParams = z.infer<typeof TurnInterruptParamsSchema>;
+
+export const TurnStartResponseSchema = z.object({ turn: TurnSchema });
+export type TurnStartResponse = z.infer<typeof TurnStartResponseSchema>;
+export const TurnSteerResponseSchema = z.object({ turnId: z.string() });
+export type TurnSteerResponse = z.infer<typeof TurnSteerResponseSchema>;
+export const TurnInterruptResponseSchema = z.object({});
+
+const ids = { threadId: z.string(), turnId: z.string() };
+
+/** Every server → client notification Spool sends: method → params schema. */
+export const SERVER_NOTIFICATIONS = {
+  "thread/started": z.object({ thread: ThreadSchema }),
+  "thread/status/changed": z.object({ threadId: z.string(), status: ThreadStatusSchema }),
+  "thread/closed": z.object({ threadId: z.string() }),
+  "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),
+  "turn/started": z.object({ threadId: z.string(), turn: TurnSchema }),
+  "turn/completed": z.object({ threadId: z.string(), turn: TurnSchema }),
+  "item/started": z.object({ ...ids, item: ThreadItemSchema, startedAtMs: z.number().int() }),
+  "item/completed": z.object({ ...ids, item: ThreadItemSchema, completedAtMs: z.number().int() }),
+  "item/agentMessage/delta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
+  "item/reasoning/summaryTextDelta": z.object({
+    ...ids,
+    itemId: z.string(),
+    delta: z.string(),
+    summaryIndex: z.number().int(),
+  }),
+  "item/reasoning/summaryPartAdded": z.object({ ...ids, itemId: z.string(), summaryIndex: z.number().int() }),
+  "item/reasoning/textDelta": z.object({
+    ...ids,
+    itemId: z.string(),
+    delta: z.string(),
+    contentIndex: z.number().int(),
+  }),
+  error: z.object({ ...ids, error: TurnErrorSchema, willRetry: z.boolean() }),
+} as const;
+
+export type ServerNotificationMethod = keyof typeof SERVER_NOTIFICATIONS;
+export type ServerNotificationParams = {
+  [M in ServerNotificationMethod]: z.infer<(typeof SERVER_NOTIFICATIONS)[M]>;
+};
