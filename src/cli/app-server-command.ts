@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { parseListenAddress } from "../app-server/index.js";
-import { ListenError } from "../rpc/index.js";
+import { ListenError, type WebSocketListener } from "../rpc/index.js";
 import {
   UsageError,
   collect,
@@ -41,8 +41,11 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
   const frameHardCapBytes = positiveInteger("--frame-hard-cap-bytes", flags.frameHardCapBytes);
   const token = readWsToken(flags.wsTokenFile);
   const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
-  // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
+  let listener: WebSocketListener | undefined;
+  // WebSocket clients get their close frame (1001) first, then threads end (running turns
+  // interrupted, bundles completed), then telemetry flushes.
   const shutdown = async () => {
+    await listener?.close();
     await withinTimeout(server.shutdown(), 3000);
     await telemetry.shutdown(5000);
   };
@@ -54,7 +57,7 @@ async function runAppServer(flags: AppServerFlags): Promise<void> {
     process.exit(0);
   }
   try {
-    const listener = await server.listenWebSocket(listen.host, listen.port, token);
+    listener = await server.listenWebSocket(listen.host, listen.port, token);
     // The one line a supervisor or test reads to learn the bound port.
     process.stdout.write(`listening on ${listener.url}\n`);
   } catch (err) {

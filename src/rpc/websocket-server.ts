@@ -95,6 +95,9 @@ class RejectionLog {
   }
 }
 
+/** How long a client has to answer our close frame before its socket is cut. */
+const CLOSE_GRACE_MS = 500;
+
 function reject(socket: Duplex, status: number, reason: string, extra = ""): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
 }
@@ -170,7 +173,23 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     async close() {
       accepting = false;
       rejections.stop();
-      for (const client of wss.clients) client.terminate();
+      // A close frame (1001 going away) tells each client the server is stopping; one that does
+      // not answer the closing handshake promptly is cut.
+      const clients = [...wss.clients];
+      await Promise.all(
+        clients.map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              if (client.readyState === client.CLOSED) return resolve();
+              const cut = setTimeout(() => client.terminate(), CLOSE_GRACE_MS);
+              client.once("close", () => {
+                clearTimeout(cut);
+                resolve();
+              });
+              client.close(1001, "server shutting down");
+            }),
+        ),
+      );
       wss.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
