@@ -1,12 +1,16 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { WebSocket } from "ws";
-import { ExecServerClient, ExecServerUnavailableError } from "../src/exec-server/index.js";
+import {
+  ExecServerClient,
+  ExecServerUnavailableError,
+  clientExecServerToken,
+} from "../src/exec-server/index.js";
 import { RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
 import { configureLogging } from "../src/telemetry/index.js";
 import { CWD, PATH_ENV, waitPidGone, startUntilOutput } from "./support/exec-server.js";
@@ -24,14 +28,18 @@ interface Server {
   child: ChildProcess;
   url: string;
   stderrLines: string[];
+  home: string;
+  /** The token the server generated (and printed where), when none was configured. */
+  token: string | undefined;
 }
 
 async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const home = mkdtempSync(join(tmpdir(), "spool-exec-home-"));
   const child = spawn(
     process.execPath,
     ["dist/cli/main.js", "exec-server", "--listen", "ws://127.0.0.1:0", ...args],
     {
-      env: { ...process.env, ...env },
+      env: { ...process.env, SPOOL_HOME: home, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -44,7 +52,21 @@ async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Pr
       reject(new Error(`exec-server exited with ${code}: ${stderrLines.join("\n")}`)),
     );
   });
-  return { child, url, stderrLines };
+  const tokenFile = join(home, "exec-server.token");
+  const token = existsSync(tokenFile) ? readFileSync(tokenFile, "utf8").trim() : undefined;
+  return { child, url, stderrLines, home, token };
+}
+
+/** Waits (briefly) for a stderr line matching `re`: stderr and stdout are read independently. */
+async function exitOrLine(server: Server, re: RegExp): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!server.stderrLines.some((l) => re.test(l)) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(
+    server.stderrLines.some((l) => re.test(l)),
+    server.stderrLines.join("\n"),
+  );
 }
 
 function exitOf(child: ChildProcess): Promise<void> {
@@ -67,16 +89,47 @@ test("spool exec-server prints its ws:// URL on stdout and serves /readyz", asyn
   await exitOf(server.child);
 });
 
-test("off loopback without a token the server refuses to start", async () => {
-  const child = spawn(process.execPath, ["dist/cli/main.js", "exec-server", "--listen", "ws://0.0.0.0:0"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+test("without a configured token the server generates one into a 0600 file; loopback clients without it get 401", async () => {
+  const server = await startServer();
+  try {
+    const file = join(server.home, "exec-server.token");
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.match(server.token ?? "", /^[A-Za-z0-9_-]{43}$/);
+    await exitOrLine(server, /bearer token written to .*exec-server\.token/);
+    await assert.rejects(ExecServerClient.connectWebSocket(server.url, { token: "wrong" }), /401/);
+    // The client reads the same sources: here the file under the same SPOOL_HOME.
+    assert.equal(clientExecServerToken({ SPOOL_HOME: server.home }), server.token);
+    const client = await ExecServerClient.connectWebSocket(server.url, {
+      token: clientExecServerToken({ SPOOL_HOME: server.home }),
+    });
+    const proc = await client.start({ argv: ["true"], env: PATH_ENV });
+    assert.deepEqual(await proc.wait(), { exitCode: 0 });
+    client.close();
+  } finally {
+    server.child.kill("SIGTERM");
+    await exitOf(server.child);
+  }
+});
+
+test("--insecure-no-auth serves loopback without a token and says so; off loopback it is refused", async () => {
+  const server = await startServer(["--insecure-no-auth"]);
+  try {
+    await exitOrLine(server, /WARNING: --insecure-no-auth/);
+    assert.equal(server.token, undefined);
+    const client = await ExecServerClient.connectWebSocket(server.url, { token: "" });
+    client.close();
+  } finally {
+    server.child.kill("SIGTERM");
+    await exitOf(server.child);
+  }
+  const child = spawn(
+    process.execPath,
+    ["dist/cli/main.js", "exec-server", "--insecure-no-auth", "--listen", "ws://0.0.0.0:0"],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, SPOOL_HOME: server.home } },
+  );
   started.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   assert.equal(code, 2);
-  assert.match(stderr, /non-loopback.*without a token/);
 });
 
 test("with --ws-token-file a client must present the token", async () => {
@@ -104,7 +157,7 @@ test("with --ws-token-file a client must present the token", async () => {
 test("timing events reach stderr under RUST_LOG's codex alias; the child continues the envelope's trace", async () => {
   const server = await startServer([], { RUST_LOG: "warn,codex_exec_server::telemetry=info" });
   try {
-    const socket = new WebSocket(server.url);
+    const socket = new WebSocket(server.url, { headers: { Authorization: `Bearer ${server.token}` } });
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     const outputs: string[] = [];
     let closed!: () => void;
@@ -156,7 +209,7 @@ test("timing events reach stderr under RUST_LOG's codex alias; the child continu
 
 test("stopping spool exec-server with SIGTERM kills its processes, even ones ignoring SIGTERM", async () => {
   const server = await startServer();
-  const client = await ExecServerClient.connectWebSocket(server.url);
+  const client = await ExecServerClient.connectWebSocket(server.url, { token: server.token });
   const { output } = await startUntilOutput(client, {
     argv: ["sh", "-c", "trap '' TERM; echo $$; while :; do sleep 0.05; done"],
     env: PATH_ENV,
@@ -171,7 +224,7 @@ test("stopping spool exec-server with SIGTERM kills its processes, even ones ign
 
 test("a remote exec-server that goes away fails the running process with a message naming its URL", async () => {
   const server = await startServer();
-  const client = await ExecServerClient.connectWebSocket(server.url);
+  const client = await ExecServerClient.connectWebSocket(server.url, { token: server.token });
   const { proc, output } = await startUntilOutput(client, {
     argv: ["sh", "-c", "echo $$; exec sleep 30"],
     env: PATH_ENV,

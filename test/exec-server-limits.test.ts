@@ -4,7 +4,16 @@ import { WebSocket } from "ws";
 import { listenExecServer } from "../src/exec-server/index.js";
 import { JsonRpcError, RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
 import { configureLogging } from "../src/telemetry/index.js";
-import { CWD, PATH_ENV, initializedPeer, pidGone, waitPidGone, type RawPeer } from "./support/exec-server.js";
+import {
+  AUTH_HEADERS,
+  TEST_TOKEN,
+  CWD,
+  PATH_ENV,
+  initializedPeer,
+  pidGone,
+  waitPidGone,
+  type RawPeer,
+} from "./support/exec-server.js";
 
 configureLogging({ filter: "off" });
 
@@ -50,11 +59,11 @@ test("a connection past its process limit gets -32001 naming the limit, and a sl
 });
 
 test("the server-wide process limit holds across connections", async () => {
-  const server = await listenExecServer({ port: 0, maxTotalProcesses: 2 });
+  const server = await listenExecServer({ port: 0, token: TEST_TOKEN, maxTotalProcesses: 2 });
   const conns: RpcConnection[] = [];
   try {
     for (let i = 0; i < 2; i++) {
-      const socket = new WebSocket(server.url);
+      const socket = new WebSocket(server.url, { headers: AUTH_HEADERS });
       await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
       const conn = new RpcConnection(new WebSocketTransport(socket)).start();
       await conn.request("initialize", { clientName: "t" });

@@ -10,7 +10,7 @@ import {
   type ExecServerConnection,
 } from "../src/exec-server/index.js";
 import { createInProcessTransportPair } from "../src/rpc/index.js";
-import { KINDS, PATH_ENV, typedClient, type Kind } from "./support/exec-server.js";
+import { KINDS, PATH_ENV, TEST_TOKEN, typedClient, type Kind } from "./support/exec-server.js";
 
 configureLogging({ filter: "off" });
 
@@ -45,8 +45,13 @@ async function observedClient(kind: Kind) {
     const client = await ExecServerClient.connect(a, { endpoint: "in-process" });
     return { client, served: served, close: async () => client.close() };
   }
-  const server = await listenExecServer({ port: 0, ...options, onConnection: (c) => (served = c) });
-  const client = await ExecServerClient.connectWebSocket(server.url);
+  const server = await listenExecServer({
+    port: 0,
+    token: TEST_TOKEN,
+    ...options,
+    onConnection: (c) => (served = c),
+  });
+  const client = await ExecServerClient.connectWebSocket(server.url, { token: TEST_TOKEN });
   return {
     client,
     served: served!,

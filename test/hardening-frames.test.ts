@@ -84,3 +84,12 @@ test("websocket: invalid UTF-8 is -32700, oversize up to the hard cap is -32600,
     await s.exit;
   }
 });
+
+test("websocket: SIGTERM sends every client a close frame (1001) and exits 143", async () => {
+  const s = await spawnWsAppServer(env());
+  const ws = await openWebSocket(s.url);
+  const closed = new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)));
+  s.child.kill("SIGTERM");
+  assert.equal(await closed, 1001, "a close frame, not a dropped socket (1006)");
+  assert.deepEqual(await s.exit, { code: 143, signal: null });
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -12,6 +13,8 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+const BENCH_TOKEN = randomBytes(16).toString("hex");
+
 /**
  * A WebSocket exec-server in its own process, as deployed: the compiled `spool exec-server`
  * when dist/ is built, else an in-process listener (said so in the output).
@@ -25,12 +28,15 @@ export async function remoteExecServer(): Promise<{
     const child: ChildProcess = spawn(
       process.execPath,
       ["dist/cli/main.js", "exec-server", "--listen", "ws://127.0.0.1:0"],
-      { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } },
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env: { ...process.env, RUST_LOG: "warn", SPOOL_EXEC_SERVER_TOKEN: BENCH_TOKEN },
+      },
     );
     const url = await new Promise<string>((resolve) =>
       createInterface({ input: child.stdout! }).once("line", resolve),
     );
-    const client = await ExecServerClient.connectWebSocket(url);
+    const client = await ExecServerClient.connectWebSocket(url, { token: BENCH_TOKEN });
     return {
       client,
       label: "websocket (separate spool exec-server process)",
@@ -41,8 +47,8 @@ export async function remoteExecServer(): Promise<{
       },
     };
   }
-  const server = await listenExecServer({ port: 0 });
-  const client = await ExecServerClient.connectWebSocket(server.url);
+  const server = await listenExecServer({ port: 0, token: BENCH_TOKEN });
+  const client = await ExecServerClient.connectWebSocket(server.url, { token: BENCH_TOKEN });
   return {
     client,
     label: "websocket (same-process listener: dist/ not built)",

@@ -1,5 +1,5 @@
 import { parseListenAddress } from "../app-server/index.js";
-import { ListenError } from "../rpc/index.js";
+import { ListenError, type WebSocketListener } from "../rpc/index.js";
 import { StartupError, UsageError } from "./failure.js";
 import {
   flushStdout,
@@ -32,8 +32,11 @@ export async function runAppServer(flags: AppServerFlags): Promise<void> {
   const { maxFrameBytes, frameHardCapBytes } = flags;
   const token = readWsToken(flags.wsTokenFile);
   const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
-  // Threads end first (running turns interrupted, bundles completed), then telemetry flushes.
+  let listener: WebSocketListener | undefined;
+  // WebSocket clients get their close frame (1001) first, then threads end (running turns
+  // interrupted, bundles completed), then telemetry flushes.
   const shutdown = async () => {
+    await listener?.close();
     await withinTimeout(server.shutdown(), 3000);
     await telemetry.shutdown(5000);
   };
@@ -45,7 +48,7 @@ export async function runAppServer(flags: AppServerFlags): Promise<void> {
     process.exit(0);
   }
   try {
-    const listener = await server.listenWebSocket(listen.host, listen.port, token);
+    listener = await server.listenWebSocket(listen.host, listen.port, token);
     // The one line a supervisor or test reads to learn the bound port.
     process.stdout.write(`listening on ${listener.url}\n`);
   } catch (err) {

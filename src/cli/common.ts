@@ -20,8 +20,8 @@ export function loadConfigOrExit(overrides: string[] | undefined): LoadedConfig 
   }
 }
 
-/** Reads a bearer token from `--ws-token-file`, else `SPOOL_WS_TOKEN`. */
-export function readWsToken(file: string | undefined): string | undefined {
+/** Reads a bearer token from `--ws-token-file`, else the environment variable `envVar`. */
+export function readTokenFile(file: string | undefined, envVar: string): string | undefined {
   if (file) {
     try {
       const token = readFileSync(file, "utf8").trim();
@@ -32,8 +32,13 @@ export function readWsToken(file: string | undefined): string | undefined {
       throw new StartupError(`--ws-token-file ${file}: ${(err as Error).message}`);
     }
   }
-  const env = process.env.SPOOL_WS_TOKEN?.trim();
+  const env = process.env[envVar]?.trim();
   return env ? env : undefined;
+}
+
+/** The app-server's token: `--ws-token-file`, else `SPOOL_WS_TOKEN`. */
+export function readWsToken(file: string | undefined): string | undefined {
+  return readTokenFile(file, "SPOOL_WS_TOKEN");
 }
 
 /** stdout carries only protocol: anything printed through `console` goes to stderr instead. */

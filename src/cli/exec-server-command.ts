@@ -40,7 +40,11 @@ export function registerExecServerCommand(program: Command): void {
     .command("exec-server")
     .description("Run commands for a remote Spool (or Codex) over the exec-server protocol")
     .option("--listen <url>", "ws://HOST:PORT to listen on (port 0 picks one)", "ws://127.0.0.1:0")
-    .option("--ws-token-file <file>", "bearer token clients must present (required off loopback)")
+    .option(
+      "--ws-token-file <file>",
+      "bearer token clients must present (or SPOOL_EXEC_SERVER_TOKEN; else one is generated)",
+    )
+    .option("--insecure-no-auth", "serve loopback without a token (any local process can run commands)")
     .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect);
   for (const [flag, , description] of LIMIT_FLAGS) {
     command.option(`${flag} <n>`, description, integerAtLeast(1));

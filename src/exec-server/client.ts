@@ -23,6 +23,7 @@ import {
 import { environmentInfo, execInitialize, processStart } from "./methods.js";
 import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
 import type { ExecServerOptions } from "./process-session.js";
+import { clientExecServerToken } from "./token.js";
 import { serveExecConnection } from "./server-connection.js";
 import { ExecProcess, type OutputChunk } from "./exec-process.js";
 
@@ -128,8 +129,11 @@ export class ExecServerClient {
     url: string,
     options: { token?: string; clientName?: string; signal?: AbortSignal; connectTimeoutMs?: number } = {},
   ): Promise<ExecServerClient> {
+    // The same sources the server reads: an explicit token, SPOOL_EXEC_SERVER_TOKEN, or the file
+    // a local server generated.
+    const token = options.token ?? clientExecServerToken();
     const socket = new WebSocket(url, {
-      headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
       perMessageDeflate: false,
       // A host that accepts the TCP connection but never completes the upgrade must not hang a turn.
       handshakeTimeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,

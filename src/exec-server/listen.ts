@@ -1,4 +1,4 @@
-import { listenWebSocket, type WebSocketListener } from "../rpc/index.js";
+import { ListenError, listenWebSocket, type WebSocketListener } from "../rpc/index.js";
 import { ExecBudget } from "./budget.js";
 import {
   DEFAULT_TOTAL_PROCESSES,
@@ -12,11 +12,17 @@ export interface ExecServerListenOptions extends Omit<ExecServerOptions, "budget
   maxTotalProcesses?: number;
   /** Output bytes retained across every connection (default 256 MiB). */
   maxTotalRetainedOutputBytes?: number;
-  /** Default `127.0.0.1`; anything off loopback needs `token`. */
+  /** Default `127.0.0.1`. */
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /**
+   * Bearer token every handshake must present, loopback included: the exec-server runs any
+   * command for whoever connects. Required unless `insecureNoAuth`.
+   */
   token?: string;
+  /** Serve without a token; refused off loopback. */
+  insecureNoAuth?: boolean;
   /** Called with each accepted connection (diagnostics, tests). */
   onConnection?: (connection: ExecServerConnection) => void;
 }
@@ -35,6 +41,7 @@ export async function listenExecServer(options: ExecServerListenOptions): Promis
     host = "127.0.0.1",
     port,
     token,
+    insecureNoAuth = false,
     onConnection,
     maxTotalProcesses = DEFAULT_TOTAL_PROCESSES,
     maxTotalRetainedOutputBytes = DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES,
@@ -44,6 +51,11 @@ export async function listenExecServer(options: ExecServerListenOptions): Promis
     ...sessionOptions,
     budget: new ExecBudget(maxTotalProcesses, maxTotalRetainedOutputBytes),
   };
+  if (!token && !insecureNoAuth) {
+    throw new ListenError(
+      "the exec-server requires a bearer token on every listener (--ws-token-file or SPOOL_EXEC_SERVER_TOKEN); --insecure-no-auth serves loopback without one",
+    );
+  }
   const sessions = new Set<ExecServerConnection["session"]>();
   const listener = await listenWebSocket({
     host,

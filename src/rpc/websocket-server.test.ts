@@ -48,6 +48,37 @@ test("clients that reset the connection while their handshake is refused cannot 
   }
 });
 
+test("rejected handshakes log the first with its remote address, then one count per window", async () => {
+  const warnings: LogRecord[] = [];
+  configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
+  const listener = await listenWebSocket({
+    host: "127.0.0.1",
+    port: 0,
+    token: "tok",
+    rejectionLogWindowMs: 300,
+    onConnection() {},
+  });
+  try {
+    const attempt = () =>
+      new Promise<void>((resolve) => {
+        const s = connect(listener.port, "127.0.0.1", () => s.write(UPGRADE));
+        s.on("data", () => s.destroy());
+        s.on("error", () => {});
+        s.on("close", () => resolve());
+      });
+    for (let i = 0; i < 50; i++) await attempt();
+    await new Promise((r) => setTimeout(r, 450));
+    assert.equal(warnings.length, 2, warnings.map((w) => w.message).join("\n"));
+    assert.match(warnings[0]!.message, /bad or missing bearer token/);
+    assert.equal(warnings[0]!.fields?.remote_address, "127.0.0.1");
+    assert.match(warnings[1]!.message, /49 more in the last 0.3 s/);
+    assert.equal(warnings[1]!.fields?.remote_addresses, "127.0.0.1");
+  } finally {
+    await listener.close();
+    configureLogging({ filter: "off" });
+  }
+});
+
 test("loopback detection and constant-time bearer matching", () => {
   assert.deepEqual(
     ["127.0.0.1", "127.9.9.9", "::1", "[::1]", "localhost", "0.0.0.0", "10.0.0.1", "::"].map(isLoopbackHost),

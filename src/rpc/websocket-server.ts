@@ -22,6 +22,8 @@ export interface WebSocketListenOptions {
   maxFrameBytes?: number;
   /** Past this a frame closes the connection (1009); default 64 MiB, never below maxFrameBytes. */
   frameHardCapBytes?: number;
+  /** Rejected handshakes after the first are logged as one count per window (default 60 s). */
+  rejectionLogWindowMs?: number;
   onConnection(transport: Transport, info: { remoteAddress: string }): void;
 }
 
@@ -52,6 +54,50 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(digest(m ? m[1]!.trim() : ""), digest(token)) && m !== null;
 }
 
+/**
+ * Logs the first rejected handshake at once, then one count per window: a client hammering the
+ * port with bad tokens must not flood the log.
+ */
+class RejectionLog {
+  private count = 0;
+  private readonly addresses = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly windowMs: number) {}
+
+  rejected(reason: string, remoteAddress: string): void {
+    if (this.timer === undefined) {
+      log.warn(`websocket handshake rejected: ${reason}`, { remote_address: remoteAddress });
+      this.timer = setTimeout(() => this.flush(), this.windowMs);
+      this.timer.unref();
+      return;
+    }
+    this.count++;
+    if (this.addresses.size < 8) this.addresses.add(remoteAddress);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.count === 0) return;
+    log.warn(`websocket handshakes rejected: ${this.count} more in the last ${this.windowMs / 1000} s`, {
+      rejected: this.count,
+      remote_addresses: [...this.addresses].join(","),
+    });
+    this.count = 0;
+    this.addresses.clear();
+    // The next one starts a new window (logged at once only if this window was quiet).
+    this.timer = setTimeout(() => this.flush(), this.windowMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/** How long a client has to answer our close frame before its socket is cut. */
+const CLOSE_GRACE_MS = 500;
+
 function reject(socket: Duplex, status: number, reason: string, extra = ""): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n${extra}\r\n`);
 }
@@ -75,6 +121,9 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
   const hardCap = Math.max(maxFrameBytes, options.frameHardCapBytes ?? DEFAULT_FRAME_HARD_CAP_BYTES);
   const wss = new WebSocketServer({ noServer: true, maxPayload: hardCap, skipUTF8Validation: true });
   let accepting = true;
+  const rejections = new RejectionLog(options.rejectionLogWindowMs ?? 60_000);
+  // Read when the TCP connection arrives: a client that resets at once has no address later.
+  const remoteAddresses = new WeakMap<object, string>();
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.headers.origin !== undefined) {
       res.writeHead(403).end();
@@ -94,9 +143,10 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     socket.on("error", () => socket.destroy());
     if (req.headers.origin !== undefined) return reject(socket, 403, "Forbidden");
     if (token && !bearerMatches(req.headers.authorization, token)) {
-      log.warn("websocket handshake rejected: bad or missing bearer token", {
-        remote_address: req.socket.remoteAddress ?? "",
-      });
+      rejections.rejected(
+        "bad or missing bearer token",
+        remoteAddresses.get(req.socket) ?? req.socket.remoteAddress ?? "unknown",
+      );
       return reject(socket, 401, "Unauthorized", 'WWW-Authenticate: Bearer realm="spool"\r\n');
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -105,6 +155,7 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
       });
     });
   });
+  http.on("connection", (socket) => remoteAddresses.set(socket, socket.remoteAddress ?? "unknown"));
   await new Promise<void>((resolve, rejectListen) => {
     http.once("error", rejectListen);
     http.listen(options.port, options.host, () => {
@@ -121,7 +172,24 @@ export async function listenWebSocket(options: WebSocketListenOptions): Promise<
     port,
     async close() {
       accepting = false;
-      for (const client of wss.clients) client.terminate();
+      rejections.stop();
+      // A close frame (1001 going away) tells each client the server is stopping; one that does
+      // not answer the closing handshake promptly is cut.
+      const clients = [...wss.clients];
+      await Promise.all(
+        clients.map(
+          (client) =>
+            new Promise<void>((resolve) => {
+              if (client.readyState === client.CLOSED) return resolve();
+              const cut = setTimeout(() => client.terminate(), CLOSE_GRACE_MS);
+              client.once("close", () => {
+                clearTimeout(cut);
+                resolve();
+              });
+              client.close(1001, "server shutting down");
+            }),
+        ),
+      );
       wss.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -33,6 +33,9 @@ export interface RawPeer {
 }
 
 export const PATH_ENV = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+/** Every WebSocket exec-server demands a token, loopback included. */
+export const TEST_TOKEN = "spool-test-token";
+export const AUTH_HEADERS = { Authorization: `Bearer ${TEST_TOKEN}` };
 export const CWD = pathToFileURL(process.cwd()).href;
 
 /** Starts an exec-server of the given kind and connects a raw peer (not yet initialized). */
@@ -64,9 +67,9 @@ export async function rawPeer(kind: Kind, options: ExecServerOptions = {}): Prom
     serveExecConnection(b, options);
     conn = new RpcConnection(a, { handler, onFrame }).start();
   } else {
-    const server = await listenExecServer({ port: 0, ...options });
+    const server = await listenExecServer({ port: 0, token: TEST_TOKEN, ...options });
     url = server.url;
-    const socket = new WebSocket(server.url);
+    const socket = new WebSocket(server.url, { headers: AUTH_HEADERS });
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     conn = new RpcConnection(new WebSocketTransport(socket), { handler, onFrame }).start();
     stop = () => server.close();
@@ -107,8 +110,8 @@ export async function typedClient(
     const client = await ExecServerClient.inProcess(options);
     return { client, close: async () => client.close() };
   }
-  const server = await listenExecServer({ port: 0, ...options });
-  const client = await ExecServerClient.connectWebSocket(server.url);
+  const server = await listenExecServer({ port: 0, token: TEST_TOKEN, ...options });
+  const client = await ExecServerClient.connectWebSocket(server.url, { token: TEST_TOKEN });
   return {
     client,
     async close() {
