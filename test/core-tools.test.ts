@@ -12,7 +12,6 @@ import {
   ancestry,
   bundleOf,
   handshake,
-  runTurn,
   startCoreSession,
   startOtlpReceiver,
   type CoreSession,
