@@ -66,9 +66,15 @@ export const CommandExecutionItemSchema = z.object({
 const OtherItemSchema = z
   .object({ type: z.string(), id: z.string(), ...times })
   .loose()
-  .refine((i) => !["userMessage", "agentMessage", "reasoning", "functionCallOutput", "commandExecution"].includes(i.type), {
-    message: "malformed item of a known type",
-  });
+  .refine(
+    (i) =>
+      !["userMessage", "agentMessage", "reasoning", "functionCallOutput", "commandExecution"].includes(
+        i.type,
+      ),
+    {
+      message: "malformed item of a known type",
+    },
+  );
 
 export const ThreadItemSchema = z.union([
   UserMessageItemSchema,
