@@ -198,6 +198,10 @@ test("two exec_command calls from one response run concurrently; outputs go back
     assert.equal(t.attributes["codex.tool.phase"], "dispatch");
     assert.equal(t.attributes.aborted, false);
     assert.equal(t.attributes["turn.id"], r.turnId);
+    assert.equal(t.attributes["gen_ai.operation.name"], "execute_tool");
+    assert.equal(t.attributes["gen_ai.tool.name"], "exec_command");
+    assert.equal(t.attributes["gen_ai.tool.type"], "function");
+    assert.equal(t.attributes["gen_ai.tool.call.id"], t.attributes.call_id);
     const chain = ancestry(r.spans, t).map((x) => x.name);
     for (const name of [
       "handle_tool_call_with_source",

@@ -449,6 +449,7 @@ describe("model client over HTTP SSE against the scripted server", () => {
       sseEvent: boom,
       websocketRequest: boom,
       websocketEvent: boom,
+      inference: boom,
       counter: boom,
       histogram: boom,
       recordDuration: boom,

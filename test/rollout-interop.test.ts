@@ -1,4 +1,5 @@
-// Interop with Codex 0.169: its bundles reduce to exactly the state.json its own reducer wrote,
+// Interop with Codex 0.169 (schema 2) and 0.171 (schema 3): their bundles reduce to exactly the
+// state.json each one's own reducer wrote,
 // and the `spool debug trace-reduce` verb behaves like `codex debug trace-reduce` (exit 2 on bad input).
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -34,8 +35,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-for (const name of ["codex-0.169-basic", "minimal"]) {
-  test(`${name}: Spool's state.json is byte-identical to Codex 0.169's and deep-equals it`, async () => {
+for (const name of ["codex-0.169-basic", "codex-0.169-compact-local", "minimal", "codex-0.171-basic"]) {
+  test(`${name}: Spool's state.json is byte-identical to the state.json of the Codex that wrote it`, async () => {
     const golden = readFileSync(join(FIXTURES, name, "state.json"), "utf8");
     const { state } = await reduceBundle(copyBundle(name));
     const ours = stateJson(state);

@@ -480,7 +480,7 @@ describe("conversation reconstruction", () => {
     assert.equal((await reduceError(b.write())).message, "history acceptance has no thread");
   });
 
-  test("message parts, phases and item kinds normalize per spec", async () => {
+  test("message parts, phases and item kinds normalize as Codex 0.169 does", async () => {
     const b = newBundle();
     b.rootThread();
     b.turnStarted();
@@ -502,15 +502,24 @@ describe("conversation reconstruction", () => {
     });
     const items = [...(await reduce(b.write())).state.conversation_items.values()];
     const ref = "raw_payload:2";
+    // Hashes as Codex 0.169's reducer wrote them for this bundle (SHA-256 of the sorted compact JSON).
     assert.deepEqual(items[0]!.body.parts, [
       { type: "text", text: "t" },
-      { type: "payload_ref", label: "input_image", raw_payload_id: ref },
-      { type: "payload_ref", label: "content", raw_payload_id: ref },
+      {
+        type: "payload_ref",
+        label: "input_image",
+        raw_payload_id: ref,
+        content_sha256: "b53205dfa1300c7327701f865ef670cf21b0a60b565df5a5df92a21db916df88",
+      },
+      {
+        type: "payload_ref",
+        label: "content",
+        raw_payload_id: ref,
+        content_sha256: "8e131dfb0af455d31b27097a1e7f29e46029b2a512c7bb26e034d8d834496e97",
+      },
     ]);
     assert.equal(items[0]!.channel, "commentary");
-    assert.deepEqual(items[1]!.body.parts, [
-      { type: "payload_ref", label: "empty_content", raw_payload_id: ref },
-    ]);
+    assert.deepEqual(items[1]!.body.parts, []);
     assert.deepEqual(items[2]!.body.parts, [
       { type: "summary", text: "s" },
       { type: "encoded", label: "encrypted_content", value: "enc" },

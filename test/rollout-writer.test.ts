@@ -141,7 +141,11 @@ describe("bundle writer", () => {
     assert.equal(answer.responses_item_id, "msg_answer");
     assert.notEqual(answer.accepted_seq, undefined);
     assert.ok(thread.conversation_item_ids.includes(answer.item_id));
-    assert.equal(state.raw_payloads.get("raw_payload:1")!.path, "payloads/1.json");
+    assert.deepEqual(state.raw_payloads.get("raw_payload:1"), {
+      raw_payload_id: "raw_payload:1",
+      kind: { type: "session_metadata" },
+      path: "payloads/1.json",
+    });
   });
 
   test("seq stays contiguous and totally ordered when many tasks record concurrently", async () => {
@@ -193,6 +197,7 @@ describe("bundle writer", () => {
         .filter((l) => l !== "");
       for (const l of lines) {
         for (const ref of payloadRefsOf(RawTraceEventSchema.parse(JSON.parse(l)).payload)) {
+          assert.ok("path" in ref);
           JSON.parse(readFileSync(join(bundle, ref.path), "utf8"));
         }
       }

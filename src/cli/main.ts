@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./demo-command.js";
 import { registerExecServerCommand } from "./exec-server-command.js";
 import { registerDebugCommand } from "./debug-command.js";
 import { registerModelServerCommand } from "./model-server-command.js";
+import { registerObserveCommands } from "./observe-command.js";
 
 /** Builds the `spool` program; each verb registers itself from its own module. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerExecServerCommand(program);
   registerDebugCommand(program);
   registerModelServerCommand(program);
+  registerObserveCommands(program);
   return program;
 }
 

@@ -23,6 +23,7 @@ test("absent [otel] resolves to every exporter off with the documented defaults"
     spanAttributes: {},
     tracestate: {},
     logUserPrompt: false,
+    genaiSpanNames: false,
   });
 });
 
@@ -53,6 +54,7 @@ headers = { "x-otlp-meta" = "abc123" }
   );
   assert.equal(s.environment, "prod");
   assert.equal(s.logUserPrompt, true);
+  assert.equal(s.genaiSpanNames, false);
   assert.deepEqual(s.exporter, {
     kind: "otlp-http",
     endpoint: "http://127.0.0.1:4318/v1/logs",
@@ -179,4 +181,12 @@ test("loadConfig validates [otel] with file and line; -c overrides reach the ote
   assert.deepEqual(tls.traceExporter.kind === "otlp-http" && tls.traceExporter.tls, {
     caCertificate: join(home, "ca.pem"),
   });
+});
+
+test("genai_span_names is a boolean, off by default", () => {
+  assert.equal(resolveOtelSettings({ genai_span_names: true }, { dir: DIR }).genaiSpanNames, true);
+  assert.throws(
+    () => resolveOtelSettings({ genai_span_names: "yes" }, { dir: DIR }),
+    /otel\.genai_span_names/,
+  );
 });

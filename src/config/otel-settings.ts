@@ -102,6 +102,7 @@ export const OtelTomlSchema = z
     runtime_metrics: z.boolean().default(false),
     span_attributes: z.record(z.string(), z.string()).default({}),
     tracestate: z.record(z.string(), z.record(z.string(), z.string())).default({}),
+    genai_span_names: z.boolean().default(false),
   })
   .loose();
 export type OtelToml = z.infer<typeof OtelTomlSchema>;
@@ -194,6 +195,7 @@ export function resolveOtelSettings(
     spanAttributes: { ...t.span_attributes },
     tracestate: Object.fromEntries(Object.entries(t.tracestate).map(([k, v]) => [k, { ...v }])),
     logUserPrompt: t.log_user_prompt,
+    genaiSpanNames: t.genai_span_names,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ObserveTomlSchema } from "./observe-settings.js";
 import { OtelTomlSchema } from "./otel-settings.js";
 
 export const AskForApprovalSchema = z.union([
@@ -55,6 +56,7 @@ export const SpoolConfigSchema = z
     model_catalog: z.array(CatalogModelSchema).optional(),
     /** A remote exec-server (`ws://…`) for the shell tools; `SPOOL_EXEC_SERVER_URL` wins. */
     exec_server_url: z.string().min(1).optional(),
+    observe: ObserveTomlSchema.optional(),
   })
   .loose();
 export type SpoolConfig = z.infer<typeof SpoolConfigSchema>;

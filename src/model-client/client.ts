@@ -1,8 +1,18 @@
-import { SpanKind, SpanStatusCode, context, type Span } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, context, type Attributes, type Span } from "@opentelemetry/api";
 import type { ModelProvider } from "../config/index.js";
-import { injectSpanW3cTraceHeaders, logger, startSpan } from "../telemetry/index.js";
+import {
+  genAiProviderName,
+  inferenceRequestAttributes,
+  inferenceResultAttributes,
+  injectSpanW3cTraceHeaders,
+  logger,
+  startSpan,
+  type InferenceRecord,
+  type InferenceRequest,
+} from "../telemetry/index.js";
 import type { AttemptResult, AttemptSink } from "./attempt.js";
 import { abortableSleep } from "./backoff.js";
+import { InferenceWatch, attemptOutput, inferenceContent, inferenceResult } from "./genai.js";
 import { nextStep, type RetryBudget } from "./retry-policy.js";
 import type { WebSocketConnectError } from "./errors.js";
 import type { ModelClientError } from "./errors.js";
@@ -15,6 +25,7 @@ import {
   type ResponsesRequestBody,
 } from "./request.js";
 import { ResponseStream, type ModelTransport } from "./response-stream.js";
+import type { ResponseItem } from "./wire-events.js";
 import { runSseAttempt } from "./sse-transport.js";
 import { guardedModelTelemetry, noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
 import { ResponsesWebSocket, websocketUrl } from "./websocket-transport.js";
@@ -30,6 +41,13 @@ export interface ModelClientOptions {
   sessionId?: string;
   /** Jitter source, for deterministic tests. */
   random?: () => number;
+  /** `gen_ai.conversation.id` of every request (the thread id); `StreamOptions.conversationId` wins. */
+  conversationId?: string;
+  /**
+   * OpenTelemetry GenAI conventions on attempt spans, `gen_ai.client.*` metrics and the opt-in
+   * content event (default true). False leaves only Codex's names (the benchmark's baseline).
+   */
+  genAi?: boolean;
 }
 
 export interface StreamOptions {
@@ -41,6 +59,8 @@ export interface StreamOptions {
    * a fresh `x-codex-inference-call-id` per upstream attempt for the rollout trace.
    */
   attemptHeaders?: (attempt: number) => Record<string, string> | undefined;
+  /** `gen_ai.conversation.id` for this request (the thread id). */
+  conversationId?: string;
 }
 
 /**
@@ -59,6 +79,8 @@ export class ModelClient {
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
   private readonly sessionId: string | undefined;
+  private readonly conversationId: string | undefined;
+  private readonly genAi: boolean;
   private readonly serverAddress: string;
   private readonly serverPort: number;
   private prewarm: StartupPrewarm | undefined;
@@ -77,6 +99,8 @@ export class ModelClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
     this.sessionId = options.sessionId;
+    this.conversationId = options.conversationId;
+    this.genAi = options.genAi ?? true;
     const server = serverOf(this.provider);
     this.serverAddress = server.address;
     this.serverPort = server.port;
@@ -115,7 +139,7 @@ export class ModelClient {
       timeoutMs: this.provider.websocketConnectTimeoutMs,
       telemetry: this.telemetry,
       open: (signal) =>
-        this.withSpan("responses_websocket", request.model, 0, async (span) => {
+        this.withSpan("responses_websocket", request.model, 0, undefined, async (span) => {
           span.setAttribute("warmup", true);
           const h = websocketHeaders(headers);
           injectSpanW3cTraceHeaders(span, h);
@@ -228,7 +252,7 @@ export class ModelClient {
       }
       const extra = options.attemptHeaders?.(attempt);
       const attemptHeaders = extra ? { ...headers, ...extra } : headers;
-      const result = await this.attempt(stream, request, body, attemptHeaders, attempt, signal);
+      const result = await this.attempt(stream, request, body, attemptHeaders, attempt, options);
       const next = nextStep(result, stream, this.provider, budget, this.random);
       if (!next.retry) {
         stream.finish(next.outcome);
@@ -250,22 +274,49 @@ export class ModelClient {
     }
   }
 
-  /** One attempt inside its CLIENT span `responses.stream_request`. */
+  /** The GenAI description of a request, or `undefined` when GenAI telemetry is off. */
+  private inferenceRequest(model: string, options: StreamOptions): InferenceRequest | undefined {
+    if (!this.genAi) return undefined;
+    const req: InferenceRequest = {
+      providerName: genAiProviderName(this.provider.id),
+      requestModel: model,
+      stream: true,
+      serverAddress: this.serverAddress,
+      serverPort: this.serverPort,
+    };
+    const conversationId = options.conversationId ?? this.conversationId;
+    if (conversationId !== undefined) req.conversationId = conversationId;
+    return req;
+  }
+
+  /**
+   * One attempt inside its CLIENT span `responses.stream_request`, which also carries the GenAI
+   * `chat` attributes; the attempt is reported to telemetry as one GenAI operation when it ends.
+   */
   private attempt(
     stream: ResponseStream,
     request: ResponsesRequest,
     body: ResponsesRequestBody,
     headers: Record<string, string>,
     attempt: number,
-    signal: AbortSignal | undefined,
+    options: StreamOptions,
   ): Promise<AttemptResult> {
-    return this.withSpan(this.transport, request.model, attempt, async (span) => {
+    const signal = options.signal;
+    const genAi = this.inferenceRequest(request.model, options);
+    const attrs = genAi && inferenceRequestAttributes(genAi);
+    return this.withSpan(this.transport, request.model, attempt, attrs, async (span) => {
+      const watch = genAi && new InferenceWatch();
       const sink: AttemptSink = {
         upstreamRequestId: (id) => {
           stream.upstreamRequestId = id;
           if (id !== null) span.setAttribute("http.response.header.x-request-id", id);
         },
-        event: (ev) => stream.push(ev),
+        event: watch
+          ? (ev) => {
+              watch.see(ev);
+              stream.push(ev);
+            }
+          : (ev) => stream.push(ev),
       };
       let result: AttemptResult | undefined;
       if (this.transport === "responses_websocket") {
@@ -300,8 +351,28 @@ export class ModelClient {
       if (result.kind !== "terminal" || result.event.type !== "response.completed") {
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.kind });
       }
+      if (genAi && watch) this.reportInference(span, genAi, watch, result, body, stream.partialOutput);
       return result;
     });
+  }
+
+  private reportInference(
+    span: Span,
+    request: InferenceRequest,
+    watch: InferenceWatch,
+    result: AttemptResult,
+    body: ResponsesRequestBody,
+    doneItems: ResponseItem[],
+  ): void {
+    const output = attemptOutput(result, doneItems);
+    const res = inferenceResult(result, watch, output);
+    span.setAttributes(inferenceResultAttributes(res));
+    const record: InferenceRecord = {
+      request,
+      result: res,
+      content: () => inferenceContent(body, output, res.finishReasons?.[0]),
+    };
+    this.telemetry.inference(record);
   }
 
   /**
@@ -362,6 +433,7 @@ export class ModelClient {
     transport: ModelTransport,
     model: string,
     attempt: number,
+    genAiAttributes: Attributes | undefined,
     fn: (span: Span) => Promise<T>,
   ): Promise<T> {
     const { span, context: spanContext } = startSpan(
@@ -376,7 +448,7 @@ export class ModelClient {
         "api.path": API_PATH,
         attempt,
       },
-      { kind: SpanKind.CLIENT },
+      { kind: SpanKind.CLIENT, attributes: genAiAttributes },
     );
     return context.with(spanContext, () => fn(span)).finally(() => span.end());
   }

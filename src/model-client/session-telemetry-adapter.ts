@@ -47,6 +47,7 @@ export function sessionModelTelemetry(session: SessionTelemetry): ModelClientTel
       session.counter(MODEL_METRICS.websocketEvent, 1, tags);
       session.recordDuration(MODEL_METRICS.websocketEventDuration, e.duration_ms, tags);
     },
+    inference: (record) => session.inference(record),
     counter: (name, inc, tags) => session.counter(name, inc, tags),
     histogram: (name, value, tags) => session.histogram(name, value, tags),
     recordDuration: (name, ms, tags) => session.recordDuration(name, ms, tags),

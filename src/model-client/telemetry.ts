@@ -1,3 +1,5 @@
+import { recordInferenceMetrics, type GenAiMetricsSink, type InferenceRecord } from "../telemetry/index.js";
+
 /**
  * What the model client reports, shaped after spec/otel.md §4 (business events) and §5.1
  * (metric names). Field keys are the attribute names on the wire. SessionTelemetry (the
@@ -16,6 +18,11 @@ export interface ModelClientTelemetry {
   websocketRequest(event: WebsocketRequestEvent): void;
   /** `codex.websocket_event`: one per WebSocket message received (or failed to parse). */
   websocketEvent(event: WebsocketEventEvent): void;
+  /**
+   * One model call (attempt) in OpenTelemetry GenAI terms, when it ends: the sink records the
+   * `gen_ai.client.*` metrics and, if it may, the opt-in content event (see `SessionTelemetry`).
+   */
+  inference(record: InferenceRecord): void;
   counter(name: string, inc: number, tags: MetricTags): void;
   histogram(name: string, value: number, tags: MetricTags): void;
   /** A duration histogram in milliseconds. */
@@ -80,21 +87,23 @@ export const noopModelTelemetry: ModelClientTelemetry = {
   sseEvent() {},
   websocketRequest() {},
   websocketEvent() {},
+  inference() {},
   counter() {},
   histogram() {},
   recordDuration() {},
 };
 
 /** Just the metric half of a telemetry sink (what a MetricsClient offers). */
-export interface ModelMetricsSink {
+export interface ModelMetricsSink extends GenAiMetricsSink {
   counter(name: string, inc: number, tags: MetricTags): void;
   histogram(name: string, value: number, tags: MetricTags): void;
   recordDuration(name: string, durationMs: number, tags: MetricTags): void;
 }
 
 /**
- * A `ModelClientTelemetry` that turns each event into its §5.1 metrics and nothing else (no log
- * or span events): for a metrics client without SessionTelemetry.
+ * A `ModelClientTelemetry` that turns each event into its §5.1 metrics, and each call into its
+ * `gen_ai.client.*` metrics, and nothing else (no log or span events): for a metrics client
+ * without SessionTelemetry.
  */
 export function metricsOnlyModelTelemetry(metrics: ModelMetricsSink): ModelClientTelemetry {
   return {
@@ -119,6 +128,7 @@ export function metricsOnlyModelTelemetry(metrics: ModelMetricsSink): ModelClien
       metrics.counter(MODEL_METRICS.websocketEvent, 1, tags);
       metrics.recordDuration(MODEL_METRICS.websocketEventDuration, e.duration_ms, tags);
     },
+    inference: (record) => recordInferenceMetrics(metrics, record),
     counter: (n, i, t) => metrics.counter(n, i, t),
     histogram: (n, v, t) => metrics.histogram(n, v, t),
     recordDuration: (n, d, t) => metrics.recordDuration(n, d, t),
@@ -150,6 +160,7 @@ export function guardedModelTelemetry(
     sseEvent: guard("sseEvent", (e) => inner.sseEvent(e)),
     websocketRequest: guard("websocketRequest", (e) => inner.websocketRequest(e)),
     websocketEvent: guard("websocketEvent", (e) => inner.websocketEvent(e)),
+    inference: guard("inference", (r: InferenceRecord) => inner.inference(r)),
     counter: guard("counter", (n: string, i: number, t: MetricTags) => inner.counter(n, i, t)),
     histogram: guard("histogram", (n: string, v: number, t: MetricTags) => inner.histogram(n, v, t)),
     recordDuration: guard("recordDuration", (n: string, d: number, t: MetricTags) =>

@@ -12,5 +12,6 @@ export type {
   ReceivedSpan,
 } from "./receiver.js";
 export { decodeOtlpProtobuf } from "./decode.js";
+export { otlpAttributes, otlpValue } from "./collector.js";
 export { OTLP_GRPC_METHODS } from "./proto.js";
 export type { OtlpSignalPath } from "./proto.js";

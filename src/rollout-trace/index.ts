@@ -99,6 +99,14 @@ export { toolCallKindOf } from "./tool-kind.js";
 export { ROLLOUT_TRACE_ROOT_ENV_VARS, resolveRolloutTraceRoot, rolloutTraceRootFromEnv } from "./env.js";
 export { reduceBundle, stateJson } from "./reducer/reduce-bundle.js";
 export type { ReduceOptions, ReduceResult } from "./reducer/reduce-bundle.js";
+export { directoryPayloadSource } from "./reducer/payload-source.js";
+export type {
+  PayloadBody,
+  PayloadSource,
+  PayloadSourceEnd,
+  PayloadSourceFactory,
+  PayloadUse,
+} from "./reducer/payload-source.js";
 export type { ReducedState } from "./reducer/graph.js";
 export { writeStateFile } from "./reducer/state-file.js";
 export { summarizeReduction } from "./reducer/summary.js";

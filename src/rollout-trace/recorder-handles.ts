@@ -19,8 +19,8 @@ import type {
   CodeCellRuntimeStatus,
   ExecutionStatus,
   RawPayloadKindName,
-  RawPayloadRef,
-  RawTraceEventPayload,
+  AnyPayloadRef,
+  RawTraceEventPayloadInput,
   ToolCallKind,
 } from "./schema.js";
 
@@ -34,11 +34,11 @@ function run<T>(v: Lazy<T>): T {
 export class Sink {
   constructor(readonly writer: BundleWriter) {}
 
-  ref(kind: RawPayloadKindName, value: Lazy<unknown>): RawPayloadRef | null {
+  ref(kind: RawPayloadKindName, value: Lazy<unknown>): AnyPayloadRef | null {
     return this.writer.writePayload(kind, value, typeof value === "function");
   }
 
-  event(threadId: string | null, turnId: string | null, payload: RawTraceEventPayload): void {
+  event(threadId: string | null, turnId: string | null, payload: RawTraceEventPayloadInput): void {
     this.writer.append(threadId, turnId, payload);
   }
 
@@ -65,7 +65,7 @@ export class Inference implements InferenceRecorder {
   private partial(
     upstreamRequestId: string | null,
     items: Lazy<unknown[]> | undefined,
-  ): RawPayloadRef | null {
+  ): AnyPayloadRef | null {
     if (items === undefined || !this.sink.active) return null;
     // An eager empty list means nothing was observed: Codex writes no partial payload then.
     if (Array.isArray(items) && items.length === 0) return null;

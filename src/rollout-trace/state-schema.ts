@@ -3,6 +3,7 @@ import {
   CodeCellRuntimeStatusSchema,
   ExecutionStatusSchema,
   RawPayloadRefSchema,
+  RawPayloadRefV3Schema,
   RolloutStatusSchema,
   ToolCallKindSchema,
   ToolCallSummarySchema,
@@ -80,7 +81,12 @@ export const ConversationPartSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("encoded"), label: str, value: str }),
   z.strictObject({ type: z.literal("json"), summary: str, raw_payload_id: str }),
   z.strictObject({ type: z.literal("code"), language: str, source: str }),
-  z.strictObject({ type: z.literal("payload_ref"), label: str, raw_payload_id: str }),
+  z.strictObject({
+    type: z.literal("payload_ref"),
+    label: str,
+    raw_payload_id: str,
+    content_sha256: str.optional(),
+  }),
 ]);
 export type ConversationPart = z.infer<typeof ConversationPartSchema>;
 
@@ -137,6 +143,8 @@ export const InferenceCallSchema = z.strictObject({
   tool_call_ids_started_by_response: strs,
   usage: StateTokenUsageSchema.nullable(),
   raw_request_payload_id: str,
+  /** Schema 3 only. */
+  prepared_prompt_payload_id: nullableStr.optional(),
   raw_response_payload_id: nullableStr,
 });
 export type InferenceCall = z.infer<typeof InferenceCallSchema>;
@@ -291,14 +299,16 @@ export const InteractionEdgeSchema = z.strictObject({
 });
 export type InteractionEdge = z.infer<typeof InteractionEdgeSchema>;
 
+/** `state.json` of either schema: 2 has `recording_complete`, 3 has `recording_status` and v3 refs. */
 export const RolloutTraceSchema = z.strictObject({
-  schema_version: z.literal(2),
+  schema_version: z.union([z.literal(2), z.literal(3)]),
   trace_id: str,
   rollout_id: str,
   started_at_unix_ms: int,
   ended_at_unix_ms: int.nullable(),
   status: RolloutStatusSchema,
-  recording_complete: z.boolean(),
+  recording_complete: z.boolean().optional(),
+  recording_status: z.enum(["complete", "unclosed", "closed_with_partial_payloads"]).optional(),
   root_thread_id: str,
   threads: z.record(str, AgentThreadSchema),
   codex_turns: z.record(str, CodexTurnSchema),
@@ -311,6 +321,6 @@ export const RolloutTraceSchema = z.strictObject({
   compactions: z.record(str, CompactionSchema),
   compaction_requests: z.record(str, CompactionRequestSchema),
   interaction_edges: z.record(str, InteractionEdgeSchema),
-  raw_payloads: z.record(str, RawPayloadRefSchema),
+  raw_payloads: z.record(str, z.union([RawPayloadRefSchema, RawPayloadRefV3Schema])),
 });
 export type RolloutTraceState = z.infer<typeof RolloutTraceSchema>;

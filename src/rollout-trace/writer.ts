@@ -9,7 +9,7 @@ import {
   type Manifest,
   type RawPayloadKindName,
   type RawPayloadRef,
-  type RawTraceEventPayload,
+  type RawTraceEventPayloadInput,
 } from "./schema.js";
 import { trackWriter, untrackWriter } from "./shutdown-hooks.js";
 
@@ -56,7 +56,7 @@ interface Envelope {
   rollout_id: string;
   thread_id: string | null;
   codex_turn_id: string | null;
-  payload: RawTraceEventPayload;
+  payload: RawTraceEventPayloadInput;
 }
 
 type WriterState = "open" | "finishing" | "closed" | "failed";
@@ -147,7 +147,7 @@ export class BundleWriter {
   }
 
   /** Appends one event with the next `seq`; returns the seq, or 0 when recording has stopped. */
-  append(threadId: string | null, codexTurnId: string | null, payload: RawTraceEventPayload): number {
+  append(threadId: string | null, codexTurnId: string | null, payload: RawTraceEventPayloadInput): number {
     if (this.state !== "open") return 0;
     const seq = ++this.seq;
     this.queue.push({

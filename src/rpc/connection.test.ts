@@ -81,6 +81,8 @@ test("non-object frames, batches and bad envelopes get -32600", async () => {
 });
 
 test("responses, even malformed ones, are never answered", async () => {
+  const warnings: LogRecord[] = [];
+  configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
   const { client } = serve(echo);
   client.send('{"id":null,"error":{"code":-32700,"message":"Parse error"}}');
   client.send('{"id":99,"result":{}}');
@@ -88,6 +90,13 @@ test("responses, even malformed ones, are never answered", async () => {
   const replies = await client.waitFor(1);
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(replies, [{ id: 1, result: "after" }]);
+  assert.deepEqual(
+    warnings.map((w) => [w.message, w.fields?.connection_id]),
+    [
+      ["response without a usable id", "0"],
+      ["response to an unknown request id", "0"],
+    ],
+  );
 });
 
 test("a handler crash gets -32603 without a stack on the wire; the stack goes to the log", async () => {

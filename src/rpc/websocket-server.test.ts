@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { connect } from "node:net";
+import { configureLogging, type LogRecord } from "../telemetry/index.js";
 import { bearerMatches, isLoopbackHost, listenWebSocket } from "./websocket-server.js";
 
 const UPGRADE =
@@ -20,6 +21,8 @@ function healthz(port: number): Promise<number> {
 }
 
 test("clients that reset the connection while their handshake is refused cannot crash the server", async () => {
+  const warnings: LogRecord[] = [];
+  configureLogging({ filter: "warn", sink: (r) => warnings.push(r) });
   const listener = await listenWebSocket({ host: "127.0.0.1", port: 0, token: "tok", onConnection() {} });
   try {
     await Promise.all(
@@ -39,6 +42,7 @@ test("clients that reset the connection while their handshake is refused cannot 
     // Give the server's refusals time to hit the reset sockets; an unhandled error fails this test.
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(await healthz(listener.port), 200);
+    assert.ok(warnings.length > 0 && warnings.every((w) => /bad or missing bearer token/.test(w.message)));
   } finally {
     await listener.close();
   }

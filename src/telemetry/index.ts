@@ -41,3 +41,28 @@ export type {
   ToolDecisionSource,
 } from "./session-telemetry.js";
 export { SPOOL_VERSION } from "./version.js";
+// OpenTelemetry GenAI semantic conventions (beside the codex.* names).
+export {
+  GenAiSpanNameProcessor,
+  agentSpanAttributes,
+  genAiSpanName,
+  toolSpanAttributes,
+} from "./genai-attributes.js";
+export type { AgentSpanInput, GenAiToolType, ToolSpanInput } from "./genai-attributes.js";
+export {
+  GENAI_METRICS,
+  genAiProviderName,
+  inferenceRequestAttributes,
+  inferenceResultAttributes,
+  recordInferenceMetrics,
+} from "./genai-inference.js";
+export type {
+  GenAiMetricsSink,
+  InferenceRecord,
+  InferenceRequest,
+  InferenceResult,
+  InferenceUsage,
+} from "./genai-inference.js";
+export { INFERENCE_DETAILS_EVENT, inferenceDetailsFields } from "./genai-content.js";
+export type { GenAiMessage, GenAiOutputMessage, GenAiPart, InferenceContent } from "./genai-content.js";
+export type { HistogramInstrument } from "./metrics-client.js";

@@ -59,3 +59,34 @@ test("user-derived tag values are sanitized into the safe charset", () => {
   assert.equal(sanitizeMetricTagValue(""), "unspecified");
   assert.equal(sanitizeMetricTagValue("a.b-c/d_e"), "a.b-c/d_e");
 });
+
+test("recordHistogram keeps float values and verbatim attributes, merges default tags, rejects bad names and values", async () => {
+  const { client, exporter } = MetricsClient.inMemory({ defaultTags: { env_tag: "ci" } });
+  const instrument = {
+    name: "gen_ai.client.operation.duration",
+    unit: "s",
+    description: "d",
+    valueType: "double" as const,
+    boundaries: [0.1, 1],
+  };
+  client.recordHistogram(instrument, 0.25, { "gen_ai.request.model": "llama3:8b" });
+  assert.throws(
+    () => client.recordHistogram({ ...instrument, name: "bad name" }, 1, {}),
+    /invalid metric name/,
+  );
+  assert.throws(() => client.recordHistogram(instrument, Number.POSITIVE_INFINITY, {}), /finite/);
+  await client.shutdown();
+  const metric = exporter
+    .getMetrics()
+    .at(-1)!
+    .scopeMetrics.flatMap((s) => s.metrics)
+    .find((m) => m.descriptor.name === instrument.name)!;
+  assert.equal(metric.descriptor.unit, "s");
+  assert.equal(metric.dataPoints.length, 1);
+  assert.deepEqual(metric.dataPoints[0]!.attributes, { env_tag: "ci", "gen_ai.request.model": "llama3:8b" });
+  assert.deepEqual(
+    (metric.dataPoints[0]!.value as { buckets: { boundaries: number[] } }).buckets.boundaries,
+    [0.1, 1],
+  );
+  assert.equal((metric.dataPoints[0]!.value as { sum: number }).sum, 0.25);
+});

@@ -1,4 +1,4 @@
-import type { Attributes, Counter, Histogram, Meter } from "@opentelemetry/api";
+import { ValueType, type Attributes, type Counter, type Histogram, type Meter } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AggregationTemporality,
@@ -29,6 +29,19 @@ export function validateMetric(name: string, tags: MetricTags): void {
       throw new MetricsError(`metric ${name}: invalid value for tag ${k}: ${JSON.stringify(v)}`);
     }
   }
+}
+
+/**
+ * A histogram declared the way an OpenTelemetry semantic convention specifies it (unit, value
+ * type, bucket boundaries), for metrics whose names and units are not Codex's.
+ */
+export interface HistogramInstrument {
+  name: string;
+  unit: string;
+  description: string;
+  valueType: "int" | "double";
+  /** Explicit bucket boundaries, handed to the SDK as advice. */
+  boundaries: readonly number[];
 }
 
 /** Records elapsed milliseconds into a histogram once, on `stop()`. */
@@ -74,7 +87,9 @@ export class MetricsClient {
   private readonly meter: Meter;
   private readonly counters = new Map<string, Counter>();
   private readonly histograms = new Map<string, Histogram>();
+  private readonly conventionHistograms = new Map<string, Histogram>();
   private readonly defaultTags: MetricTags;
+  private readonly hasDefaultTags: boolean;
   private shutdownPromise: Promise<void> | undefined;
 
   constructor(
@@ -83,6 +98,7 @@ export class MetricsClient {
   ) {
     this.meter = provider.getMeter("codex_otel", SPOOL_VERSION);
     this.defaultTags = options.defaultTags ?? {};
+    this.hasDefaultTags = Object.keys(this.defaultTags).length > 0;
     validateMetric("defaults", this.defaultTags);
     this.ownsProvider = options.ownsProvider ?? true;
   }
@@ -148,6 +164,31 @@ export class MetricsClient {
       this.histograms.set(name, h);
     }
     h.record(value, this.tagsOf(tags));
+  }
+
+  /**
+   * Records `value` as given (no rounding, no unit conversion) into `instrument`. Unlike the
+   * Codex-style methods, attributes go to the SDK as given (model names may hold `:` or `@`, and
+   * semantic-convention keys need no checking per call: this runs once per model call on the hot
+   * path). The instrument's name is checked when it is first used; throws `MetricsError` for a bad
+   * name or a non-finite value.
+   */
+  recordHistogram(instrument: HistogramInstrument, value: number, attributes: Attributes): void {
+    if (!Number.isFinite(value)) throw new MetricsError(`metric ${instrument.name}: value must be finite`);
+    let h = this.conventionHistograms.get(instrument.name);
+    if (!h) {
+      if (!NAME_RE.test(instrument.name)) {
+        throw new MetricsError(`invalid metric name ${JSON.stringify(instrument.name)}`);
+      }
+      h = this.meter.createHistogram(instrument.name, {
+        unit: instrument.unit,
+        description: instrument.description,
+        valueType: instrument.valueType === "int" ? ValueType.INT : ValueType.DOUBLE,
+        advice: { explicitBucketBoundaries: [...instrument.boundaries] },
+      });
+      this.conventionHistograms.set(instrument.name, h);
+    }
+    h.record(value, this.hasDefaultTags ? { ...this.defaultTags, ...attributes } : attributes);
   }
 
   forceFlush(): Promise<void> {

@@ -2,6 +2,12 @@ import type { LogFields } from "./log-types.js";
 import { logger } from "./log.js";
 import { MetricsError } from "./errors.js";
 import {
+  INFERENCE_DETAILS_EVENT as INFERENCE_EVENT,
+  inferenceDetailsFields,
+  toolCallContentFields,
+} from "./genai-content.js";
+import { recordInferenceMetrics, type InferenceRecord } from "./genai-inference.js";
+import {
   METRIC,
   sanitizeMetricTagValue,
   type MetricTags,
@@ -267,6 +273,7 @@ export class SessionTelemetry {
         success: e.success ? "true" : "false",
         output: e.output,
         output_truncated: e.outputTruncated,
+        ...(this.options.logUserPrompt ? toolCallContentFields(e.arguments, e.output) : {}),
       },
       safe,
     );
@@ -276,6 +283,24 @@ export class SessionTelemetry {
       () => this.options.metrics?.recordDuration(METRIC.TOOL_CALL_DURATION, e.durationMs, this.tags(tags)),
       METRIC.TOOL_CALL_DURATION,
     );
+  }
+
+  /**
+   * One model call in GenAI terms: records the `gen_ai.client.*` histograms (with the
+   * conventions' attributes only, not the session tags) and, when `log_user_prompt` opts in, the
+   * `gen_ai.client.inference.operation.details` event with the messages on the log-only lane.
+   * Nothing goes to the trace lane: the model client puts the attributes on its own span.
+   */
+  inference(record: InferenceRecord): void {
+    const metrics = this.options.metrics;
+    if (metrics) this.safely(() => recordInferenceMetrics(metrics, record), "gen_ai.client");
+    const content = record.content;
+    if (this.options.logUserPrompt && content && logOnly.enabled("info")) {
+      logOnly.info(INFERENCE_EVENT, () => ({
+        ...this.common(INFERENCE_EVENT, "log"),
+        ...inferenceDetailsFields(record, content()),
+      }));
+    }
   }
 
   turnTtft(durationMs: number): void {

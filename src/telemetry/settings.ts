@@ -49,6 +49,8 @@ export interface OtelSettings {
   tracestate: Record<string, Record<string, string>>;
   /** Passed to SessionTelemetry: raw prompt text on the log-only lane when true. */
   logUserPrompt: boolean;
+  /** `genai_span_names`: GenAI spans exported under the conventions' names (`chat <model>`). */
+  genaiSpanNames: boolean;
 }
 
 /** Settings with every exporter off: what Spool runs with when `[otel]` is absent. */
@@ -62,5 +64,6 @@ export function defaultOtelSettings(): OtelSettings {
     spanAttributes: {},
     tracestate: {},
     logUserPrompt: false,
+    genaiSpanNames: false,
   };
 }

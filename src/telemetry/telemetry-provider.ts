@@ -38,6 +38,7 @@ import {
   CountingSpanProcessor,
   ExportHealth,
 } from "./export-health.js";
+import { GenAiSpanNameProcessor } from "./genai-attributes.js";
 import { logger, setLogExportLanes } from "./log.js";
 import { MetricsClient } from "./metrics-client.js";
 import { defaultOtelSettings, type OtelSettings } from "./settings.js";
@@ -178,6 +179,7 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
       resource,
       spanProcessors: [
         new SpanAttributesProcessor(settings.spanAttributes),
+        ...(settings.genaiSpanNames ? [new GenAiSpanNameProcessor()] : []),
         new CountingSpanProcessor(
           simple ? new SimpleSpanProcessor(exporting) : new BatchSpanProcessor(exporting, options.batch),
           health.traces,

@@ -1,6 +1,26 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
+/** ARCHITECTURE.md's folders, top to bottom. */
+const ORDER = [
+  "protocol",
+  "telemetry",
+  "rollout-trace",
+  "config",
+  "rpc",
+  "model-client",
+  "otlp-receiver",
+  "model-server",
+  "exec-server",
+  "core",
+  "app-server",
+  "observe",
+  "cli",
+] as const;
+
+/** Every folder listed above `folder` (the table's "all above"). */
+const above = (folder: (typeof ORDER)[number]): string[] => ORDER.slice(0, ORDER.indexOf(folder));
+
 /** ARCHITECTURE.md's table: each folder and the folders it may import. */
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   protocol: [],
@@ -12,44 +32,10 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   "otlp-receiver": ["protocol"],
   "model-server": ["protocol", "telemetry", "config", "model-client"],
   "exec-server": ["protocol", "telemetry", "config", "rpc"],
-  core: [
-    "protocol",
-    "telemetry",
-    "rollout-trace",
-    "config",
-    "rpc",
-    "model-client",
-    "otlp-receiver",
-    "model-server",
-    "exec-server",
-  ],
-  "app-server": [
-    "protocol",
-    "telemetry",
-    "rollout-trace",
-    "config",
-    "rpc",
-    "model-client",
-    "otlp-receiver",
-    "model-server",
-    "exec-server",
-    "core",
-  ],
+  core: above("core"),
+  "app-server": above("app-server"),
   observe: ["protocol", "telemetry", "config", "rollout-trace", "otlp-receiver"],
-  cli: [
-    "protocol",
-    "telemetry",
-    "rollout-trace",
-    "config",
-    "rpc",
-    "model-client",
-    "otlp-receiver",
-    "model-server",
-    "exec-server",
-    "core",
-    "app-server",
-    "observe",
-  ],
+  cli: above("cli"),
 };
 
 /** Edges of the table that may carry types only (`import type` / `export type`). */

@@ -15,6 +15,7 @@ export function recordingTelemetry(): ModelClientTelemetry & { calls: TelemetryC
     sseEvent: rec("sseEvent"),
     websocketRequest: rec("websocketRequest"),
     websocketEvent: rec("websocketEvent"),
+    inference: rec("inference"),
     counter: rec("counter"),
     histogram: rec("histogram"),
     recordDuration: rec("recordDuration"),

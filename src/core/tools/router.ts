@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { FunctionToolSpec, ResponseInputItem, ToolSpec } from "../../model-client/index.js";
 import type { ToolCallKind, ToolCallRecorder } from "../../rollout-trace/index.js";
-import { logger, recordSpanFields, withSpan } from "../../telemetry/index.js";
+import { logger, recordSpanFields, toolSpanAttributes, withSpan } from "../../telemetry/index.js";
 import { newItemId } from "../ids.js";
 import type { ToolCallRequest, ToolContext, ToolRouter } from "../tools.js";
 import { ParallelGate, startToolCallTiming } from "./parallel.js";
@@ -88,6 +88,15 @@ export class ToolRegistry implements ToolRouter {
         aborted: false,
       },
       () => this.run(call, toolName, ctx),
+      // GenAI `execute_tool` attributes at start, so `genai_span_names` can rename the span.
+      {
+        attributes: toolSpanAttributes({
+          name: toolName,
+          callId: call.callId,
+          type: "function",
+          description: this.handlers.get(call.name)?.spec.description,
+        }),
+      },
     );
   }
 

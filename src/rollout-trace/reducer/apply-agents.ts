@@ -51,8 +51,9 @@ export function applyCompactionRequestFailed(g: Graph, ev: Ev<"compaction_reques
 }
 
 /**
- * Installs a compaction: a `compaction_marker` item, the input history reconciled against the
- * thread snapshot, fresh replacement items, and the replacement history as the new baseline.
+ * Installs a compaction: the input history reconciled against the thread snapshot, a
+ * `compaction_marker` item, fresh replacement items, and the replacement history as the baseline
+ * of the thread's next full request.
  */
 export function applyCompactionInstalled(
   g: Graph,
@@ -82,6 +83,13 @@ export function applyCompactionInstalled(
       `compaction checkpoint ${payloadId} needs input_history and replacement_history arrays`,
     );
   }
+  // Order as Codex 0.169 numbers them: the input history first (matched by content against the
+  // thread snapshot, new items for what was never seen), then the marker, then the replacement
+  // history as fresh items even where it repeats old text; all three join the transcript.
+  const inputIds = reconcileFull(g, threadId, turnId, ev, input, payloadId, g.snapshots.get(threadId) ?? [], {
+    joinTranscript: true,
+    positional: false,
+  });
   const producer = { type: "compaction", compaction_id: p.compaction_id } as const;
   const marker = g.createItem(
     {
@@ -98,14 +106,15 @@ export function applyCompactionInstalled(
     ev.wall_time_unix_ms,
     [{ ...producer }],
   );
-  const inputIds = reconcileFull(g, threadId, turnId, ev, input, payloadId, g.snapshots.get(threadId) ?? []);
-  const replacementIds = replacement.map(
-    (raw) =>
-      g.createItem(normalizeItem(raw, payloadId), threadId, turnId, ev.wall_time_unix_ms, [{ ...producer }])
-        .item_id,
-  );
-  g.snapshots.set(threadId, replacementIds);
   g.appendToTranscript(threadId, marker.item_id);
+  const replacementIds = replacement.map((raw) => {
+    const item = g.createItem(normalizeItem(raw, payloadId), threadId, turnId, ev.wall_time_unix_ms, [
+      { ...producer },
+    ]);
+    g.appendToTranscript(threadId, item.item_id);
+    return item.item_id;
+  });
+  g.pendingReplacements.set(threadId, replacementIds);
   g.state.compactions.set(p.compaction_id, {
     compaction_id: p.compaction_id,
     thread_id: threadId,

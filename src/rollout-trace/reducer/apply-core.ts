@@ -1,14 +1,22 @@
 import { TraceRuleError } from "../errors.js";
-import type { ExecutionStatus, RawPayloadOf, RawPayloadRef, RawTraceEvent } from "../schema.js";
+import type { AnyPayloadRef, ExecutionStatus, RawPayloadOf, RawTraceEvent } from "../schema.js";
 import type { StateTokenUsage } from "../state-schema.js";
-import { reconcileRequest, reconcileResponse } from "./conversation.js";
+import { reconcileRequest, reconcileResponse, requestProducers } from "./conversation.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
+import { normalizeItem } from "./items.js";
 
-/** Parsed payload files of the event being applied, by `raw_payload_id`. */
+/** Parsed payloads of the event being applied, by `raw_payload_id`. */
 export type EventPayloads = ReadonlyMap<string, unknown>;
 
-export function payloadOf(payloads: EventPayloads, ref: RawPayloadRef): unknown {
-  return payloads.get(ref.raw_payload_id);
+/**
+ * The parsed payload, or {@link UNAVAILABLE} when the event's payloads do not hold it: a schema-3
+ * payload truncated or omitted by a size limit, which the rule reading it proceeds without
+ * (spec v3 §10.3). Schema 2 payloads are always there (a missing file is an error earlier).
+ */
+export const UNAVAILABLE: unique symbol = Symbol("trace_unavailable");
+
+export function payloadOf(payloads: EventPayloads, ref: AnyPayloadRef): unknown {
+  return payloads.has(ref.raw_payload_id) ? payloads.get(ref.raw_payload_id) : UNAVAILABLE;
 }
 
 type Ev<T extends RawTraceEvent["payload"]["type"]> = RawTraceEvent & { payload: RawPayloadOf<T> };
@@ -123,20 +131,78 @@ export function applyTurnEnded(g: Graph, ev: Ev<"codex_turn_ended">): void {
   }
 }
 
-export function applyHistoryItemAccepted(g: Graph, ev: Ev<"history_item_accepted">): void {
+export function applyHistoryItemAccepted(
+  g: Graph,
+  ev: Ev<"history_item_accepted">,
+  payloads: EventPayloads,
+): void {
   const threadId = ev.thread_id;
   if (threadId === null) throw new TraceRuleError("history acceptance has no thread");
   g.thread(threadId);
-  const itemId = g.byResponsesId.get(threadId, ev.payload.item_id);
-  if (itemId !== undefined) {
-    g.accept(g.state.conversation_items.get(itemId)!, ev.wall_time_unix_ms, ev.seq);
-  } else if (g.pendingAcceptances.get(threadId, ev.payload.item_id) === undefined) {
-    g.pendingAcceptances.set(threadId, ev.payload.item_id, { at: ev.wall_time_unix_ms, seq: ev.seq });
+  // Schema 3 carries the accepted item itself (a tool output, an agent message): it becomes a
+  // conversation item now, seen at acceptance, and joins the snapshot the next request reconciles with.
+  for (const ref of [ev.payload.tool_output_payload, ev.payload.agent_message_payload]) {
+    const raw = ref ? payloadOf(payloads, ref) : UNAVAILABLE;
+    if (ref && raw !== UNAVAILABLE) acceptCarriedItem(g, ev, threadId, raw, ref.raw_payload_id);
+  }
+  g.acceptResponsesItem(threadId, ev.payload.item_id, ev.wall_time_unix_ms, ev.seq);
+}
+
+function acceptCarriedItem(
+  g: Graph,
+  ev: Ev<"history_item_accepted">,
+  threadId: string,
+  raw: unknown,
+  payloadId: string,
+): void {
+  const n = normalizeItem(raw, payloadId);
+  if (n.responsesItemId !== undefined && g.hasResponsesItem(threadId, n.responsesItemId)) return;
+  const item = g.createItem(
+    n,
+    threadId,
+    ev.codex_turn_id,
+    ev.wall_time_unix_ms,
+    requestProducers(g, threadId, n),
+  );
+  const snapshot = g.snapshots.get(threadId);
+  if (snapshot) snapshot.push(item.item_id);
+  else g.snapshots.set(threadId, [item.item_id]);
+}
+
+/** Schema 3: request evidence must carry the kinds its fields name (spec v3 §5). */
+function checkRequestEvidence(p: Ev<"inference_started">["payload"], payloads: EventPayloads): void {
+  const kinds: [unknown, string][] = [
+    [p.request_payload, "inference_request"],
+    [p.prepared_prompt_payload, "prepared_prompt"],
+    [p.warmup_context_payload, "warmup_context"],
+  ];
+  for (const [ref, kind] of kinds) {
+    if (ref && (ref as { kind: { type: string } }).kind.type !== kind) {
+      throw new TraceRuleError(`inference ${p.inference_call_id} has mislabeled request evidence`);
+    }
+  }
+  const stripped = p.stripped_tool_output_ids;
+  const request = payloadOf(payloads, p.request_payload);
+  if (!stripped || request === UNAVAILABLE) return;
+  const input = (request as { input?: unknown } | null)?.input;
+  for (const [index] of stripped) {
+    const item = Array.isArray(input) ? (input[index] as Record<string, unknown> | undefined) : undefined;
+    const isOutput =
+      item !== null &&
+      typeof item === "object" &&
+      (item.type === "function_call_output" || item.type === "custom_tool_call_output");
+    if (!isOutput || typeof item.id === "string") {
+      throw new TraceRuleError(
+        `stripped tool output ID does not refer to an ID-less output at input ${index}`,
+      );
+    }
   }
 }
 
 export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, payloads: EventPayloads): void {
   const p = ev.payload;
+  const v3 = g.state.schema_version === 3;
+  if (v3) checkRequestEvidence(p, payloads);
   if (g.state.inference_calls.has(p.inference_call_id)) {
     throw new TraceRuleError(`duplicate inference call ${p.inference_call_id}`);
   }
@@ -146,14 +212,15 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
       `inference call ${p.inference_call_id} names thread ${p.thread_id} but its turn belongs to ${turn.thread_id}`,
     );
   }
-  const requestIds = reconcileRequest(
-    g,
-    p.thread_id,
-    p.codex_turn_id,
-    ev,
-    payloadOf(payloads, p.request_payload),
-    p.request_payload.raw_payload_id,
-  );
+  const request = payloadOf(payloads, p.request_payload);
+  const payloadId = p.request_payload.raw_payload_id;
+  if (v3 && request !== UNAVAILABLE && !Array.isArray((request as { input?: unknown } | null)?.input)) {
+    throw new TraceRuleError(`inference request payload ${payloadId} had non-array input`);
+  }
+  // An unavailable request (truncated or omitted) leaves the call without request items; they are
+  // created later from other evidence, never from the prepared prompt.
+  const requestIds =
+    request === UNAVAILABLE ? [] : reconcileRequest(g, p.thread_id, p.codex_turn_id, ev, request, payloadId);
   g.state.inference_calls.set(p.inference_call_id, {
     inference_call_id: p.inference_call_id,
     thread_id: p.thread_id,
@@ -168,6 +235,7 @@ export function applyInferenceStarted(g: Graph, ev: Ev<"inference_started">, pay
     tool_call_ids_started_by_response: [],
     usage: null,
     raw_request_payload_id: p.request_payload.raw_payload_id,
+    prepared_prompt_payload_id: v3 ? (p.prepared_prompt_payload?.raw_payload_id ?? null) : undefined,
     raw_response_payload_id: null,
   });
   const list = g.inferencesByTurn.get(p.codex_turn_id);
@@ -218,7 +286,13 @@ export function applyInferenceEnded(g: Graph, ev: InferenceEnd, payloads: EventP
   call.upstream_request_id = p.upstream_request_id;
   const ref = p.type === "inference_completed" ? p.response_payload : p.partial_response_payload;
   if (!ref) return;
-  const response = obj(payloadOf(payloads, ref));
+  const value = payloadOf(payloads, ref);
+  if (value === UNAVAILABLE) {
+    // Schema 3, response truncated or omitted: no items, no usage; the event's ids still count.
+    call.raw_response_payload_id = ref.raw_payload_id;
+    return;
+  }
+  const response = obj(value);
   const outputItems = Array.isArray(response.output_items) ? response.output_items : [];
   call.response_item_ids = reconcileResponse(
     g,

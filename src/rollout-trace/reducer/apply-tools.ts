@@ -1,7 +1,7 @@
 import { TraceRuleError } from "../errors.js";
 import type { CodeCellRuntimeStatus, ExecutionStatus, RawPayloadOf, RawTraceEvent } from "../schema.js";
 import type { ToolCallRequester } from "../state-schema.js";
-import { payloadOf, type EventPayloads } from "./apply-core.js";
+import { UNAVAILABLE, payloadOf, type EventPayloads } from "./apply-core.js";
 import { closeWindow, openWindow, type Graph } from "./graph.js";
 
 type Ev<T extends RawTraceEvent["payload"]["type"]> = RawTraceEvent & { payload: RawPayloadOf<T> };
@@ -69,6 +69,15 @@ export function applyMcpCorrelation(g: Graph, ev: Ev<"mcp_tool_call_correlation_
   if (tool.mcp_call_id === null) tool.mcp_call_id = ev.payload.mcp_call_id;
 }
 
+/** Schema 3: a `wait` tool call resolved to the code cell it waits on (spec v3 §8.2; not observed, rule inferred). */
+export function applyWaitTargetResolved(g: Graph, ev: Ev<"code_cell_wait_target_resolved">): void {
+  if (ev.thread_id === null) throw new TraceRuleError("confirmed wait missing thread");
+  const p = ev.payload;
+  g.toolCall(p.tool_call_id);
+  const cell = codeCell(g, p.runtime_cell_id);
+  if (!cell.wait_tool_call_ids.includes(p.tool_call_id)) cell.wait_tool_call_ids.push(p.tool_call_id);
+}
+
 export function applyStdinTargetResolved(g: Graph, ev: Ev<"stdin_target_resolved">): void {
   const p = ev.payload;
   if (!g.state.tool_calls.has(p.tool_call_id))
@@ -105,7 +114,10 @@ export function applyRuntimeStarted(
       `tool call ${p.tool_call_id} already has terminal operation ${tool.terminal_operation_id}`,
     );
   }
-  const begin = obj(payloadOf(payloads, p.runtime_payload));
+  const beginValue = payloadOf(payloads, p.runtime_payload);
+  // Schema 3, begin payload truncated or omitted: no terminal operation, the summary stays as started.
+  if (beginValue === UNAVAILABLE) return;
+  const begin = obj(beginValue);
   const processId = typeof begin.process_id === "string" ? begin.process_id : null;
   const operationId = g.nextOperationId();
   let terminalId: string | null;
@@ -174,7 +186,13 @@ export function applyRuntimeEnded(
   if (tool.terminal_operation_id === null) return;
   const op = g.state.terminal_operations.get(tool.terminal_operation_id)!;
   op.raw_payload_ids.push(payloadId);
-  const end = obj(payloadOf(payloads, p.runtime_payload));
+  const endValue = payloadOf(payloads, p.runtime_payload);
+  if (endValue === UNAVAILABLE) {
+    // Schema 3, end payload truncated or omitted: the operation ends without a result.
+    closeWindow(op.execution, ev, p.status);
+    return;
+  }
+  const end = obj(endValue);
   if (typeof end.exit_code !== "number" || !Number.isInteger(end.exit_code)) {
     throw new TraceRuleError(`parse exec terminal response ${payloadId}`);
   }

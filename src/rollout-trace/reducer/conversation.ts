@@ -5,7 +5,7 @@ import type { Graph } from "./graph.js";
 import { itemMatches, normalizeItem, type NormalizedItem } from "./items.js";
 
 /** Producer refs for an item read from a request or checkpoint: tool outputs are produced by their tool. */
-function requestProducers(g: Graph, threadId: string, n: NormalizedItem): ProducerRef[] {
+export function requestProducers(g: Graph, threadId: string, n: NormalizedItem): ProducerRef[] {
   if ((n.kind === "function_call_output" || n.kind === "custom_tool_call_output") && n.callId !== null) {
     const tool = g.toolByVisibleCallId.get(threadId, n.callId);
     if (tool !== undefined) return [{ type: "tool", tool_call_id: tool }];
@@ -14,8 +14,9 @@ function requestProducers(g: Graph, threadId: string, n: NormalizedItem): Produc
 }
 
 /**
- * Full-snapshot reconciliation: position by position reuse the previous snapshot's id at the same
- * index if it matches, else the first unused matching id, else create an item.
+ * Full-snapshot reconciliation: position by position reuse the baseline's id at the same index if
+ * it matches, else the first unused matching id, else create an item. `positional: false` skips
+ * the same-index preference (a compaction's input history is matched by content only).
  */
 export function reconcileFull(
   g: Graph,
@@ -25,29 +26,24 @@ export function reconcileFull(
   input: unknown[],
   payloadId: string,
   baseline: readonly string[],
-  joinTranscript = false,
+  options: { joinTranscript: boolean; positional: boolean },
 ): string[] {
   const used = new Set<string>();
   const ids: string[] = [];
+  const matches = (id: string, n: NormalizedItem): boolean =>
+    !used.has(id) && itemMatches(g.state.conversation_items.get(id)!, n);
   input.forEach((raw, i) => {
     const n = normalizeItem(raw, payloadId);
-    let id: string | undefined;
-    const atIndex = baseline[i];
-    if (
-      atIndex !== undefined &&
-      !used.has(atIndex) &&
-      itemMatches(g.state.conversation_items.get(atIndex)!, n)
-    ) {
-      id = atIndex;
-    } else {
-      id = baseline.find((c) => !used.has(c) && itemMatches(g.state.conversation_items.get(c)!, n));
-    }
+    const atIndex = options.positional ? baseline[i] : undefined;
+    let id = atIndex !== undefined && matches(atIndex, n) ? atIndex : baseline.find((c) => matches(c, n));
     if (id === undefined) {
       id = g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, requestProducers(g, threadId, n)).item_id;
+    } else {
+      g.sighted(g.state.conversation_items.get(id)!, n);
     }
     used.add(id);
     ids.push(id);
-    if (joinTranscript) g.appendToTranscript(threadId, id);
+    if (options.joinTranscript) g.appendToTranscript(threadId, id);
   });
   return ids;
 }
@@ -71,11 +67,22 @@ function reconcileAppend(
   const samePrefix = prefix.every((id, i) => snapshot[i] === id);
   return items.map((raw, i) => {
     const n = normalizeItem(raw, payloadId);
-    const existing = samePrefix ? snapshot[prefix.length + i] : undefined;
-    const id =
-      existing !== undefined && itemMatches(g.state.conversation_items.get(existing)!, n)
-        ? existing
-        : g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, producers(n)).item_id;
+    const existingId = samePrefix ? snapshot[prefix.length + i] : undefined;
+    const existing = existingId === undefined ? undefined : g.state.conversation_items.get(existingId)!;
+    let id: string;
+    if (existing !== undefined && itemMatches(existing, n)) {
+      g.sighted(existing, n);
+      id = existing.item_id;
+    } else {
+      if (existing !== undefined) {
+        // Codex's reducer stops here ("model conversation mismatch"); a retried request that
+        // branches from an earlier response is legitimate, so Spool keeps both branches.
+        g.anomalies.push(
+          `payload ${payloadId} item ${prefix.length + i} differs from ${existing.item_id} at the same position of thread ${threadId}; reduced as a new item`,
+        );
+      }
+      id = g.createItem(n, threadId, turnId, ev.wall_time_unix_ms, producers(n)).item_id;
+    }
     if (joinTranscript) g.appendToTranscript(threadId, id);
     return id;
   });
@@ -124,16 +131,14 @@ export function reconcileRequest(
     );
     ids = [...prefix, ...added];
   } else {
-    ids = reconcileFull(
-      g,
-      threadId,
-      turnId,
-      ev,
-      body.input,
-      payloadId,
-      g.snapshots.get(threadId) ?? [],
-      true,
-    );
+    // After a compaction the next full request is compared with the installed replacement history,
+    // so context Codex re-injects becomes new post-compaction items.
+    const baseline = g.pendingReplacements.get(threadId) ?? g.snapshots.get(threadId) ?? [];
+    g.pendingReplacements.delete(threadId);
+    ids = reconcileFull(g, threadId, turnId, ev, body.input, payloadId, baseline, {
+      joinTranscript: true,
+      positional: true,
+    });
   }
   g.snapshots.set(threadId, ids);
   return ids;

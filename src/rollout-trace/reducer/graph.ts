@@ -1,5 +1,12 @@
 import { TraceRuleError } from "../errors.js";
-import type { ExecutionStatus, Manifest, RawPayloadRef, RawTraceEvent, RolloutStatus } from "../schema.js";
+import type {
+  AnyPayloadRef,
+  ExecutionStatus,
+  Manifest,
+  RawTraceEvent,
+  RolloutStatus,
+  TraceSchemaVersion,
+} from "../schema.js";
 import type {
   AgentThread,
   CodeCell,
@@ -17,15 +24,21 @@ import type {
 } from "../state-schema.js";
 import type { NormalizedItem } from "./items.js";
 
+/** Schema 3's `recording_status` (spec v3 §10.1). */
+export type RecordingStatus = "complete" | "unclosed" | "closed_with_partial_payloads";
+
 /** The reduced state while replaying: output maps (serialized sorted) plus internal indexes. */
 export interface ReducedState {
-  schema_version: 2;
+  schema_version: TraceSchemaVersion;
   trace_id: string;
   rollout_id: string;
   started_at_unix_ms: number;
   ended_at_unix_ms: number | null;
   status: RolloutStatus;
-  recording_complete: boolean;
+  /** Schema 2 only (Codex 0.169); `undefined` members are not serialized. */
+  recording_complete: boolean | undefined;
+  /** Schema 3 only (Codex 0.171), in the same position. */
+  recording_status: RecordingStatus | undefined;
   root_thread_id: string;
   threads: Map<string, AgentThread>;
   codex_turns: Map<string, CodexTurn>;
@@ -38,7 +51,7 @@ export interface ReducedState {
   compactions: Map<string, Compaction>;
   compaction_requests: Map<string, CompactionRequest>;
   interaction_edges: Map<string, InteractionEdge>;
-  raw_payloads: Map<string, RawPayloadRef>;
+  raw_payloads: Map<string, AnyPayloadRef>;
 }
 
 /** A two-level index `outer → inner → value`. */
@@ -80,10 +93,18 @@ export class Graph {
   /** thread → ordered item ids of the last model-facing payload. */
   readonly snapshots = new Map<string, string[]>();
   private readonly transcriptSets = new Map<string, Set<string>>();
-  /** thread → Responses item id → first conversation item with it. */
-  readonly byResponsesId = new Index2<string>();
-  /** thread → Responses item id → acceptance waiting for the item. */
-  readonly pendingAcceptances = new Index2<{ at: number; seq: number }>();
+  /** thread → Responses item id → conversation items carrying it (content may differ). */
+  private readonly byResponsesId = new Index2<ConversationItem[]>();
+  /**
+   * thread → Responses item id → its first acceptance. Codex applies an acceptance to every item
+   * with that id, those already reduced and those reduced later, so it is never consumed.
+   */
+  private readonly acceptances = new Index2<{ at: number; seq: number }>();
+  /**
+   * thread → replacement history of the last installed compaction, the baseline of the thread's
+   * next full request (and only that one); the thread snapshot itself is left as it was.
+   */
+  readonly pendingReplacements = new Map<string, string[]>();
   /** thread → call_id → conversation items carrying it. */
   readonly itemsByCallId = new Index2<string[]>();
   /** thread → model-visible call id → tool call id. */
@@ -104,14 +125,16 @@ export class Graph {
   readonly compactionRequestIds = new Map<string, string[]>();
 
   constructor(manifest: Manifest) {
+    const v3 = manifest.schema_version === 3;
     this.state = {
-      schema_version: 2,
+      schema_version: v3 ? 3 : 2,
       trace_id: manifest.trace_id,
       rollout_id: manifest.rollout_id,
       started_at_unix_ms: manifest.started_at_unix_ms,
       ended_at_unix_ms: null,
       status: "running",
-      recording_complete: false,
+      recording_complete: v3 ? undefined : false,
+      recording_status: v3 ? "unclosed" : undefined,
       root_thread_id: manifest.root_thread_id,
       threads: new Map(),
       codex_turns: new Map(),
@@ -150,7 +173,7 @@ export class Graph {
     return `terminal_operation:${++this.operationCounter}`;
   }
 
-  /** Appends an item to its thread's transcript (each id once, first time). */
+  /** Puts an item in its thread's transcript (each id once; ordered at the end, see {@link sortTranscripts}). */
   appendToTranscript(threadId: string, itemId: string): void {
     let seen = this.transcriptSets.get(threadId);
     if (!seen) this.transcriptSets.set(threadId, (seen = new Set()));
@@ -159,13 +182,57 @@ export class Graph {
     this.thread(threadId).conversation_item_ids.push(itemId);
   }
 
-  /** Records `history_item_accepted` on an item (the first acceptance wins) and adds it to the transcript. */
-  accept(item: ConversationItem, at: number, seq: number): void {
+  /**
+   * Codex lists a thread's transcript in item creation order, not in the order items joined it
+   * (a late acceptance of an old answer puts it back before newer items; observed on 0.169).
+   */
+  sortTranscripts(): void {
+    const ordinal = (id: string): number => Number(id.slice(id.lastIndexOf(":") + 1));
+    for (const t of this.state.threads.values())
+      t.conversation_item_ids.sort((a, b) => ordinal(a) - ordinal(b));
+  }
+
+  /** `history_item_accepted`: remembered for the id (first wins) and applied to every item carrying it. */
+  /** Whether a conversation item with this Responses item id exists in the thread. */
+  hasResponsesItem(threadId: string, responsesItemId: string): boolean {
+    return (this.byResponsesId.get(threadId, responsesItemId)?.length ?? 0) > 0;
+  }
+
+  acceptResponsesItem(threadId: string, responsesItemId: string, at: number, seq: number): void {
+    let acceptance = this.acceptances.get(threadId, responsesItemId);
+    if (acceptance === undefined) {
+      acceptance = { at, seq };
+      this.acceptances.set(threadId, responsesItemId, acceptance);
+    }
+    for (const item of this.byResponsesId.get(threadId, responsesItemId) ?? []) {
+      this.accept(item, acceptance.at, acceptance.seq);
+    }
+  }
+
+  /** Records an acceptance on an item (the first acceptance wins) and adds it to the transcript. */
+  private accept(item: ConversationItem, at: number, seq: number): void {
     if (item.accepted_seq === undefined) {
       item.accepted_at_unix_ms = at;
       item.accepted_seq = seq;
     }
     this.appendToTranscript(item.thread_id, item.item_id);
+  }
+
+  /** A reused item seen again: an item without Responses id takes the one this sighting carries. */
+  sighted(item: ConversationItem, n: NormalizedItem): void {
+    if (item.responses_item_id === undefined && n.responsesItemId !== undefined) {
+      item.responses_item_id = n.responsesItemId;
+      this.indexResponsesId(item);
+    }
+  }
+
+  private indexResponsesId(item: ConversationItem): void {
+    const rid = item.responses_item_id!;
+    const list = this.byResponsesId.get(item.thread_id, rid);
+    if (list) list.push(item);
+    else this.byResponsesId.set(item.thread_id, rid, [item]);
+    const acceptance = this.acceptances.get(item.thread_id, rid);
+    if (acceptance) this.accept(item, acceptance.at, acceptance.seq);
   }
 
   /** Creates a conversation item and links it to what is already known (acceptances, tools, code cells). */
@@ -194,16 +261,7 @@ export class Graph {
       produced_by: producedBy,
     };
     this.state.conversation_items.set(id, item);
-    if (n.responsesItemId !== undefined) {
-      if (this.byResponsesId.get(threadId, n.responsesItemId) === undefined) {
-        this.byResponsesId.set(threadId, n.responsesItemId, id);
-      }
-      const pending = this.pendingAcceptances.get(threadId, n.responsesItemId);
-      if (pending) {
-        this.pendingAcceptances.delete(threadId, n.responsesItemId);
-        this.accept(item, pending.at, pending.seq);
-      }
-    }
+    if (n.responsesItemId !== undefined) this.indexResponsesId(item);
     if (n.callId !== null) this.linkCallItem(item, n.callId);
     return item;
   }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { TraceRuleError } from "../errors.js";
 import type {
   ConversationChannel,
@@ -47,19 +48,36 @@ function str(v: unknown): string | null {
   return typeof v === "string" ? v : null;
 }
 
+/** Compact JSON with object keys sorted at every level: serde_json's text of a `Value`. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * A content part Spool does not render (an image, a file, an untyped part): Codex 0.169 names it by
+ * the SHA-256 of its canonical JSON, which is what identifies it when the history is re-sent.
+ */
+function contentRef(label: string, part: unknown, payloadId: string): ConversationPart {
+  const content_sha256 = createHash("sha256").update(canonicalJson(part)).digest("hex");
+  return { type: "payload_ref", label, raw_payload_id: payloadId, content_sha256 };
+}
+
 function contentParts(content: unknown, payloadId: string, missingLabel: string): ConversationPart[] {
   if (!Array.isArray(content))
     return [{ type: "payload_ref", label: missingLabel, raw_payload_id: payloadId }];
-  if (content.length === 0)
-    return [{ type: "payload_ref", label: "empty_content", raw_payload_id: payloadId }];
   return content.map((part): ConversationPart => {
     const type = isObject(part) ? str(part.type) : null;
-    if (type === null) return { type: "payload_ref", label: "content", raw_payload_id: payloadId };
+    if (type === null) return contentRef("content", part, payloadId);
     if ((type === "input_text" || type === "output_text" || type === "text") && isObject(part)) {
       const text = str(part.text);
       if (text !== null) return { type: "text", text };
     }
-    return { type: "payload_ref", label: type, raw_payload_id: payloadId };
+    return contentRef(type, part, payloadId);
   });
 }
 
@@ -241,8 +259,15 @@ function partsEqual(a: ConversationPart, b: ConversationPart): boolean {
       return a.summary === (b as typeof a).summary;
     case "code":
       return a.language === (b as typeof a).language && a.source === (b as typeof a).source;
-    case "payload_ref":
-      return a.label === (b as typeof a).label;
+    case "payload_ref": {
+      // A hashed content part is the same wherever it was read; a whole-field reference (content
+      // that is not an array, a missing output) only equals itself, so re-sending it makes a new item.
+      const o = b as typeof a;
+      if (a.label !== o.label) return false;
+      if (a.content_sha256 !== undefined || o.content_sha256 !== undefined)
+        return a.content_sha256 === o.content_sha256;
+      return a.raw_payload_id === o.raw_payload_id;
+    }
   }
 }
 
@@ -250,9 +275,17 @@ function allPartsEqual(a: ConversationPart[], b: ConversationPart[]): boolean {
   return a.length === b.length && a.every((p, i) => partsEqual(p, b[i]!));
 }
 
-/** Whether an already reduced item is the same conversation item as a newly read one. */
+/**
+ * Whether an already reduced item is the same conversation item as a newly read one. Two items that
+ * both carry a Responses item id are the same only when the ids are equal, whatever their content
+ * (observed on Codex 0.169: after a compaction Codex re-injects its context messages with new ids
+ * and the reducer gives them new conversation items; a missing id on either side does not count).
+ */
 export function itemMatches(existing: ConversationItem, next: NormalizedItem): boolean {
   if (
+    (existing.responses_item_id !== undefined &&
+      next.responsesItemId !== undefined &&
+      existing.responses_item_id !== next.responsesItemId) ||
     existing.role !== next.role ||
     existing.channel !== next.channel ||
     existing.kind !== next.kind ||

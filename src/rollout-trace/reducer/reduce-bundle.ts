@@ -1,13 +1,15 @@
 import { createReadStream, readFileSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
-import { TraceReduceError, TraceRuleError } from "../errors.js";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
 import {
   ManifestSchema,
   RawTraceEventSchema,
-  TRACE_SCHEMA_VERSION,
+  RawTraceEventV3Schema,
   payloadRefsOf,
+  type AnyPayloadRef,
   type Manifest,
-  type RawPayloadRef,
+  type RawPayloadRefV3,
   type RawTraceEvent,
 } from "../schema.js";
 import { writePrettyJson } from "../json-text.js";
@@ -31,6 +33,7 @@ import {
   applyRuntimeStarted,
   applyStdinTargetResolved,
   applyToolCallEnded,
+  applyWaitTargetResolved,
   applyToolCallStarted,
 } from "./apply-tools.js";
 import {
@@ -41,12 +44,21 @@ import {
   applyCompactionRequestStarted,
 } from "./apply-agents.js";
 import { Graph, type ReducedState } from "./graph.js";
+import {
+  directoryPayloadSource,
+  type PayloadBody,
+  type PayloadSource,
+  type PayloadSourceFactory,
+} from "./payload-source.js";
+import { hasPartialPayloads, registerRefV3, shardPayloadSource } from "./payloads-v3.js";
 
 /** Options of {@link reduceBundle}. */
 export interface ReduceOptions {
   /** Called as bytes of `trace.jsonl` and payload files are consumed (for a progress bar). */
   onProgress?: (bytesRead: number) => void;
   signal?: AbortSignal;
+  /** Where payload bodies come from; default: one JSON file per payload (schema 2). */
+  payloadSource?: PayloadSourceFactory;
 }
 
 /** What a reduction produced. */
@@ -79,9 +91,9 @@ function readManifest(bundle: string): Manifest {
     throw new TraceReduceError(`parse trace manifest: ${(cause as Error).message}`, { file }, { cause });
   }
   const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-  if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
+  if (typeof version === "number" && version !== 2 && version !== 3) {
     throw new TraceReduceError(
-      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle`,
+      `trace schema ${version} cannot establish accepted history; use its matching reducer or record a new bundle (Spool reads schemas 2 and 3)`,
       { file },
     );
   }
@@ -93,32 +105,55 @@ function readManifest(bundle: string): Manifest {
   return parsed.data;
 }
 
-/** Reads every payload the event references; errors name the payload id like Codex's reducer. */
-function readPayloads(bundle: string, ev: RawTraceEvent, refs: RawPayloadRef[]): [EventPayloads, number] {
+/** Events parsed ahead of the one being applied, so their payload reads overlap the replay. */
+const LOOKAHEAD_EVENTS = 16;
+
+/** One `trace.jsonl` line after parsing, waiting for its turn to be applied. */
+interface ParsedLine {
+  line: number;
+  terminated: boolean;
+  /** The event, or why the line is not one (thrown when the line's turn comes). */
+  ev: RawTraceEvent | TraceReduceError | "incomplete";
+  refs: AnyPayloadRef[];
+  bodies: Promise<PayloadBody>[];
+}
+
+/**
+ * Parses bodies in ref order; an unavailable payload stays out of the map. A body that is not
+ * JSON is `invalid payload <id>` in schema 2 and `parse payload <id>` in schema 3 (Codex 0.171's
+ * word for the payloads rules read; the shard source checks the others itself).
+ */
+async function resolvePayloads(
+  refs: AnyPayloadRef[],
+  bodies: Promise<PayloadBody>[],
+  verb: "invalid" | "parse",
+): Promise<[EventPayloads, number]> {
   const out = new Map<string, unknown>();
   let bytes = 0;
-  for (const ref of refs) {
-    if (out.has(ref.raw_payload_id)) continue;
-    const file = resolve(bundle, ref.path);
-    const rel = relative(resolve(bundle), file);
-    if (rel.startsWith("..") || rel.startsWith(sep)) {
-      throw new TraceRuleError(`payload ${ref.raw_payload_id} path ${ref.path} leaves the bundle`, ref.path);
-    }
-    let buf: Buffer;
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!;
+    const body = await bodies[i]!;
+    bytes += body.bytes;
+    if (!body.available) continue;
     try {
-      buf = readFileSync(file);
+      out.set(ref.raw_payload_id, JSON.parse(body.text));
     } catch {
-      const verb = ev.payload.type === "thread_started" ? "open" : "read";
-      throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, ref.path);
-    }
-    bytes += buf.length;
-    try {
-      out.set(ref.raw_payload_id, JSON.parse(buf.toString("utf8")));
-    } catch {
-      throw new TraceRuleError(`invalid payload ${ref.raw_payload_id}`, ref.path);
+      throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, payloadFileOf(ref));
     }
   }
   return [out, bytes];
+}
+
+function payloadFileOf(ref: AnyPayloadRef): string | undefined {
+  return (ref as { path?: unknown }).path as string | undefined;
+}
+
+/** Distinct refs of an event, first occurrence first. */
+function distinctRefs(ev: RawTraceEvent): AnyPayloadRef[] {
+  const refs = payloadRefsOf(ev.payload);
+  if (refs.length < 2) return refs;
+  const seen = new Set<string>();
+  return refs.filter((r) => !seen.has(r.raw_payload_id) && seen.add(r.raw_payload_id));
 }
 
 function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
@@ -146,7 +181,7 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
     case "codex_turn_ended":
       return applyTurnEnded(g, e);
     case "history_item_accepted":
-      return applyHistoryItemAccepted(g, e);
+      return applyHistoryItemAccepted(g, e, payloads);
     case "inference_started":
       return applyInferenceStarted(g, e, payloads);
     case "inference_completed":
@@ -159,6 +194,8 @@ function apply(g: Graph, ev: RawTraceEvent, payloads: EventPayloads): void {
       return applyMcpCorrelation(g, e);
     case "stdin_target_resolved":
       return applyStdinTargetResolved(g, e);
+    case "code_cell_wait_target_resolved":
+      return applyWaitTargetResolved(g, e);
     case "tool_call_runtime_started":
       return applyRuntimeStarted(g, e, payloads);
     case "tool_call_runtime_ended":
@@ -217,18 +254,25 @@ function finish(g: Graph): void {
   }
 }
 
-function unknownTypeMessage(line: number, raw: unknown): string | null {
+/** Event types only schema 3 has: Codex 0.169 rejects them as unknown variants. */
+const V3_ONLY_EVENTS: ReadonlySet<string> = new Set(["code_cell_wait_target_resolved"]);
+
+function unknownTypeMessage(line: number, raw: unknown, version: number): string | null {
   const type = (raw as { payload?: { type?: unknown } } | null)?.payload?.type;
   if (typeof type !== "string") return null;
-  const variants = RawTraceEventSchema.shape.payload.options.map((o) => o.shape.type.value);
+  const variants = RawTraceEventSchema.shape.payload.options
+    .map((o) => o.shape.type.value as string)
+    .filter((v) => version === 3 || !V3_ONLY_EVENTS.has(v));
   if ((variants as string[]).includes(type)) return null;
   return `parse trace event line ${line}: unknown variant \`${type}\`, expected one of ${variants.map((v) => `\`${v}\``).join(", ")}`;
 }
 
 /**
  * Replays a bundle directory in `seq` order into the reduced state (spec §9). `trace.jsonl` is
- * streamed and each payload is read only while its event is applied, so memory follows the graph,
- * not the bundle. Throws {@link TraceReduceError} (with file, line and seq) on a strict-rule violation.
+ * streamed; each event's payloads are requested from the bundle's {@link PayloadSource} as soon as
+ * its line is parsed (a bounded window ahead of the event being applied) and dropped once it is
+ * applied, so memory follows the graph, not the bundle. Throws {@link TraceReduceError} (with
+ * file, line and seq) on a strict-rule violation.
  *
  * @example
  * const { state, anomalies } = await reduceBundle("/tmp/traces/trace-…");
@@ -236,42 +280,95 @@ function unknownTypeMessage(line: number, raw: unknown): string | null {
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
   const manifest = readManifest(bundle);
+  const source = (options.payloadSource ?? defaultPayloadSource)(bundle, manifest);
+  try {
+    return await replay(bundle, manifest, source, options);
+  } finally {
+    await source.close?.();
+  }
+}
+
+const defaultPayloadSource: PayloadSourceFactory = (bundle, manifest) =>
+  manifest.schema_version === 3 ? shardPayloadSource(bundle) : directoryPayloadSource(bundle);
+
+async function replay(
+  bundle: string,
+  manifest: Manifest,
+  source: PayloadSource<AnyPayloadRef>,
+  options: ReduceOptions,
+): Promise<ReduceResult> {
   const g = new Graph(manifest);
+  const version = manifest.schema_version;
+  const eventSchema = version === 3 ? RawTraceEventV3Schema : RawTraceEventSchema;
   const traceFile = join(bundle, "trace.jsonl");
+  const signal = options.signal;
   let expectedSeq = 1;
   let completed = false;
+  let recordingComplete = false;
   let bytesRead = 0;
   let events = 0;
 
-  const handleLine = (text: string, line: number, terminated: boolean): void => {
+  const parseLine = (text: string, line: number, terminated: boolean): ParsedLine => {
+    const parsed = (ev: ParsedLine["ev"]): ParsedLine => ({ line, terminated, ev, refs: [], bodies: [] });
     let raw: unknown;
     try {
       raw = JSON.parse(text);
     } catch {
-      if (!terminated) {
-        g.anomalies.push(
-          `last line ${line} of trace.jsonl is incomplete (the recording process stopped mid-write); it was ignored`,
-        );
-        return;
-      }
-      throw new TraceReduceError(`parse trace event line ${line}`, { file: traceFile, line });
+      if (!terminated) return parsed("incomplete");
+      return parsed(new TraceReduceError(`parse trace event line ${line}`, { file: traceFile, line }));
     }
     const seqGuess = (raw as { seq?: unknown } | null)?.seq;
     const loc = { file: traceFile, line, seq: typeof seqGuess === "number" ? seqGuess : undefined };
-    const version = (raw as { schema_version?: unknown } | null)?.schema_version;
-    if (typeof version === "number" && version !== TRACE_SCHEMA_VERSION) {
-      throw new TraceReduceError(`unsupported trace event schema ${version} at line ${line}`, loc);
+    const eventVersion = (raw as { schema_version?: unknown } | null)?.schema_version;
+    if (typeof eventVersion === "number" && eventVersion !== version) {
+      const message =
+        version === 3
+          ? `unsupported trace event schema ${eventVersion} at line ${line} (expected 3). Run the exact Codex executable that recorded this bundle`
+          : `unsupported trace event schema ${eventVersion} at line ${line}`;
+      return parsed(new TraceReduceError(message, loc));
     }
-    const parsed = RawTraceEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      const unknown = unknownTypeMessage(line, raw);
-      const issue = parsed.error.issues[0];
-      throw new TraceReduceError(
-        unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
-        loc,
+    const result = eventSchema.safeParse(raw);
+    const unknown = unknownTypeMessage(line, raw, version);
+    if (!result.success || unknown !== null) {
+      const issue = result.error?.issues[0];
+      return parsed(
+        new TraceReduceError(
+          unknown ?? `parse trace event line ${line}: ${issue?.path.join(".") || "event"}: ${issue?.message}`,
+          loc,
+        ),
       );
     }
-    const ev = parsed.data;
+    const ev = result.data;
+    if (version === 3 && ev.payload.type === "inference_started" && !ev.payload.prepared_prompt_payload) {
+      return parsed(
+        new TraceReduceError(
+          `parse trace event line ${line}: missing field \`prepared_prompt_payload\``,
+          loc,
+        ),
+      );
+    }
+    const refs = distinctRefs(ev);
+    const use = { eventType: ev.payload.type, signal };
+    const bodies = refs.map((ref) => {
+      const body = source.load(ref, use);
+      // Awaited in order when the event is applied; this keeps an early failure from being
+      // reported as unhandled while earlier events are still being applied.
+      body.catch(() => {});
+      return body;
+    });
+    return { line, terminated, ev, refs, bodies };
+  };
+
+  const applyLine = async (entry: ParsedLine): Promise<void> => {
+    const { ev, line, terminated } = entry;
+    if (ev === "incomplete") {
+      g.anomalies.push(
+        `last line ${line} of trace.jsonl is incomplete (the recording process stopped mid-write); it was ignored`,
+      );
+      return;
+    }
+    if (ev instanceof TraceReduceError) throw ev;
+    const loc = { file: traceFile, line, seq: ev.seq };
     if (ev.seq !== expectedSeq)
       throw new TraceReduceError(`missing or reordered trace event ${expectedSeq}`, loc);
     if (ev.rollout_id !== manifest.rollout_id)
@@ -280,46 +377,51 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     expectedSeq++;
     events++;
     try {
-      const refs = payloadRefsOf(ev.payload);
-      for (const ref of refs) g.state.raw_payloads.set(ref.raw_payload_id, ref);
-      const [payloads, bytes] = readPayloads(bundle, ev, refs);
+      for (const ref of payloadRefsOf(ev.payload)) {
+        if (version === 3) registerRefV3(ref as RawPayloadRefV3, g.state.raw_payloads);
+        else g.state.raw_payloads.set(ref.raw_payload_id, ref);
+      }
+      const verb = version === 3 ? "parse" : "invalid";
+      const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies, verb);
       bytesRead += bytes;
       apply(g, ev, payloads);
     } catch (err) {
-      if (err instanceof TraceRuleError) {
-        throw new TraceReduceError(
-          err.message,
-          err.file === undefined ? loc : { file: join(bundle, err.file), line, seq: ev.seq },
-        );
-      }
-      throw err;
+      throw located(err, bundle, loc);
     }
     if (ev.payload.type === "recording_completed") {
       completed = true;
-      g.state.recording_complete = terminated;
+      recordingComplete = terminated;
+      if (version === 2) g.state.recording_complete = terminated;
     }
   };
 
-  let stream;
+  const pending: ParsedLine[] = [];
   try {
-    stream = createReadStream(traceFile, { highWaterMark: 1 << 20, signal: options.signal });
+    const stream = createReadStream(traceFile, { highWaterMark: 1 << 20, signal });
+    const decoder = new StringDecoder("utf8");
     let carry = "";
     let line = 0;
-    for await (const chunk of stream.setEncoding("utf8") as AsyncIterable<string>) {
-      bytesRead += Buffer.byteLength(chunk, "utf8");
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
       let start = 0;
-      const text = carry + chunk;
+      const text = carry + decoder.write(chunk);
       for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
         line++;
-        let l = text.slice(start, nl);
-        if (l.endsWith("\r")) l = l.slice(0, -1);
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const l = text.slice(start, end);
         start = nl + 1;
-        if (l.trim() !== "") handleLine(l, line, true);
+        if (l.trim() === "") continue;
+        pending.push(parseLine(l, line, true));
+        if (pending.length > LOOKAHEAD_EVENTS) await applyLine(pending.shift()!);
       }
       carry = text.slice(start);
       options.onProgress?.(bytesRead);
     }
-    if (carry.trim() !== "") handleLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, line + 1, false);
+    carry += decoder.end();
+    if (carry.trim() !== "")
+      pending.push(parseLine(carry.endsWith("\r") ? carry.slice(0, -1) : carry, line + 1, false));
+    while (pending.length > 0) await applyLine(pending.shift()!);
+    options.onProgress?.(bytesRead);
   } catch (err) {
     if (err instanceof TraceReduceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
@@ -328,7 +430,19 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     }
     throw err;
   }
-  if (!g.state.recording_complete) {
+  try {
+    await source.finish?.({ recordingComplete, refs: g.state.raw_payloads });
+  } catch (err) {
+    throw located(err, bundle, { file: traceFile });
+  }
+  if (version === 3) {
+    g.state.recording_status = !recordingComplete
+      ? "unclosed"
+      : hasPartialPayloads(g.state.raw_payloads)
+        ? "closed_with_partial_payloads"
+        : "complete";
+  }
+  if (!recordingComplete) {
     g.anomalies.push("no complete recording_completed event: the recording did not end cleanly");
   }
   for (const pending of g.pendingCodeCells.values()) {
@@ -337,7 +451,17 @@ export async function reduceBundle(bundle: string, options: ReduceOptions = {}):
     );
   }
   finish(g);
+  g.sortTranscripts();
   return { state: g.state, anomalies: g.anomalies, events, bytesRead };
+}
+
+/** A rule error inside an event (or a payload) becomes a reduce error pointing at the line. */
+function located(err: unknown, bundle: string, loc: TraceErrorLocation): unknown {
+  if (!(err instanceof TraceRuleError)) return err;
+  return new TraceReduceError(
+    err.message,
+    err.file === undefined ? loc : { file: join(bundle, err.file), line: loc.line, seq: loc.seq },
+  );
 }
 
 /** The `state.json` text (pretty, 2-space indent, no trailing newline, maps sorted). */

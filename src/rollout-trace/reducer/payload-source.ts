@@ -1,0 +1,115 @@
+import { readFile } from "node:fs";
+import { relative, resolve, sep } from "node:path";
+import { TraceRuleError } from "../errors.js";
+import type { AnyPayloadRef, RawPayloadRef, RawTraceEventType } from "../schema.js";
+
+/**
+ * How the reducer gets payload bodies. The replay loop knows nothing of files: schema 2 keeps one
+ * JSON file per payload ({@link directoryPayloadSource}), schema 3 keeps records in zstd shards, and
+ * each is one implementation of this interface.
+ *
+ * Contract (what the reducer does, what a source may rely on):
+ * - `load` is called as soon as an event line has been parsed, up to a bounded look-ahead window
+ *   before the event is applied, in `seq` order, once per distinct ref of that event. The reducer
+ *   awaits the promises in the same order, so a source may start work early and must not assume
+ *   the event will ever be applied (a later-reported error stops the replay first).
+ * - A rejection must be a {@link TraceRuleError} whose message reads like Codex's reducer
+ *   (e.g. `read payload raw_payload:3`) and whose `file` is the bundle-relative file involved;
+ *   the reducer adds line and seq. Any other rejection is treated as a crash.
+ * - `finish` runs once after the last event was applied and before the graph is finalized, with
+ *   every ref the replay registered; end-of-bundle checks (a shard's missing footer, refs that
+ *   were registered but never loaded) belong there.
+ * - `close` always runs (also after an error) and releases files.
+ */
+export interface PayloadSource<Ref extends { raw_payload_id: string } = RawPayloadRef> {
+  load(ref: Ref, use: PayloadUse): Promise<PayloadBody>;
+  finish?(end: PayloadSourceEnd<Ref>): Promise<void> | void;
+  close?(): Promise<void> | void;
+}
+
+/** Why the reducer wants a payload: error texts differ by event in Codex. */
+export interface PayloadUse {
+  eventType: RawTraceEventType;
+  signal?: AbortSignal;
+}
+
+/**
+ * A payload body. `text` is the complete JSON text (for a fragmented payload: assembled); the
+ * reducer parses it. An unavailable payload (schema 3: truncated or omitted by a size limit) is
+ * absent from the event's payload map, which the apply functions read as "no evidence".
+ */
+export type PayloadBody =
+  | { readonly available: true; readonly text: string; readonly bytes: number }
+  | { readonly available: false; readonly bytes: number };
+
+/** What {@link PayloadSource.finish} is told. */
+export interface PayloadSourceEnd<Ref> {
+  /** A newline-terminated `recording_completed` line was read. */
+  recordingComplete: boolean;
+  /** Every ref registered during the replay, by `raw_payload_id`. */
+  refs: ReadonlyMap<string, Ref>;
+}
+
+/** Chooses the payload source of a bundle once its manifest is read (the reducer's plug point). */
+export type PayloadSourceFactory = (
+  bundle: string,
+  manifest: { schema_version: number },
+) => PayloadSource<AnyPayloadRef>;
+
+/** Reads served by the threadpool at once: enough to hide latency, few enough to bound memory. */
+const MAX_CONCURRENT_READS = 8;
+
+/**
+ * Schema 2: one JSON file per payload at the ref's bundle-relative `path`. Reads run on libuv's
+ * threadpool (bounded) while the main thread parses and applies earlier events; each file is read
+ * once and decoded once; its length comes from the buffer, not from a second pass.
+ *
+ * @example
+ * const source = directoryPayloadSource("/tmp/traces/trace-…");
+ * const body = await source.load(ref, { eventType: "inference_started" });
+ */
+export function directoryPayloadSource(bundle: string): PayloadSource<RawPayloadRef> {
+  const root = resolve(bundle);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => {
+    active--;
+    waiting.shift()?.();
+  };
+  const read = (file: string, signal: AbortSignal | undefined): Promise<Buffer> =>
+    new Promise((ok, fail) => {
+      const start = (): void => {
+        active++;
+        readFile(file, { signal }, (err, buf) => {
+          release();
+          if (err) fail(err);
+          else ok(buf);
+        });
+      };
+      if (active < MAX_CONCURRENT_READS) start();
+      else waiting.push(start);
+    });
+
+  return {
+    async load(ref, use) {
+      const file = resolve(root, ref.path);
+      const rel = relative(root, file);
+      if (rel.startsWith("..") || rel.startsWith(sep)) {
+        throw new TraceRuleError(
+          `payload ${ref.raw_payload_id} path ${ref.path} leaves the bundle`,
+          ref.path,
+        );
+      }
+      let buf: Buffer;
+      try {
+        buf = await read(file, use.signal);
+      } catch (cause) {
+        if ((cause as Error).name === "AbortError") throw cause;
+        // Codex words the first payload of a bundle (session metadata) as "open", the rest as "read".
+        const verb = use.eventType === "thread_started" ? "open" : "read";
+        throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, ref.path);
+      }
+      return { available: true, text: buf.toString("utf8"), bytes: buf.length };
+    },
+  };
+}
