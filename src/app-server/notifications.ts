@@ -58,6 +58,11 @@ export function notificationFor(threadId: string, event: CoreEvent): Notificatio
           contentIndex: event.contentIndex,
         },
       };
+    case "command_output_delta":
+      return {
+        method: "item/commandExecution/outputDelta",
+        params: { threadId, turnId: event.turnId, itemId: event.itemId, delta: event.delta },
+      };
     case "token_count":
       return {
         method: "thread/tokenUsage/updated",

@@ -13,7 +13,15 @@ import {
   selectModelProvider,
   type LoadedConfig,
 } from "../config/index.js";
-import { ThreadManager, ThreadStore } from "../core/index.js";
+import {
+  ThreadManager,
+  ThreadStore,
+  ToolRegistry,
+  execCommandTool,
+  shellCommandTool,
+  type ToolRouter,
+} from "../core/index.js";
+import { ExecServerClient } from "../exec-server/index.js";
 import { startEmbeddedStore, type EmbeddedStore } from "../observe/index.js";
 import {
   TelemetryConfigError,
@@ -58,6 +66,32 @@ export interface ServiceOptions {
   /** Idle time before an unsubscribed thread unloads (default `SPOOL_THREAD_IDLE_UNLOAD_MS` or 30 min). */
   idleUnloadMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Default: the shell tools over the in-process (or configured remote) exec-server. */
+  tools?: ToolRouter;
+}
+
+/**
+ * The tools core offers the model: `exec_command` and `shell_command` through one exec-server
+ * connection, opened on the first command — in this process, or remote when
+ * `SPOOL_EXEC_SERVER_URL` / `exec_server_url` names one (bearer token from
+ * `SPOOL_EXEC_SERVER_TOKEN`). A remote exec-server that cannot be reached fails that call only;
+ * the next call tries again.
+ */
+export function buildTools(config: LoadedConfig, env: NodeJS.ProcessEnv): ToolRegistry {
+  const url = env.SPOOL_EXEC_SERVER_URL || config.config.exec_server_url;
+  const token = env.SPOOL_EXEC_SERVER_TOKEN;
+  let client: Promise<ExecServerClient> | undefined;
+  const exec = (): Promise<ExecServerClient> => {
+    client ??= url
+      ? ExecServerClient.connectWebSocket(url, token ? { token } : {})
+      : ExecServerClient.inProcess();
+    client.catch(() => (client = undefined));
+    return client;
+  };
+  return new ToolRegistry([execCommandTool(exec), shellCommandTool(exec)], async () => {
+    const c = await client?.catch(() => undefined);
+    c?.close();
+  });
 }
 
 /**
@@ -110,6 +144,7 @@ export function buildAppServerServices(
       "gpt-5",
     metrics: options.metrics,
     store: ThreadStore.open(config.home),
+    tools: options.tools ?? buildTools(config, options.env ?? process.env),
     idleUnloadMs: options.idleUnloadMs,
     env: options.env,
   });

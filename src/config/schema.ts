@@ -62,6 +62,8 @@ export const SpoolConfigSchema = z
       .loose()
       .optional(),
     model_catalog: z.array(CatalogModelSchema).optional(),
+    /** A remote exec-server (`ws://…`) for the shell tools; `SPOOL_EXEC_SERVER_URL` wins. */
+    exec_server_url: z.string().min(1).optional(),
     observe: ObserveTomlSchema.optional(),
   })
   .loose();

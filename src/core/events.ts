@@ -13,6 +13,7 @@ export type CoreEvent =
   | { type: "reasoning_summary_part_added"; turnId: string; itemId: string; summaryIndex: number }
   | { type: "reasoning_summary_delta"; turnId: string; itemId: string; delta: string; summaryIndex: number }
   | { type: "reasoning_text_delta"; turnId: string; itemId: string; delta: string; contentIndex: number }
+  | { type: "command_output_delta"; turnId: string; itemId: string; delta: string }
   | { type: "token_count"; turnId: string; usage: ThreadTokenUsage }
   | { type: "error"; turnId: string; error: TurnError; willRetry: boolean }
   | { type: "turn_completed"; turn: Turn }

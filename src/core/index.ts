@@ -6,6 +6,18 @@ export type { CoreEvent, CoreEventListener } from "./events.js";
 export type { ThreadSettings } from "./settings.js";
 export { ThreadStore } from "./store/thread-store.js";
 export { NO_TOOLS } from "./tools.js";
+export {
+  ParallelGate,
+  TOOL_CALL_TIMING_TARGET,
+  ToolCallAbortedError,
+  ToolRegistry,
+  defaultShell,
+  defineTool,
+  execCommandTool,
+  shellCommandTool,
+  truncateMiddle,
+} from "./tools/index.js";
+export type { ExecClientProvider, ToolHandler, ToolInvocation, ToolOutput } from "./tools/index.js";
 export type { ToolCallRequest, ToolContext, ToolRouter } from "./tools.js";
 export type { SessionTask, TaskOutcome, TurnContext } from "./tasks/task.js";
 export { INTERRUPT_GRACE_MS } from "./active-turn.js";

@@ -19,10 +19,10 @@ import type { InferenceRecorder } from "../rollout-trace/index.js";
 import { withSpan } from "../telemetry/index.js";
 import { baseInstructionsItem, userMessageItem } from "./prompt.js";
 import type { TaskOutcome, TurnContext } from "./tasks/task.js";
-import type { ToolCallRequest } from "./tools.js";
+import type { ToolCallRequest, ToolContext } from "./tools.js";
 
 type SampleResult =
-  | { kind: "completed"; toolCalls: ToolCallRequest[] }
+  | { kind: "completed"; toolOutputs: ResponseInputItem[] }
   | { kind: "interrupted" }
   | { kind: "failed"; error: TurnError; errorType: string };
 
@@ -51,19 +51,10 @@ export function runTurn(ctx: TurnContext, signal: AbortSignal): Promise<TaskOutc
         if (result.kind === "interrupted" || signal.aborted) return { status: "interrupted" };
         if (result.kind === "failed")
           return { status: "failed", error: result.error, errorType: result.errorType };
-        for (const call of result.toolCalls) {
-          if (signal.aborted) return { status: "interrupted" };
-          const output = await ctx.tools.dispatch(call, {
-            threadId: ctx.threadId,
-            turnId: ctx.turnId,
-            cwd: ctx.settings.cwd,
-            signal,
-            emit: (e) => ctx.emit(e),
-            rollout: ctx.rollout,
-          });
-          ctx.appendHistory([output]);
-        }
-        if (result.toolCalls.length === 0 && !ctx.hasSteeredInput()) return { status: "completed" };
+        // Outputs go back in call order, whatever order the calls finished in.
+        ctx.appendHistory(result.toolOutputs);
+        if (signal.aborted) return { status: "interrupted" };
+        if (result.toolOutputs.length === 0 && !ctx.hasSteeredInput()) return { status: "completed" };
       }
     },
   );
@@ -154,8 +145,14 @@ async function sample(
   });
   current.stream = stream;
   const items = new StreamItems(ctx);
+  const tools = new ToolCalls(ctx, signal);
   await withSpan("handle_responses", {}, async (span) => {
     for await (const event of stream) {
+      if (event.type === "response.output_item.done") {
+        // Codex starts a call as soon as its item is done, while the response still streams.
+        const [call] = toolCallsOf([event.item]);
+        if (call) withSpan("handle_output_item_done", {}, () => tools.start(call));
+      }
       if (event.type === "spool.retry") {
         inference?.failed({
           upstreamRequestId: event.abandonedUpstreamRequestId,
@@ -188,6 +185,7 @@ async function sample(
   });
   const outcome = await stream.outcome;
   recordTerminal(inference, outcome, signal);
+  if (outcome.status !== "completed") await tools.abandon();
   switch (outcome.status) {
     case "completed": {
       ctx.appendHistory(outcome.output as ResponseInputItem[]);
@@ -198,7 +196,7 @@ async function sample(
       );
       items.completeRemaining(outcome.output);
       if (outcome.usage) ctx.recordUsage(outcome.usage);
-      return { kind: "completed", toolCalls: toolCallsOf(outcome.output) };
+      return { kind: "completed", toolOutputs: await tools.outputs(toolCallsOf(outcome.output)) };
     }
     case "cancelled":
       ctx.setChain(undefined);
@@ -263,6 +261,53 @@ function recordTerminal(
         partialOutputItems: o.partialOutput,
       });
       return;
+  }
+}
+
+/**
+ * The tool calls of one model response: each dispatched through the router as soon as its item
+ * is done (concurrently; the router's gate decides what may overlap), their outputs collected in
+ * call order. A response that does not complete cancels the calls it started.
+ */
+class ToolCalls {
+  private readonly running = new Map<string, Promise<ResponseInputItem>>();
+  private readonly controller = new AbortController();
+  private readonly toolCtx: ToolContext;
+
+  constructor(ctx: TurnContext, signal: AbortSignal) {
+    this.toolCtx = {
+      threadId: ctx.threadId,
+      turnId: ctx.turnId,
+      cwd: ctx.settings.cwd,
+      signal: AbortSignal.any([signal, this.controller.signal]),
+      emit: (e) => ctx.emit(e),
+      rollout: ctx.rollout,
+      telemetry: ctx.telemetry,
+      completeItem: (item) => ctx.completeItem(item),
+    };
+    this.tools = ctx.tools;
+  }
+  private readonly tools: TurnContext["tools"];
+
+  start(call: ToolCallRequest): void {
+    if (this.running.has(call.callId)) return;
+    const p = withSpan("handle_tool_call_with_source", { call_id: call.callId }, () =>
+      this.tools.dispatch(call, this.toolCtx),
+    );
+    // Awaited in `outputs` or `abandon`; never left to reject unobserved.
+    p.catch(() => undefined);
+    this.running.set(call.callId, p);
+  }
+
+  async outputs(calls: readonly ToolCallRequest[]): Promise<ResponseInputItem[]> {
+    for (const c of calls) this.start(c);
+    return Promise.all(calls.map((c) => this.running.get(c.callId)!));
+  }
+
+  async abandon(): Promise<void> {
+    if (this.running.size === 0) return;
+    this.controller.abort(new Error("model response did not complete"));
+    await Promise.allSettled(this.running.values());
   }
 }
 

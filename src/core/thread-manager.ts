@@ -291,6 +291,9 @@ export class ThreadManager {
       const threads = [...this.loaded.values()];
       this.loaded.clear();
       await Promise.allSettled(threads.map((t) => t.shutdown()));
+      await this.tools
+        .close?.()
+        .catch((err: unknown) => log.warn("closing tools failed", { error: String(err) }));
       this.options.store?.close();
     })();
     return this.shuttingDown;

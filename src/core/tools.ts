@@ -1,5 +1,7 @@
 import { functionCallOutput, type ResponseInputItem, type ToolSpec } from "../model-client/index.js";
 import type { TurnRecorder } from "../rollout-trace/index.js";
+import type { SessionTelemetry } from "../telemetry/index.js";
+import type { ThreadItem } from "../protocol/index.js";
 import type { CoreEvent } from "./events.js";
 
 /** A tool call the model made, as the sampling loop hands it to the router. */
@@ -23,6 +25,10 @@ export interface ToolContext {
   emit(event: CoreEvent): void;
   /** The turn's rollout recorder; the router records `tool_call_*` events through it. */
   rollout: TurnRecorder;
+  /** The session's telemetry (`codex.tool_result`, tool metrics). */
+  telemetry: SessionTelemetry;
+  /** Records a finished item of this turn (kept for `thread/read`, persisted). */
+  completeItem(item: ThreadItem): void;
 }
 
 /**
@@ -35,6 +41,8 @@ export interface ToolRouter {
   /** Whether the model may ask for several calls at once (`parallel_tool_calls`). */
   readonly parallel: boolean;
   dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem>;
+  /** Releases what the tools hold (the exec-server connection); called once at shutdown. */
+  close?(): Promise<void>;
 }
 
 /**

@@ -37,24 +37,57 @@ const FunctionCallOutputItemSchema = z.object({
   namespace: z.string().nullish(),
   ...times,
 });
+const CommandActionSchema = z.union([
+  z.object({ type: z.literal("read"), command: z.string(), name: z.string(), path: z.string() }),
+  z.object({ type: z.literal("listFiles"), command: z.string(), path: z.string().nullish() }),
+  z.object({
+    type: z.literal("search"),
+    command: z.string(),
+    path: z.string().nullish(),
+    query: z.string().nullish(),
+  }),
+  z.object({ type: z.literal("unknown"), command: z.string() }),
+]);
+export const CommandExecutionItemSchema = z.object({
+  type: z.literal("commandExecution"),
+  id: z.string(),
+  command: z.string(),
+  commandActions: z.array(CommandActionSchema),
+  cwd: z.string(),
+  status: z.enum(["inProgress", "completed", "failed", "declined"]),
+  source: z.enum(["agent", "userShell", "unifiedExecStartup", "unifiedExecInteraction"]).optional(),
+  processId: z.string().nullish(),
+  aggregatedOutput: z.string().nullish(),
+  exitCode: z.number().int().nullish(),
+  durationMs: z.number().int().nullish(),
+  ...times,
+});
 /** Item kinds later layers add (commandExecution, fileChange, …) keep their own fields. */
 const OtherItemSchema = z
   .object({ type: z.string(), id: z.string(), ...times })
   .loose()
-  .refine((i) => !["userMessage", "agentMessage", "reasoning", "functionCallOutput"].includes(i.type), {
-    message: "malformed item of a known type",
-  });
+  .refine(
+    (i) =>
+      !["userMessage", "agentMessage", "reasoning", "functionCallOutput", "commandExecution"].includes(
+        i.type,
+      ),
+    {
+      message: "malformed item of a known type",
+    },
+  );
 
 export const ThreadItemSchema = z.union([
   UserMessageItemSchema,
   AgentMessageItemSchema,
   ReasoningItemSchema,
   FunctionCallOutputItemSchema,
+  CommandExecutionItemSchema,
   OtherItemSchema,
 ]);
 export type UserMessageItem = z.infer<typeof UserMessageItemSchema>;
 export type AgentMessageItem = z.infer<typeof AgentMessageItemSchema>;
 export type ReasoningItem = z.infer<typeof ReasoningItemSchema>;
+export type CommandExecutionItem = z.infer<typeof CommandExecutionItemSchema>;
 export type ThreadItem = z.infer<typeof ThreadItemSchema>;
 
 const statusCode = z.object({ httpStatusCode: z.number().int().nullable() });

@@ -72,6 +72,7 @@ export const SERVER_NOTIFICATIONS = {
   "item/started": z.object({ ...ids, item: ThreadItemSchema, startedAtMs: z.number().int() }),
   "item/completed": z.object({ ...ids, item: ThreadItemSchema, completedAtMs: z.number().int() }),
   "item/agentMessage/delta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
+  "item/commandExecution/outputDelta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
   "item/reasoning/summaryTextDelta": z.object({
     ...ids,
     itemId: z.string(),

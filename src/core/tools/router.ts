@@ -1,0 +1,220 @@
+import type { z } from "zod";
+import type { FunctionToolSpec, ResponseInputItem, ToolSpec } from "../../model-client/index.js";
+import type { ToolCallKind, ToolCallRecorder } from "../../rollout-trace/index.js";
+import { logger, recordSpanFields, toolSpanAttributes, withSpan } from "../../telemetry/index.js";
+import { newItemId } from "../ids.js";
+import type { ToolCallRequest, ToolContext, ToolRouter } from "../tools.js";
+import { ParallelGate, startToolCallTiming } from "./parallel.js";
+
+const log = logger("spool_core::tools::router");
+
+/** What a handler hands back: the model-visible output and whether the call succeeded. */
+export interface ToolOutput {
+  output: string;
+  success: boolean;
+}
+
+/** One call as a handler sees it: the parsed arguments' owner, the turn, and the call's rollout. */
+export interface ToolInvocation {
+  call: ToolCallRequest;
+  ctx: ToolContext;
+  rollout: ToolCallRecorder;
+}
+
+/**
+ * A tool: its spec (offered to the model as a Responses `function` tool), the schema its
+ * arguments must pass, and whether it may run beside other parallel-safe calls.
+ */
+export interface ToolHandler<A = unknown> {
+  readonly spec: FunctionToolSpec;
+  readonly args: z.ZodType<A>;
+  readonly parallelSafe: boolean;
+  /** Overrides the rollout kind derived from the name. */
+  readonly kind?: ToolCallKind;
+  handle(args: A, invocation: ToolInvocation): Promise<ToolOutput>;
+}
+
+/** Erases a handler's argument type, so handlers of different tools share one registry. */
+export function defineTool<A>(h: ToolHandler<A>): ToolHandler<unknown> {
+  return { ...h, args: h.args as z.ZodType<unknown>, handle: (args, inv) => h.handle(args as A, inv) };
+}
+
+/** A call that ended before its handler produced an output: cancelled by the turn's interrupt. */
+export class ToolCallAbortedError extends Error {
+  override readonly name = "ToolCallAbortedError";
+}
+
+/**
+ * The tool router core runs every model tool call through: lookup, argument validation, the
+ * turn's parallel gate, the `<tool name>` span, one `codex.tool_call` timing event, the rollout
+ * tool call and `codex.tool_result`. A call the router cannot run (unknown name, bad arguments,
+ * a handler that throws) goes back to the model as a failed `function_call_output`; the turn
+ * goes on.
+ */
+export class ToolRegistry implements ToolRouter {
+  readonly parallel = true;
+  private readonly handlers = new Map<string, ToolHandler<unknown>>();
+  /** One gate per running turn, dropped when its last call leaves. */
+  private readonly gates = new Map<string, { gate: ParallelGate; calls: number }>();
+
+  constructor(
+    handlers: readonly ToolHandler<unknown>[],
+    private readonly onClose?: () => Promise<void>,
+  ) {
+    for (const h of handlers) this.handlers.set(h.spec.name, h);
+  }
+
+  specs(): ToolSpec[] {
+    return [...this.handlers.values()].map((h) => h.spec);
+  }
+
+  async close(): Promise<void> {
+    await this.onClose?.();
+  }
+
+  dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem> {
+    const toolName = call.namespace ? `${call.namespace}.${call.name}` : call.name;
+    return withSpan(
+      "dispatch_tool_call_with_code_mode_result",
+      {
+        "otel.name": toolName,
+        tool_name: toolName,
+        call_id: call.callId,
+        tool_source: "direct",
+        "conversation.id": ctx.threadId,
+        "turn.id": ctx.turnId,
+        turn_id: ctx.turnId,
+        "codex.tool.phase": "dispatch",
+        aborted: false,
+      },
+      () => this.run(call, toolName, ctx),
+      // GenAI `execute_tool` attributes at start, so `genai_span_names` can rename the span.
+      {
+        attributes: toolSpanAttributes({
+          name: toolName,
+          callId: call.callId,
+          type: "function",
+          description: this.handlers.get(call.name)?.spec.description,
+        }),
+      },
+    );
+  }
+
+  private async run(call: ToolCallRequest, toolName: string, ctx: ToolContext): Promise<ResponseInputItem> {
+    const timing = startToolCallTiming(() => ({
+      conversationId: ctx.threadId,
+      turnId: ctx.turnId,
+      toolName,
+      callId: call.callId,
+    }));
+    const startedAt = performance.now();
+    const handler = this.handlers.get(call.name);
+    const rollout = ctx.rollout.startToolCall({
+      toolCallId: call.callId,
+      modelVisibleCallId: call.callId,
+      toolName: call.name,
+      toolNamespace: call.namespace ?? null,
+      invocation: { type: "function", arguments: call.arguments },
+      ...(handler?.kind ? { kind: handler.kind } : {}),
+    });
+    let result: ToolOutput;
+    let aborted = false;
+    try {
+      result = await this.runHandler(handler, call, ctx, rollout, () => timing?.admitted());
+    } catch (err) {
+      aborted = ctx.signal.aborted || err instanceof ToolCallAbortedError;
+      if (!aborted)
+        log.warn("tool handler failed", { tool_name: toolName, call_id: call.callId, error: String(err) });
+      result = {
+        output: aborted ? "aborted" : `tool ${toolName} failed: ${(err as Error)?.message ?? String(err)}`,
+        success: false,
+      };
+    } finally {
+      timing?.finish();
+    }
+    if (aborted) recordSpanFields({ aborted: true });
+    const item: ResponseInputItem = {
+      type: "function_call_output",
+      id: newItemId("fco"),
+      call_id: call.callId,
+      output: result.output,
+    };
+    rollout.ended(aborted ? "cancelled" : result.success ? "completed" : "failed", {
+      type: "direct_response",
+      response_item: item,
+    });
+    ctx.telemetry.toolResult({
+      toolName,
+      callId: call.callId,
+      arguments: call.arguments,
+      durationMs: performance.now() - startedAt,
+      success: result.success,
+      output: result.output,
+    });
+    return item;
+  }
+
+  private async runHandler(
+    handler: ToolHandler<unknown> | undefined,
+    call: ToolCallRequest,
+    ctx: ToolContext,
+    rollout: ToolCallRecorder,
+    admitted: () => void,
+  ): Promise<ToolOutput> {
+    // Codex's wording for a name it does not know, so models trained on it recover the same way.
+    if (!handler || call.namespace) return { output: `unsupported call: ${call.name}`, success: false };
+    const parsed = parseArguments(handler, call.arguments);
+    if (!parsed.ok) return { output: `failed to parse function arguments: ${parsed.error}`, success: false };
+    const gate = this.gateFor(ctx.turnId);
+    try {
+      const release = await withSpan("tool_dispatch.parallel_lock", {}, () =>
+        gate.acquire(!handler.parallelSafe, ctx.signal),
+      );
+      admitted();
+      try {
+        return await withSpan("dispatch_tool_call_with_state", { tool_name: call.name }, () =>
+          handler.handle(parsed.value, { call, ctx, rollout }),
+        );
+      } finally {
+        release();
+      }
+    } finally {
+      this.leaveGate(ctx.turnId);
+    }
+  }
+
+  private gateFor(turnId: string): ParallelGate {
+    let entry = this.gates.get(turnId);
+    if (!entry) {
+      entry = { gate: new ParallelGate(), calls: 0 };
+      this.gates.set(turnId, entry);
+    }
+    entry.calls++;
+    return entry.gate;
+  }
+
+  private leaveGate(turnId: string): void {
+    const entry = this.gates.get(turnId);
+    if (entry && --entry.calls === 0) this.gates.delete(turnId);
+  }
+}
+
+function parseArguments(
+  handler: ToolHandler<unknown>,
+  raw: string,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = raw.trim() === "" ? {} : JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+  const r = handler.args.safeParse(json);
+  if (!r.success) {
+    return {
+      ok: false,
+      error: r.error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; "),
+    };
+  }
+  return { ok: true, value: r.data };
+}
