@@ -80,6 +80,10 @@ test("the TUI's start-up probes answer in Codex's shapes, configRequirements/rea
       ],
     });
 
+    const plugins = await s.rpc.request("plugin/installed", { cwds: ["/tmp/a"] });
+    assertCodexSchema("PluginInstalledResponse", plugins);
+    assert.deepEqual(plugins, { marketplaces: [], marketplaceLoadErrors: [] });
+
     // An unknown optional field is ignored, not -32602.
     const extra = await rawRequest(s, { id: "x1", method: "account/read", params: { someFutureField: 1 } });
     assert.equal(extra.error, undefined);

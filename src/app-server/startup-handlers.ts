@@ -9,6 +9,7 @@ import {
   collaborationModeList,
   configRequirementsRead,
   hooksList,
+  pluginInstalled,
   skillsList,
   threadLoadedList,
   threadReadStateUpdate,
@@ -59,6 +60,12 @@ const handleCollaborationModeList = implement(collaborationModeList, () => ({
 const handleBedrockCheck = implement(bedrockCheckGovCloudRequirements, () => ({
   isGovCloud: false,
   shouldWarn: false,
+}));
+
+// The TUI asks while the composer offers `@` mentions; Spool has no plugin marketplaces yet.
+const handlePluginInstalled = implement(pluginInstalled, () => ({
+  marketplaces: [],
+  marketplaceLoadErrors: [],
 }));
 
 interface Anchor {
@@ -161,6 +168,7 @@ export const STARTUP_HANDLERS = [
   handleSkillsList,
   handleCollaborationModeList,
   handleBedrockCheck,
+  handlePluginInstalled,
   handleThreadLoadedList,
   handleThreadTurnsList,
   handleThreadReadStateUpdate,

@@ -9,6 +9,8 @@ import {
   GetAccountResponseSchema,
   HooksListParamsSchema,
   HooksListResponseSchema,
+  PluginInstalledParamsSchema,
+  PluginInstalledResponseSchema,
   SkillsListParamsSchema,
   SkillsListResponseSchema,
   ThreadLoadedListParamsSchema,
@@ -75,4 +77,10 @@ export const threadReadStateUpdate = defineMethod({
   method: "thread/readState/update",
   params: ThreadReadStateUpdateParamsSchema,
   result: ThreadReadStateUpdateResponseSchema,
+});
+
+export const pluginInstalled = defineMethod({
+  method: "plugin/installed",
+  params: PluginInstalledParamsSchema,
+  result: PluginInstalledResponseSchema,
 });

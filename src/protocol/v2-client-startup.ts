@@ -116,3 +116,15 @@ export const ThreadReadStateUpdateParamsSchema = z
   })
   .loose();
 export const ThreadReadStateUpdateResponseSchema = z.object({ readState: ThreadReadStateSchema });
+
+export const PluginInstalledParamsSchema = z
+  .object({
+    cwds: z.array(z.string()).nullish(),
+    installSuggestionPluginNames: z.array(z.string()).nullish(),
+  })
+  .loose();
+export const PluginInstalledResponseSchema = z.object({
+  // Spool has no plugins or marketplaces yet.
+  marketplaces: z.array(z.never()),
+  marketplaceLoadErrors: z.array(z.never()),
+});
