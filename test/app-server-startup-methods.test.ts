@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { killSpawned } from "./support/spawned-servers.js";
+import { killSpawned, openWebSocket, spawnWsAppServer } from "./support/spawned-servers.js";
 import { handshake, runTurn, startCoreSession } from "./support/core-server.js";
 import { assertCodexSchema } from "./support/codex-schema.js";
 
@@ -11,26 +11,60 @@ after(killSpawned);
 
 const answer = (n: number) => ({ output: [{ type: "message" as const, text: `answer ${n}` }] });
 
-/** Sends a raw JSON-RPC frame with a string id (as the TUI does) and resolves with its reply. */
-function rawRequest(
-  s: Awaited<ReturnType<typeof startCoreSession>>,
-  frame: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const before = s.frames.length;
-  s.server.child.stdin.write(JSON.stringify(frame) + "\n");
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10_000;
-    const poll = () => {
-      const reply = s.frames.slice(before).find((f) => f.dir === "in" && f.msg.id === frame.id);
-      if (reply) resolve(reply.msg);
-      else if (Date.now() > deadline) reject(new Error(`no reply to ${JSON.stringify(frame)}`));
-      else setTimeout(poll, 10);
-    };
-    poll();
+/** A raw WebSocket client: frames exactly as the TUI writes them (string ids, no `params`). */
+async function rawClient(url: string) {
+  const ws = await openWebSocket(url);
+  const replies = new Map<unknown, (msg: Record<string, unknown>) => void>();
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data)) as Record<string, unknown>;
+    if (msg.id !== undefined) replies.get(msg.id)?.(msg);
   });
+  return {
+    send(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+      const reply = new Promise<Record<string, unknown>>((resolve) => replies.set(frame.id, resolve));
+      ws.send(JSON.stringify(frame));
+      return reply;
+    },
+    close: () => ws.close(),
+  };
 }
 
-test("the TUI's start-up probes answer in Codex's shapes, configRequirements/read with no params at all", async () => {
+test("string ids, a request without params and unknown optional fields, as the TUI sends them", async () => {
+  const server = await spawnWsAppServer({
+    ...process.env,
+    SPOOL_HOME: mkdtempSync(join(tmpdir(), "spool-raw-")),
+  });
+  const c = await rawClient(server.url);
+  try {
+    const init = await c.send({
+      id: "initialize",
+      method: "initialize",
+      params: {
+        clientInfo: { name: "codex-tui", title: null, version: "0.169.0" },
+        capabilities: { experimentalApi: true },
+      },
+    });
+    assert.equal(init.error, undefined);
+    const reqs = await c.send({ id: "4", method: "configRequirements/read" });
+    assert.equal(reqs.error, undefined, JSON.stringify(reqs));
+    assertCodexSchema("ConfigRequirementsReadResponse", reqs.result);
+    const nullParams = await c.send({ id: "req-null", method: "configRequirements/read", params: null });
+    assert.deepEqual(nullParams.result, reqs.result);
+    const extra = await c.send({
+      id: "8b38234c-5f65-434f-a12f-81532679ea66",
+      method: "account/read",
+      params: { someFutureField: 1 },
+    });
+    assert.equal(extra.error, undefined);
+    assertCodexSchema("GetAccountResponse", extra.result);
+  } finally {
+    c.close();
+    server.child.kill();
+    await server.exit;
+  }
+});
+
+test("the TUI's start-up probes answer in Codex's shapes, configRequirements/read without params", async () => {
   const s = await startCoreSession();
   try {
     await handshake(s, { experimentalApi: true });
@@ -43,16 +77,11 @@ test("the TUI's start-up probes answer in Codex's shapes, configRequirements/rea
       workspaceRouting: null,
     });
 
-    // The TUI sends this one without a `params` member; string ids as it uses them.
-    const reqs = await rawRequest(s, { id: "4", method: "configRequirements/read" });
-    assert.equal(reqs.error, undefined, JSON.stringify(reqs));
-    assertCodexSchema("ConfigRequirementsReadResponse", reqs.result);
-    const nullParams = await rawRequest(s, {
-      id: "req-null",
-      method: "configRequirements/read",
-      params: null,
-    });
-    assert.deepEqual(nullParams.result, reqs.result);
+    // The TUI sends this one without a `params` member.
+    const reqs = await s.rpc.request("configRequirements/read");
+    assertCodexSchema("ConfigRequirementsReadResponse", reqs);
+    const sent = s.frames.find((f) => f.dir === "out" && f.msg.method === "configRequirements/read");
+    assert.equal("params" in sent!.msg, false);
 
     const gov = await s.rpc.request("account/bedrock/checkGovCloudRequirements", {});
     assertCodexSchema("BedrockCheckGovCloudRequirementsResponse", gov);
@@ -83,12 +112,9 @@ test("the TUI's start-up probes answer in Codex's shapes, configRequirements/rea
     const plugins = await s.rpc.request("plugin/installed", { cwds: ["/tmp/a"] });
     assertCodexSchema("PluginInstalledResponse", plugins);
     assert.deepEqual(plugins, { marketplaces: [], marketplaceLoadErrors: [] });
-
-    // An unknown optional field is ignored, not -32602.
-    const extra = await rawRequest(s, { id: "x1", method: "account/read", params: { someFutureField: 1 } });
-    assert.equal(extra.error, undefined);
   } finally {
     await s.stop();
+    await s.model.close();
   }
 });
 
@@ -103,6 +129,7 @@ test("account/read says OpenAI auth is required when the openai provider has no 
     assert.equal(account.requiresOpenaiAuth, true);
   } finally {
     await s.stop();
+    await s.model.close();
   }
 });
 
@@ -156,6 +183,7 @@ test("skills/list reads SKILL.md front matter under the cwd's and SPOOL_HOME's s
     );
   } finally {
     await s.stop();
+    await s.model.close();
   }
 });
 
@@ -260,5 +288,6 @@ test("thread/loaded/list, thread/turns/list pages and read state that follows co
     );
   } finally {
     await s.stop();
+    await s.model.close();
   }
 });
