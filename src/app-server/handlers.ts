@@ -5,6 +5,7 @@ import { JsonRpcError, MethodTable, implement } from "../rpc/index.js";
 import { configRead, initialize, modelList, type HandlerContext } from "./methods.js";
 import { THREAD_HANDLERS } from "./thread-handlers.js";
 import { TURN_HANDLERS } from "./turn-handlers.js";
+import { STARTUP_HANDLERS } from "./startup-handlers.js";
 
 function platformOs(): string {
   const p = platform();
@@ -51,6 +52,13 @@ const handleConfigRead = implement(configRead, (params, { services }: HandlerCon
 
 /** The v2 surface this server answers; `initialize` gates the rest. */
 export const APP_SERVER_METHODS = new MethodTable<HandlerContext>(
-  [handleInitialize, handleModelList, handleConfigRead, ...THREAD_HANDLERS, ...TURN_HANDLERS],
+  [
+    handleInitialize,
+    handleModelList,
+    handleConfigRead,
+    ...THREAD_HANDLERS,
+    ...TURN_HANDLERS,
+    ...STARTUP_HANDLERS,
+  ],
   { initialize: initialize.method },
 );

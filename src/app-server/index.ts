@@ -8,3 +8,4 @@ export { ThreadSubscriptions } from "./subscriptions.js";
 export { notificationFor } from "./notifications.js";
 export type { Notification } from "./notifications.js";
 export type { AppServerServices, HandlerContext } from "./methods.js";
+export { ThreadReadStates } from "./read-states.js";

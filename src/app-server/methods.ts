@@ -28,6 +28,7 @@ import { defineMethod, type RequestContext } from "../rpc/index.js";
 import type { ModelCatalog } from "./model-catalog.js";
 import type { ConnectionSession } from "./session.js";
 import type { ThreadSubscriptions } from "./subscriptions.js";
+import type { ThreadReadStates } from "./read-states.js";
 
 // The v2 methods this server answers, as descriptors: the one place a method is declared.
 // Handlers bind to them in handlers.ts.
@@ -116,6 +117,8 @@ export interface AppServerServices {
   core: ThreadManager;
   /** Which connection hears which thread. */
   subscriptions: ThreadSubscriptions;
+  /** Each durable thread's read state (`thread/readState/*`). */
+  readStates: ThreadReadStates;
 }
 
 /** What every v2 handler receives besides its params. */

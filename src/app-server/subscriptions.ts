@@ -44,6 +44,11 @@ export class ThreadSubscriptions {
     this.core.retain(thread.id);
   }
 
+  /** Sends one notification to every connection subscribed to a thread. */
+  notifySubscribers(threadId: string, method: string, params: unknown): void {
+    for (const s of this.byThread.get(threadId)?.sessions ?? []) s.notify(method, params);
+  }
+
   isSubscribed(threadId: string, session: ConnectionSession): boolean {
     return this.byThread.get(threadId)?.sessions.has(session) ?? false;
   }

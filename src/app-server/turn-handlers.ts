@@ -17,6 +17,7 @@ function overridesOf(p: TurnStartParams): TurnContextOverrides {
 
 const handleTurnStart = implement(turnStart, (params, { services, request }: HandlerContext) => {
   const thread = coreCall(() => services.core.require(params.threadId));
+  services.readStates.watch(thread);
   const turn = coreCall(() =>
     thread.startTurn(params.input, overridesOf(params), params.clientUserMessageId ?? undefined),
   );

@@ -1,6 +1,7 @@
 import {
   AppServer,
   ModelCatalog,
+  ThreadReadStates,
   ThreadSubscriptions,
   type AppServerOptions,
   type AppServerServices,
@@ -148,7 +149,12 @@ export function buildAppServerServices(
     idleUnloadMs: options.idleUnloadMs,
     env: options.env,
   });
-  return { config, catalog, providers, modelProvider, core, subscriptions: new ThreadSubscriptions(core) };
+  const subscriptions = new ThreadSubscriptions(core);
+  const readStates = new ThreadReadStates((threadId, readState) =>
+    subscriptions.notifySubscribers(threadId, "thread/readState/changed", { threadId, readState }),
+  );
+  core.onUnload((threadId) => readStates.forget(threadId));
+  return { config, catalog, providers, modelProvider, core, subscriptions, readStates };
 }
 
 /** The app-server process, composed: its telemetry, its services and the server using them. */

@@ -195,3 +195,4 @@ export {
   threadTokenUsage,
 } from "./token-usage.js";
 export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";
+export * from "./v2-client-startup.js";
