@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ThreadTokenUsageSchema } from "./token-usage.js";
+import { ThreadReadStateSchema } from "./v2-client-startup.js";
 import { UserInputSchema } from "./user-input.js";
 import {
   ApprovalsReviewerSchema,
@@ -66,6 +67,7 @@ export const SERVER_NOTIFICATIONS = {
   "thread/started": z.object({ thread: ThreadSchema }),
   "thread/status/changed": z.object({ threadId: z.string(), status: ThreadStatusSchema }),
   "thread/closed": z.object({ threadId: z.string() }),
+  "thread/readState/changed": z.object({ threadId: z.string(), readState: ThreadReadStateSchema }),
   "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),
   "turn/started": z.object({ threadId: z.string(), turn: TurnSchema }),
   "turn/completed": z.object({ threadId: z.string(), turn: TurnSchema }),
