@@ -1,6 +1,7 @@
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
+import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
 import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { logger } from "../telemetry/index.js";
@@ -35,6 +36,13 @@ const WORKER_URL = new URL(
 );
 
 const log = logger("spool_observe::embedded");
+
+// The serializers (and protobufjs behind them) are loaded at the first export, not at start-up:
+// they cost more than the rest of the app-server's start, and the first batch comes later.
+const load = createRequire(import.meta.url);
+let transformer: typeof OtlpTransformer | undefined;
+const serializers = (): typeof OtlpTransformer =>
+  (transformer ??= load("@opentelemetry/otlp-transformer") as typeof OtlpTransformer);
 
 /** Bytes of batches handed to the worker and not yet written; beyond this a batch is dropped. */
 const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
@@ -201,13 +209,13 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
   };
   const spanExporter: SpanExporter = {
     export: (spans: ReadableSpan[], cb) =>
-      exportBody("traces", ProtobufTraceSerializer.serializeRequest(spans), cb),
+      exportBody("traces", serializers().ProtobufTraceSerializer.serializeRequest(spans), cb),
     shutdown: release,
     forceFlush: () => link.drain(),
   };
   const logExporter: LogRecordExporter = {
     export: (logs: ReadableLogRecord[], cb) =>
-      exportBody("logs", ProtobufLogsSerializer.serializeRequest(logs), cb),
+      exportBody("logs", serializers().ProtobufLogsSerializer.serializeRequest(logs), cb),
     shutdown: release,
     forceFlush: () => link.drain(),
   };

@@ -1,19 +1,22 @@
 import { readFileSync } from "node:fs";
-import { ConsoleLogRecordExporter, type LogRecordExporter } from "@opentelemetry/sdk-logs";
-import { ConsoleMetricExporter, type PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import { ConsoleSpanExporter, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { OTLPTraceExporter as TraceHttpJson } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as TraceProto } from "@opentelemetry/exporter-trace-otlp-proto";
-import { OTLPTraceExporter as TraceGrpc } from "@opentelemetry/exporter-trace-otlp-grpc";
-import { OTLPLogExporter as LogsHttpJson } from "@opentelemetry/exporter-logs-otlp-http";
-import { OTLPLogExporter as LogsProto } from "@opentelemetry/exporter-logs-otlp-proto";
-import { OTLPLogExporter as LogsGrpc } from "@opentelemetry/exporter-logs-otlp-grpc";
-import { OTLPMetricExporter as MetricsHttpJson } from "@opentelemetry/exporter-metrics-otlp-http";
-import { OTLPMetricExporter as MetricsProto } from "@opentelemetry/exporter-metrics-otlp-proto";
-import { OTLPMetricExporter as MetricsGrpc } from "@opentelemetry/exporter-metrics-otlp-grpc";
-import { createEmptyMetadata, createSslCredentials } from "@opentelemetry/otlp-grpc-exporter-base";
+import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
+import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
+import type * as TraceHttpJson from "@opentelemetry/exporter-trace-otlp-http";
+import type * as TraceProto from "@opentelemetry/exporter-trace-otlp-proto";
+import type * as TraceGrpc from "@opentelemetry/exporter-trace-otlp-grpc";
+import type * as LogsHttpJson from "@opentelemetry/exporter-logs-otlp-http";
+import type * as LogsProto from "@opentelemetry/exporter-logs-otlp-proto";
+import type * as LogsGrpc from "@opentelemetry/exporter-logs-otlp-grpc";
+import type * as MetricsHttpJson from "@opentelemetry/exporter-metrics-otlp-http";
+import type * as MetricsProto from "@opentelemetry/exporter-metrics-otlp-proto";
+import type * as MetricsGrpc from "@opentelemetry/exporter-metrics-otlp-grpc";
+import type * as GrpcBase from "@opentelemetry/otlp-grpc-exporter-base";
+import type * as SdkLogs from "@opentelemetry/sdk-logs";
+import type * as SdkTrace from "@opentelemetry/sdk-trace-base";
 import { TelemetryConfigError } from "./errors.js";
 import { logger } from "./log.js";
+import { lazyPackage, sdkMetrics } from "./lazy-modules.js";
 import type { OtelExporterSettings, OtelTlsSettings } from "./settings.js";
 
 export type Signal = "traces" | "logs" | "metrics";
@@ -117,6 +120,9 @@ function httpOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-http
 
 function grpcOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-grpc" }>) {
   const tls = readTls(signal, s.tls);
+  const { createEmptyMetadata, createSslCredentials } = lazyPackage<typeof GrpcBase>(
+    "@opentelemetry/otlp-grpc-exporter-base",
+  );
   const metadata = createEmptyMetadata();
   for (const [k, v] of Object.entries(s.headers)) metadata.set(k, v);
   return {
@@ -126,27 +132,65 @@ function grpcOptions(signal: Signal, s: Extract<OtlpSettings, { kind: "otlp-grpc
   };
 }
 
+// Each exporter package is loaded only when the settings select it (see lazy-modules.ts).
+
 /** The official OTLP span exporter for resolved settings (`undefined` for none). */
 export function buildSpanExporter(s: ResolvedExporterSettings): SpanExporter | undefined {
-  if (s.kind === "console") return new ConsoleSpanExporter();
-  if (s.kind === "otlp-grpc") return new TraceGrpc(grpcOptions("traces", s));
+  if (s.kind === "console") {
+    return new (lazyPackage<typeof SdkTrace>("@opentelemetry/sdk-trace-base").ConsoleSpanExporter)();
+  }
+  if (s.kind === "otlp-grpc") {
+    const { OTLPTraceExporter } = lazyPackage<typeof TraceGrpc>("@opentelemetry/exporter-trace-otlp-grpc");
+    return new OTLPTraceExporter(grpcOptions("traces", s));
+  }
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("traces", s);
-  return s.protocol === "json" ? new TraceHttpJson(o) : new TraceProto(o);
+  if (s.protocol === "json") {
+    return new (lazyPackage<typeof TraceHttpJson>(
+      "@opentelemetry/exporter-trace-otlp-http",
+    ).OTLPTraceExporter)(o);
+  }
+  return new (lazyPackage<typeof TraceProto>("@opentelemetry/exporter-trace-otlp-proto").OTLPTraceExporter)(
+    o,
+  );
 }
 
 export function buildLogExporter(s: ResolvedExporterSettings): LogRecordExporter | undefined {
-  if (s.kind === "console") return new ConsoleLogRecordExporter();
-  if (s.kind === "otlp-grpc") return new LogsGrpc(grpcOptions("logs", s));
+  if (s.kind === "console") {
+    return new (lazyPackage<typeof SdkLogs>("@opentelemetry/sdk-logs").ConsoleLogRecordExporter)();
+  }
+  if (s.kind === "otlp-grpc") {
+    const { OTLPLogExporter } = lazyPackage<typeof LogsGrpc>("@opentelemetry/exporter-logs-otlp-grpc");
+    return new OTLPLogExporter(grpcOptions("logs", s));
+  }
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("logs", s);
-  return s.protocol === "json" ? new LogsHttpJson(o) : new LogsProto(o);
+  if (s.protocol === "json") {
+    return new (lazyPackage<typeof LogsHttpJson>("@opentelemetry/exporter-logs-otlp-http").OTLPLogExporter)(
+      o,
+    );
+  }
+  return new (lazyPackage<typeof LogsProto>("@opentelemetry/exporter-logs-otlp-proto").OTLPLogExporter)(o);
 }
 
 export function buildMetricExporter(s: ResolvedExporterSettings): PushMetricExporter | undefined {
-  if (s.kind === "console") return new ConsoleMetricExporter();
-  if (s.kind === "otlp-grpc") return new MetricsGrpc(grpcOptions("metrics", s));
+  if (s.kind === "console") return new (sdkMetrics().ConsoleMetricExporter)();
+  if (s.kind === "otlp-grpc") {
+    const { OTLPMetricExporter } = lazyPackage<typeof MetricsGrpc>(
+      "@opentelemetry/exporter-metrics-otlp-grpc",
+    );
+    return new OTLPMetricExporter(grpcOptions("metrics", s));
+  }
   if (s.kind !== "otlp-http") return undefined;
   const o = httpOptions("metrics", s);
-  return s.protocol === "json" ? new MetricsHttpJson(o) : new MetricsProto(o);
+  if (s.protocol === "json") {
+    const { OTLPMetricExporter } = lazyPackage<typeof MetricsHttpJson>(
+      "@opentelemetry/exporter-metrics-otlp-http",
+    );
+    return new OTLPMetricExporter(o);
+  }
+  const { OTLPMetricExporter } = lazyPackage<typeof MetricsProto>(
+    "@opentelemetry/exporter-metrics-otlp-proto",
+  );
+  return new OTLPMetricExporter(o);
 }

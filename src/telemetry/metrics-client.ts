@@ -1,12 +1,8 @@
 import { ValueType, type Attributes, type Counter, type Histogram, type Meter } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import {
-  AggregationTemporality,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} from "@opentelemetry/sdk-metrics";
+import type { InMemoryMetricExporter, MeterProvider } from "@opentelemetry/sdk-metrics";
 import { MetricsError } from "./errors.js";
+import { sdkMetrics } from "./lazy-modules.js";
 import { SPOOL_VERSION } from "./version.js";
 
 export type MetricTags = Record<string, string>;
@@ -109,6 +105,8 @@ export class MetricsClient {
     client: MetricsClient;
     exporter: InMemoryMetricExporter;
   } {
+    const { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } =
+      sdkMetrics();
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const provider = new MeterProvider({
       resource: resourceFromAttributes({

@@ -8,11 +8,7 @@ import {
 } from "@opentelemetry/resources";
 import { BatchLogRecordProcessor, LoggerProvider, SimpleLogRecordProcessor } from "@opentelemetry/sdk-logs";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
-import {
-  MeterProvider,
-  PeriodicExportingMetricReader,
-  type PushMetricExporter,
-} from "@opentelemetry/sdk-metrics";
+import type { MeterProvider, PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
@@ -39,6 +35,7 @@ import {
   ExportHealth,
 } from "./export-health.js";
 import { GenAiSpanNameProcessor } from "./genai-attributes.js";
+import { sdkMetrics } from "./lazy-modules.js";
 import { logger, setLogExportLanes } from "./log.js";
 import { MetricsClient } from "./metrics-client.js";
 import { defaultOtelSettings, type OtelSettings } from "./settings.js";
@@ -210,6 +207,7 @@ export function installTelemetry(options: TelemetryOptions = {}): TelemetryHandl
   let meterProvider: MeterProvider | undefined;
   let metricsClient: MetricsClient | undefined;
   if (metricExporter) {
+    const { MeterProvider, PeriodicExportingMetricReader } = sdkMetrics();
     meterProvider = new MeterProvider({
       resource,
       readers: [
