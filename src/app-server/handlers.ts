@@ -4,6 +4,7 @@ import { SPOOL_VERSION } from "../telemetry/index.js";
 import { JsonRpcError, MethodTable, implement } from "../rpc/index.js";
 import { configRead, initialize, modelList, type HandlerContext } from "./methods.js";
 import { THREAD_HANDLERS } from "./thread-handlers.js";
+import { TASK_HANDLERS } from "./task-handlers.js";
 import { TURN_HANDLERS } from "./turn-handlers.js";
 
 function platformOs(): string {
@@ -51,6 +52,6 @@ const handleConfigRead = implement(configRead, (params, { services }: HandlerCon
 
 /** The v2 surface this server answers; `initialize` gates the rest. */
 export const APP_SERVER_METHODS = new MethodTable<HandlerContext>(
-  [handleInitialize, handleModelList, handleConfigRead, ...THREAD_HANDLERS, ...TURN_HANDLERS],
+  [handleInitialize, handleModelList, handleConfigRead, ...THREAD_HANDLERS, ...TURN_HANDLERS, ...TASK_HANDLERS],
   { initialize: initialize.method },
 );
