@@ -218,7 +218,6 @@ test("manual local compaction: Codex's prompt, the summary kept, the next reques
     } finally {
       s2.server.child.kill();
     }
-
   } finally {
     s.server.child.kill();
     await env.close();

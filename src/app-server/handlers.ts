@@ -52,6 +52,13 @@ const handleConfigRead = implement(configRead, (params, { services }: HandlerCon
 
 /** The v2 surface this server answers; `initialize` gates the rest. */
 export const APP_SERVER_METHODS = new MethodTable<HandlerContext>(
-  [handleInitialize, handleModelList, handleConfigRead, ...THREAD_HANDLERS, ...TURN_HANDLERS, ...TASK_HANDLERS],
+  [
+    handleInitialize,
+    handleModelList,
+    handleConfigRead,
+    ...THREAD_HANDLERS,
+    ...TURN_HANDLERS,
+    ...TASK_HANDLERS,
+  ],
   { initialize: initialize.method },
 );
