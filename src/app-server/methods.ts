@@ -21,6 +21,10 @@ import {
   InitializeResponseSchema,
   ModelListParamsSchema,
   ModelListResponseSchema,
+  ReviewStartParamsSchema,
+  ReviewStartResponseSchema,
+  ThreadCompactStartParamsSchema,
+  ThreadCompactStartResponseSchema,
 } from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import type { ThreadManager } from "../core/index.js";
@@ -103,6 +107,18 @@ export const turnInterrupt = defineMethod({
   method: "turn/interrupt",
   params: TurnInterruptParamsSchema,
   result: TurnInterruptResponseSchema,
+});
+
+export const reviewStart = defineMethod({
+  method: "review/start",
+  params: ReviewStartParamsSchema,
+  result: ReviewStartResponseSchema,
+});
+
+export const threadCompactStart = defineMethod({
+  method: "thread/compact/start",
+  params: ThreadCompactStartParamsSchema,
+  result: ThreadCompactStartResponseSchema,
 });
 
 /** Process-wide things handlers read, built by the composition root (`cli/compose.ts`). */

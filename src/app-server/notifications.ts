@@ -73,6 +73,8 @@ export function notificationFor(threadId: string, event: CoreEvent): Notificatio
         method: "error",
         params: { threadId, turnId: event.turnId, error: event.error, willRetry: event.willRetry },
       };
+    case "context_compacted":
+      return { method: "thread/compacted", params: { threadId, turnId: event.turnId } };
     case "turn_completed":
       return { method: "turn/completed", params: { threadId, turn: event.turn } };
     case "closed":

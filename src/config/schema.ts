@@ -65,6 +65,10 @@ export const SpoolConfigSchema = z
     /** A remote exec-server (`ws://…`) for the shell tools; `SPOOL_EXEC_SERVER_URL` wins. */
     exec_server_url: z.string().min(1).optional(),
     observe: ObserveTomlSchema.optional(),
+    /** Tokens after which a turn compacts its thread's history (Codex's key). */
+    model_auto_compact_token_limit: z.number().int().positive().optional(),
+    /** The model's context window; without an explicit limit, auto-compaction starts at 90% of it. */
+    model_context_window: z.number().int().positive().optional(),
   })
   .loose();
 export type SpoolConfig = z.infer<typeof SpoolConfigSchema>;

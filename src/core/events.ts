@@ -16,6 +16,8 @@ export type CoreEvent =
   | { type: "command_output_delta"; turnId: string; itemId: string; delta: string }
   | { type: "token_count"; turnId: string; usage: ThreadTokenUsage }
   | { type: "error"; turnId: string; error: TurnError; willRetry: boolean }
+  /** History was replaced by a compaction (v2 `thread/compacted`, kept for older clients). */
+  | { type: "context_compacted"; turnId: string }
   | { type: "turn_completed"; turn: Turn }
   | { type: "closed" };
 

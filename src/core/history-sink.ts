@@ -1,5 +1,5 @@
 /** The kinds of line a thread's history file holds (Codex's `RolloutItem` tags). */
-export type HistoryLineType = "session_meta" | "turn_context" | "response_item" | "event_msg";
+export type HistoryLineType = "session_meta" | "turn_context" | "response_item" | "event_msg" | "compacted";
 
 /**
  * Where a thread's history goes: the JSONL file of a persisted thread, nothing for an ephemeral

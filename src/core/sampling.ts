@@ -17,6 +17,7 @@ import {
 import type { CodexErrorInfo, ThreadItem, TurnError } from "../protocol/index.js";
 import type { InferenceRecorder } from "../rollout-trace/index.js";
 import { withSpan } from "../telemetry/index.js";
+import { autoCompactIfNeeded } from "./compaction/index.js";
 import { baseInstructionsItem, userMessageItem } from "./prompt.js";
 import type { TaskOutcome, TurnContext } from "./tasks/task.js";
 import type { ToolCallRequest, ToolContext } from "./tools.js";
@@ -37,6 +38,8 @@ export function runTurn(ctx: TurnContext, signal: AbortSignal): Promise<TaskOutc
     "run_turn",
     { "conversation.id": ctx.threadId, "turn.id": ctx.turnId },
     async () => {
+      const early = await autoCompactIfNeeded(ctx, signal);
+      if (early) return early;
       for (;;) {
         takeSteered(ctx);
         const request = buildRequest(ctx);
@@ -55,6 +58,8 @@ export function runTurn(ctx: TurnContext, signal: AbortSignal): Promise<TaskOutc
         ctx.appendHistory(result.toolOutputs);
         if (signal.aborted) return { status: "interrupted" };
         if (result.toolOutputs.length === 0 && !ctx.hasSteeredInput()) return { status: "completed" };
+        const compacted = await autoCompactIfNeeded(ctx, signal);
+        if (compacted) return compacted;
       }
     },
   );
@@ -84,12 +89,14 @@ function takeSteered(ctx: TurnContext): void {
   }
 }
 
-function buildRequest(ctx: TurnContext): ResponsesRequest {
+/** The turn's model request over `input` (default: the whole history), as `run_turn` sends it. */
+export function buildRequest(ctx: TurnContext, input?: readonly ResponseInputItem[]): ResponsesRequest {
   const s = ctx.settings;
-  const full = [baseInstructionsItem(s), ...ctx.history()];
+  const full = [baseInstructionsItem(s), ...(input ?? ctx.history())];
   // Over a reused WebSocket the server still holds the previous response: send only what is
   // new since it (Codex's incremental requests). Over HTTP every request carries everything.
-  const chain = ctx.client.canChainResponses ? ctx.chain() : undefined;
+  // A request over other input (a compaction's) never continues the chain.
+  const chain = input === undefined && ctx.client.canChainResponses ? ctx.chain() : undefined;
   const incremental = chain !== undefined && chain.covered <= full.length;
   const reasoning = s.reasoningEffort || s.reasoningSummary !== "none";
   const request: ResponsesRequest = {

@@ -17,6 +17,8 @@ export interface ThreadSettings {
   baseInstructions: string | null;
   developerInstructions: string | null;
   serviceTier: string | null;
+  /** Compact inside a turn once the context holds this many tokens; null or absent: never. */
+  autoCompactTokenLimit?: number | null;
 }
 
 /** The policy object a kebab-case `sandbox` mode stands for. */

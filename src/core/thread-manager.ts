@@ -24,6 +24,7 @@ import {
   withSpan,
   type MetricsClient,
 } from "../telemetry/index.js";
+import { autoCompactLimit } from "./compaction/index.js";
 import { InvalidCoreArgumentError, InvalidTurnStateError, ThreadNotFoundError } from "./errors.js";
 import { NO_HISTORY, type HistoryLineType } from "./history-sink.js";
 import { newThreadId } from "./ids.js";
@@ -334,6 +335,7 @@ export class ThreadManager {
       baseInstructions: params.baseInstructions ?? base?.baseInstructions ?? null,
       developerInstructions: params.developerInstructions ?? base?.developerInstructions ?? null,
       serviceTier: params.serviceTier ?? base?.serviceTier ?? null,
+      autoCompactTokenLimit: autoCompactLimit(cfg),
     };
   }
 

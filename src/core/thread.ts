@@ -1,7 +1,9 @@
 import { SpanKind, context } from "@opentelemetry/api";
 import type { ModelClient, ResponseInputItem } from "../model-client/index.js";
 import type {
+  CompactOp,
   Op,
+  ReviewOp,
   SessionSource,
   Submission,
   Thread,
@@ -15,11 +17,13 @@ import type {
 import type { RolloutRecorder, ThreadRecorder } from "../rollout-trace/index.js";
 import { METRIC, logger, startSpan, withSpan, type SessionTelemetry } from "../telemetry/index.js";
 import { ActiveTurn, INTERRUPT_GRACE_MS } from "./active-turn.js";
+import { CompactTask, ContextMeter } from "./compaction/index.js";
 import { InvalidTurnStateError } from "./errors.js";
 import type { CoreEvent, CoreEventListener } from "./events.js";
 import type { HistorySink } from "./history-sink.js";
 import { initialContextItems, inputText, itemIdOf, turnAbortedItem, userMessageItem } from "./prompt.js";
 import type { ThreadSettings } from "./settings.js";
+import { ReviewTask } from "./review/index.js";
 import { SubmissionLoop } from "./submission-loop.js";
 import { RegularTask } from "./tasks/regular.js";
 import type { ResponseChain, SessionTask, TaskOutcome, TurnContext } from "./tasks/task.js";
@@ -88,6 +92,9 @@ export class CoreThread {
   private active: ActiveTurn | undefined;
   /** The turn id accepted by `turn/start` whose submission may not be dispatched yet. */
   private currentTurnId: string | undefined;
+  /** Review and compaction turns take no steered input (spec/app-server.md §5, `turn/steer`). */
+  private currentTurnSteerable = true;
+  private readonly meter = new ContextMeter();
   private readonly loop: SubmissionLoop;
   private readonly listeners = new Set<CoreEventListener>();
   private shutdownPromise: Promise<void> | undefined;
@@ -173,12 +180,35 @@ export class CoreThread {
     this.assertOpen();
     if (this.currentTurnId !== undefined) {
       const id = this.currentTurnId;
+      this.assertSteerable();
       this.loop.submit({ type: "steer", items, expectedTurnId: id, clientUserMessageId });
       return { ...this.placeholderTurn(id) };
     }
     const submission = this.loop.submit({ type: "turn_input", items, overrides, clientUserMessageId });
     this.currentTurnId = submission.id;
+    this.currentTurnSteerable = true;
     return this.placeholderTurn(submission.id);
+  }
+
+  /**
+   * Accepts `review/start` or `thread/compact/start`: a turn of its own, returned in progress.
+   * Refused while another turn runs (Codex would abort that turn; Spool does not drop work).
+   */
+  startTaskTurn(op: ReviewOp | CompactOp): Turn {
+    this.assertOpen();
+    if (this.currentTurnId !== undefined)
+      throw new InvalidTurnStateError(`turn ${this.currentTurnId} is still running`);
+    const submission = this.loop.submit(op);
+    this.currentTurnId = submission.id;
+    this.currentTurnSteerable = false;
+    return this.placeholderTurn(submission.id);
+  }
+
+  private assertSteerable(): void {
+    if (!this.currentTurnSteerable)
+      throw new InvalidTurnStateError(
+        `turn ${this.currentTurnId} is a review or compaction and cannot be steered`,
+      );
   }
 
   /** Accepts a `turn/steer`; throws `InvalidTurnStateError` without an active turn or on a mismatch. */
@@ -189,6 +219,7 @@ export class CoreThread {
     if (id !== expectedTurnId) {
       throw new InvalidTurnStateError(`expected active turn id ${expectedTurnId} but found ${id}`);
     }
+    this.assertSteerable();
     this.loop.submit({ type: "steer", items, expectedTurnId, clientUserMessageId });
     return id;
   }
@@ -277,8 +308,12 @@ export class CoreThread {
         await this.runShutdown();
         return;
       case "review":
+        this.startTask(new ReviewTask(op.target), s.id, [], {}, undefined);
+        return;
       case "compact":
-        log.warn("op not supported by this build", { "codex.op": op.type, "thread.id": this.id });
+        withSpan("codex.compaction", { "conversation.id": this.id, "turn.id": s.id }, () =>
+          this.startTask(new CompactTask(), s.id, [], {}, undefined),
+        );
         return;
     }
   }
@@ -355,29 +390,32 @@ export class CoreThread {
       newItems.push(...initialContextItems(settings));
       this.hasContext = true;
     }
-    const userItem = userMessageItem(input);
-    newItems.push(userItem);
+    // Review and compaction turns carry no user input of their own.
+    const userItem = input.length > 0 ? userMessageItem(input) : undefined;
+    if (userItem) newItems.push(userItem);
     this.appendHistory(turn, newItems);
-    if (this.meta.preview === "") this.meta.preview = inputText(input).slice(0, 200);
-    const userThreadItem: ThreadItem = {
-      type: "userMessage",
-      id: userItem.id,
-      content: input,
-      clientId: clientUserMessageId ?? null,
-      startedAtMs,
-      completedAtMs: null,
-    };
-    this.emit({ type: "item_started", turnId, item: userThreadItem, atMs: startedAtMs });
-    const completedUser = { ...userThreadItem, completedAtMs: Date.now() };
-    this.completeItem(turn, completedUser);
-    this.emit({ type: "item_completed", turnId, item: completedUser, atMs: completedUser.completedAtMs });
-    const text = inputText(input);
-    this.deps.telemetry.userPrompt({
-      text,
-      textInputCount: input.filter((i) => i.type === "text").length,
-      imageInputCount: input.filter((i) => i.type === "image").length,
-      localImageInputCount: input.filter((i) => i.type === "localImage").length,
-    });
+    if (userItem) {
+      if (this.meta.preview === "") this.meta.preview = inputText(input).slice(0, 200);
+      const userThreadItem: ThreadItem = {
+        type: "userMessage",
+        id: userItem.id,
+        content: input,
+        clientId: clientUserMessageId ?? null,
+        startedAtMs,
+        completedAtMs: null,
+      };
+      this.emit({ type: "item_started", turnId, item: userThreadItem, atMs: startedAtMs });
+      const completedUser = { ...userThreadItem, completedAtMs: Date.now() };
+      this.completeItem(turn, completedUser);
+      this.emit({ type: "item_completed", turnId, item: completedUser, atMs: completedUser.completedAtMs });
+      const text = inputText(input);
+      this.deps.telemetry.userPrompt({
+        text,
+        textInputCount: input.filter((i) => i.type === "text").length,
+        imageInputCount: input.filter((i) => i.type === "image").length,
+        localImageInputCount: input.filter((i) => i.type === "localImage").length,
+      });
+    }
 
     const ctx = this.turnContext(turn);
     const signal = turn.controller.signal;
@@ -428,8 +466,16 @@ export class CoreThread {
       completeItem: (item) => {
         if (!turn.finished) this.completeItem(turn, item);
       },
+      replaceHistory: (replacement, summary) => {
+        if (turn.finished) return;
+        this.history.splice(0, this.history.length, ...replacement);
+        this.meter.reset();
+        this.deps.history.append("compacted", { message: summary, replacement_history: replacement });
+      },
+      contextTokens: () => this.meter.tokens(this.history),
       recordUsage: (last) => {
         if (turn.finished) return;
+        this.meter.observe(last.totalTokens, this.history.length);
         this.usage = addUsage(this.usage, last);
         this.deps.history.append("event_msg", {
           type: "token_count",

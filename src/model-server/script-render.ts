@@ -136,6 +136,15 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
       const item = { ...base, status: "completed", arguments: args };
       push({ type: "response.output_item.done", output_index, item });
       done.push(item);
+    } else if (out.type === "compaction") {
+      const inputs = inputItems(ctx.requestBody).filter((i) => i.type !== "compaction_trigger").length;
+      const encrypted = out.encrypted_content ?? `scripted-compaction:${ctx.seq}:${inputs}-items`;
+      outputChars += encrypted.length;
+      const item_id = `cmp_${n}`;
+      push({ type: "response.output_item.added", output_index, item: { id: item_id, type: "compaction" } });
+      const item = { id: item_id, type: "compaction", encrypted_content: encrypted };
+      push({ type: "response.output_item.done", output_index, item });
+      done.push(item);
     } else {
       const item_id = `rs_${n}`;
       push({

@@ -69,3 +69,32 @@ test("placeholders take the last function output and the last user text", () => 
   };
   assert.equal(fillPlaceholders("{{input_text}} -> {{function_call_output}}", body), "list files -> a.txt");
 });
+
+test("a compaction step answers with one compaction item naming the items it replaces", () => {
+  const script = parseModelScript({ responses: [{ output: [{ type: "compaction" }] }] });
+  const body = {
+    input: [
+      { type: "message", role: "user", content: [{ type: "input_text", text: "a" }] },
+      { type: "message", role: "assistant", content: [{ type: "output_text", text: "b" }] },
+      { type: "compaction_trigger" },
+    ],
+  };
+  const events = renderResponse(script.responses[0]!, {
+    responseId: "resp_1",
+    model: "m",
+    requestBody: body,
+    chunkChars: 8,
+    seq: 4,
+  });
+  for (const e of events) parseServerEvent(JSON.stringify(e), e.type);
+  const done = events.filter((e) => e.type === "response.output_item.done");
+  assert.equal(done.length, 1);
+  assert.deepEqual(done[0]!.item, {
+    id: "cmp_4_0",
+    type: "compaction",
+    encrypted_content: "scripted-compaction:4:2-items",
+  });
+  const completed = events.at(-1)!;
+  assert.equal(completed.type, "response.completed");
+  assert.deepEqual((completed.response as { output: unknown[] }).output, [done[0]!.item]);
+});

@@ -39,10 +39,23 @@ const ReasoningOutputSchema = z
   })
   .strict();
 
+/**
+ * A remote-compaction answer: one `compaction` item (what OpenAI's Responses API returns for a
+ * request whose input ends with `{"type":"compaction_trigger"}`). Default `encrypted_content`
+ * names how many input items it stands for, so a test can tell one compaction from another.
+ */
+const CompactionOutputSchema = z
+  .object({
+    type: z.literal("compaction"),
+    encrypted_content: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const ScriptOutputSchema = z.discriminatedUnion("type", [
   MessageOutputSchema,
   FunctionCallOutputSchema,
   ReasoningOutputSchema,
+  CompactionOutputSchema,
 ]);
 export type ScriptOutput = z.infer<typeof ScriptOutputSchema>;
 

@@ -105,6 +105,9 @@ export type {
 export {
   AgentMessageItemSchema,
   CodexErrorInfoSchema,
+  ContextCompactionItemSchema,
+  EnteredReviewModeItemSchema,
+  ExitedReviewModeItemSchema,
   ReasoningItemSchema,
   ThreadItemSchema,
   TurnErrorSchema,
@@ -153,7 +156,12 @@ export type {
   ThreadUnsubscribeStatus,
 } from "./v2-thread.js";
 export {
+  ReviewDeliverySchema,
+  ReviewStartParamsSchema,
+  ReviewStartResponseSchema,
   SERVER_NOTIFICATIONS,
+  ThreadCompactStartParamsSchema,
+  ThreadCompactStartResponseSchema,
   TurnInterruptParamsSchema,
   TurnInterruptResponseSchema,
   TurnStartParamsSchema,
@@ -162,8 +170,11 @@ export {
   TurnSteerResponseSchema,
 } from "./v2-turn.js";
 export type {
+  ReviewStartParams,
+  ReviewStartResponse,
   ServerNotificationMethod,
   ServerNotificationParams,
+  ThreadCompactStartParams,
   TurnInterruptParams,
   TurnStartParams,
   TurnStartResponse,

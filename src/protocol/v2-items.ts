@@ -62,15 +62,41 @@ export const CommandExecutionItemSchema = z.object({
   durationMs: z.number().int().nullish(),
   ...times,
 });
+export const EnteredReviewModeItemSchema = z.object({
+  type: z.literal("enteredReviewMode"),
+  id: z.string(),
+  /** What is reviewed, in words (Codex's user-facing hint, e.g. `current changes`). */
+  review: z.string(),
+  ...times,
+});
+export const ExitedReviewModeItemSchema = z.object({
+  type: z.literal("exitedReviewMode"),
+  id: z.string(),
+  /** The review's findings as text. */
+  review: z.string(),
+  ...times,
+});
+export const ContextCompactionItemSchema = z.object({
+  type: z.literal("contextCompaction"),
+  id: z.string(),
+  ...times,
+});
 /** Item kinds later layers add (commandExecution, fileChange, …) keep their own fields. */
 const OtherItemSchema = z
   .object({ type: z.string(), id: z.string(), ...times })
   .loose()
   .refine(
     (i) =>
-      !["userMessage", "agentMessage", "reasoning", "functionCallOutput", "commandExecution"].includes(
-        i.type,
-      ),
+      ![
+        "userMessage",
+        "agentMessage",
+        "reasoning",
+        "functionCallOutput",
+        "commandExecution",
+        "enteredReviewMode",
+        "exitedReviewMode",
+        "contextCompaction",
+      ].includes(i.type),
     {
       message: "malformed item of a known type",
     },
@@ -82,6 +108,9 @@ export const ThreadItemSchema = z.union([
   ReasoningItemSchema,
   FunctionCallOutputItemSchema,
   CommandExecutionItemSchema,
+  EnteredReviewModeItemSchema,
+  ExitedReviewModeItemSchema,
+  ContextCompactionItemSchema,
   OtherItemSchema,
 ]);
 export type UserMessageItem = z.infer<typeof UserMessageItemSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ThreadTokenUsageSchema } from "./token-usage.js";
 import { ThreadReadStateSchema } from "./v2-client-startup.js";
-import { UserInputSchema } from "./user-input.js";
+import { ReviewTargetSchema, UserInputSchema } from "./user-input.js";
 import {
   ApprovalsReviewerSchema,
   AskForApprovalSchema,
@@ -60,6 +60,19 @@ export const TurnSteerResponseSchema = z.object({ turnId: z.string() });
 export type TurnSteerResponse = z.infer<typeof TurnSteerResponseSchema>;
 export const TurnInterruptResponseSchema = z.object({});
 
+/** Codex 0.169's schema knows only `inline` delivery; anything else is invalid params. */
+export const ReviewDeliverySchema = z.enum(["inline"]);
+export const ReviewStartParamsSchema = z
+  .object({ threadId: z.string(), target: ReviewTargetSchema, delivery: ReviewDeliverySchema.nullish() })
+  .loose();
+export type ReviewStartParams = z.infer<typeof ReviewStartParamsSchema>;
+export const ReviewStartResponseSchema = z.object({ turn: TurnSchema, reviewThreadId: z.string() });
+export type ReviewStartResponse = z.infer<typeof ReviewStartResponseSchema>;
+
+export const ThreadCompactStartParamsSchema = z.object({ threadId: z.string() }).loose();
+export type ThreadCompactStartParams = z.infer<typeof ThreadCompactStartParamsSchema>;
+export const ThreadCompactStartResponseSchema = z.object({});
+
 const ids = { threadId: z.string(), turnId: z.string() };
 
 /** Every server → client notification Spool sends: method → params schema. */
@@ -70,6 +83,8 @@ export const SERVER_NOTIFICATIONS = {
   "thread/readState/changed": z.object({ threadId: z.string(), readState: ThreadReadStateSchema }),
   "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),
   "turn/started": z.object({ threadId: z.string(), turn: TurnSchema }),
+  /** Deprecated in the schema in favour of the `contextCompaction` item; Codex still sends it. */
+  "thread/compacted": z.object(ids),
   "turn/completed": z.object({ threadId: z.string(), turn: TurnSchema }),
   "item/started": z.object({ ...ids, item: ThreadItemSchema, startedAtMs: z.number().int() }),
   "item/completed": z.object({ ...ids, item: ThreadItemSchema, completedAtMs: z.number().int() }),

@@ -164,6 +164,11 @@ export function parseHistory(text: string, path: string): StoredThread | undefin
       case "response_item":
         history.push(p as unknown as ResponseInputItem);
         break;
+      case "compacted":
+        // Codex's `RolloutItem::Compacted`: the history from here on starts from the replacement.
+        if (Array.isArray(p.replacement_history))
+          history.splice(0, history.length, ...(p.replacement_history as ResponseInputItem[]));
+        break;
       case "event_msg":
         switch (p.type) {
           case "task_started": {

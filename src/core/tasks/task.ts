@@ -34,6 +34,13 @@ export interface TurnContext {
   history(): readonly ResponseInputItem[];
   /** Appends items to history (persisted; accepted in the rollout when they have an id). */
   appendHistory(items: readonly ResponseInputItem[]): void;
+  /**
+   * Replaces the whole history with a compaction's `replacement` (persisted as a `compacted`
+   * line with the summary text, so a resumed thread starts from it).
+   */
+  replaceHistory(replacement: readonly ResponseInputItem[], summary: string): void;
+  /** How many tokens the thread's context holds now (the model's last count plus an estimate). */
+  contextTokens(): number;
   /** Records a finished item of this turn (kept for `thread/read`, persisted). */
   completeItem(item: ThreadItem): void;
   /** Adds one model response's usage to the thread's totals and emits `token_count`. */

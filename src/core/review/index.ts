@@ -1,0 +1,1 @@
+export { ReviewTask } from "./task.js";
