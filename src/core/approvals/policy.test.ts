@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { commandApprovalNeed, fileChangeApprovalNeed } from "./policy.js";
 
 const RO = { type: "readOnly" } as const;
-const WW = { type: "workspaceWrite", writableRoots: [] } as const;
+const WW = { type: "workspaceWrite" as const, writableRoots: [] as string[] };
 const FULL = { type: "dangerFullAccess" } as const;
 
 test("commands: unconfined sandboxes run, confined ones ask, never refuses, known-safe always runs", () => {
