@@ -5,6 +5,7 @@
 //    both requests and minus the commands' own time (the longer of the two processes, start to
 //    exit, from the exec-server's `codex.exec_server_process` events), p50/p99 over BENCH_TURNS;
 //  - the same for a text turn (one model request, no tools), the baseline;
+//  - the app-server's CPU time per tool turn and per text turn (from /proc, robust to load);
 //  - tool dispatch overhead: `dispatch_duration_ms` of the `codex.tool_call` events (whole ms,
 //    as Codex logs it);
 //  - both with the in-process exec-server and with a separate `spool exec-server` over WebSocket.
@@ -16,8 +17,9 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startScriptedModelServer, type ModelScriptInput } from "../src/model-server/index.js";
 import { RpcConnection, StreamTransport } from "../src/rpc/index.js";
-import { requireBuild, SPOOL_MAIN } from "./support/process-timing.js";
+import { cpuMs, requireBuild, SPOOL_MAIN } from "./support/process-timing.js";
 import { fmt, percentile } from "./support/stats.js";
+import { TurnCompletions, scriptedProviderArgs, timedTurn } from "./support/app-server.js";
 
 requireBuild();
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
@@ -70,36 +72,23 @@ async function measure(label: string, remote: boolean): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), "spool-bench-tools-"));
   const events: Fields[] = [];
   const exec = remote ? await startExecServer(events, home) : undefined;
-  const child = spawn(
-    process.execPath,
-    [
-      SPOOL_MAIN,
-      "app-server",
-      "-c",
-      'model_provider="mock"',
-      "-c",
-      'model="scripted"',
-      "-c",
-      `model_providers.mock.base_url="${model.url}"`,
-    ],
-    {
-      env: {
-        ...process.env,
-        SPOOL_HOME: home,
-        SPOOL_LOG: TIMING_LOG,
-        LOG_FORMAT: "json",
-        ...(exec ? { SPOOL_EXEC_SERVER_URL: exec.url } : {}),
-      },
-      stdio: ["pipe", "pipe", "pipe"],
+  const child = spawn(process.execPath, [SPOOL_MAIN, "app-server", ...scriptedProviderArgs(model.url)], {
+    env: {
+      ...process.env,
+      SPOOL_HOME: home,
+      SPOOL_LOG: TIMING_LOG,
+      LOG_FORMAT: "json",
+      ...(exec ? { SPOOL_EXEC_SERVER_URL: exec.url } : {}),
     },
-  );
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   collectEvents(child.stderr, events);
-  const completed = new Map<string, () => void>();
+  const turns = new TurnCompletions();
   const rpc = new RpcConnection(new StreamTransport(child.stdout, child.stdin, { kind: "stdio" }), {
     handler: {
       handleRequest: () => ({}),
       handleNotification: (m, p) => {
-        if (m === "turn/completed") completed.get((p as { turn: { id: string } }).turn.id)?.();
+        if (m === "turn/completed") turns.completed((p as { turn: { id: string } }).turn.id);
       },
     },
   }).start();
@@ -111,45 +100,51 @@ async function measure(label: string, remote: boolean): Promise<void> {
     await rpc.request("model/list", {});
     base.push(performance.now() - t);
   }
-  const { thread } = await rpc.request<{ thread: { id: string } }>("thread/start", {
-    approvalPolicy: "never",
-    sandbox: "danger-full-access",
-  });
+  // Turns spread over 20 threads per kind, so no history grows long (as in core-threads.ts).
+  const threads = async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { thread } = await rpc.request<{ thread: { id: string } }>("thread/start", {
+        approvalPolicy: "never",
+        sandbox: "danger-full-access",
+      });
+      ids.push(thread.id);
+    }
+    return ids;
+  };
 
   /** One turn: its wall time and the model's own time for its requests. */
-  const turn = async (i: number, traceId: string) => {
+  const turn = async (threadIds: string[], i: number, traceId: string) => {
     const before = model.requests.length;
-    const t0 = performance.now();
-    let turnId = "";
-    const done = new Promise<void>((resolve) => {
-      const wait = () => (turnId ? completed.set(turnId, resolve) : setImmediate(wait));
-      wait();
-    });
-    turnId = (
-      await rpc.request<{ turn: { id: string } }>(
-        "turn/start",
-        { threadId: thread.id, input: [{ type: "text", text: `question ${i}` }] },
-        // A trace per turn: the exec-server's process events name it, tying them to this turn.
-        { traceparent: `00-${traceId}-${"1".repeat(16)}-01` },
-      )
-    ).turn.id;
-    await done;
-    const wall = performance.now() - t0;
+    const wall = await timedTurn(
+      rpc,
+      turns,
+      { threadId: threadIds[i % threadIds.length]!, input: [{ type: "text", text: `question ${i}` }] },
+      // A trace per turn: the exec-server's process events name it, tying them to this turn.
+      { traceparent: `00-${traceId}-${"1".repeat(16)}-01` },
+    );
     const modelMs = model.requests.slice(before).reduce((sum, r) => sum + (r.duration_ms ?? 0), 0);
     return { wall, modelMs };
   };
 
+  const textThreads = await threads();
+  const toolThreads = await threads();
   const textOverhead: number[] = [];
+  let cpu0 = 0;
   for (let i = 0; i < n; i++) {
-    const r = await turn(i, i.toString(16).padStart(32, "a"));
+    if (i === WARM) cpu0 = cpuMs(child.pid!);
+    const r = await turn(textThreads, i, i.toString(16).padStart(32, "a"));
     if (i >= WARM) textOverhead.push(r.wall - r.modelMs);
   }
+  const textCpu = (cpuMs(child.pid!) - cpu0) / TURNS;
   const toolTurns: { traceId: string; wall: number; modelMs: number }[] = [];
   for (let i = 0; i < n; i++) {
+    if (i === WARM) cpu0 = cpuMs(child.pid!);
     const traceId = i.toString(16).padStart(32, "b");
-    const r = await turn(i, traceId);
+    const r = await turn(toolThreads, i, traceId);
     if (i >= WARM) toolTurns.push({ traceId, ...r });
   }
+  const toolCpu = (cpuMs(child.pid!) - cpu0) / TURNS;
   child.stdin.end();
   await new Promise((r) => child.once("exit", r));
   await exec?.stop();
@@ -193,6 +188,9 @@ async function measure(label: string, remote: boolean): Promise<void> {
   );
   console.log(
     `  of which inside the tool calls (longest total_duration_ms minus the longest process, whole ms) p50 ${fmt(percentile(inside, 50), 1)} ms p99 ${fmt(percentile(inside, 99), 1)} ms`,
+  );
+  console.log(
+    `  app-server CPU per turn (its own, not the commands'): tool turn ${fmt(toolCpu, 2)} ms, text turn ${fmt(textCpu, 2)} ms (${fmt(toolCpu / textCpu, 2)}x); robust to a loaded machine, unlike the wall-clock figures`,
   );
   console.log(
     `  dispatch_duration_ms (${dispatch.length} calls, whole ms): p50 ${percentile(dispatch, 50)} p99 ${percentile(dispatch, 99)} max ${Math.max(...dispatch)}; ${dispatch.filter((d) => d === 0).length} of ${dispatch.length} under 1 ms (target p50 ≤ 0.5 ms)`,
