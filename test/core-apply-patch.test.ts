@@ -177,6 +177,10 @@ test("a freeform apply_patch adds, updates, deletes and moves files; fileChange 
         kind: { type: string };
         raw_invocation_payload_id: string | null;
         raw_result_payload_id: string | null;
+        raw_runtime_payload_ids: string[];
+        terminal_operation_id: string | null;
+        model_visible_call_item_ids: string[];
+        model_visible_output_item_ids: string[];
         execution: { status: string };
       }
     >;
@@ -186,6 +190,10 @@ test("a freeform apply_patch adds, updates, deletes and moves files; fileChange 
   assert.equal(call!.execution.status, "completed");
   assert.notEqual(call!.raw_invocation_payload_id, null);
   assert.notEqual(call!.raw_result_payload_id, null);
+  assert.equal(call!.raw_runtime_payload_ids.length, 2, "patch-apply begin and end");
+  assert.equal(call!.terminal_operation_id, null, "a patch runs no terminal");
+  assert.equal(call!.model_visible_call_item_ids.length, 1);
+  assert.equal(call!.model_visible_output_item_ids.length, 1, "the custom_tool_call_output is linked");
 });
 
 test("the function form of apply_patch ({input}) applies too", async () => {
