@@ -1,9 +1,11 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelScriptInput } from "../src/model-server/index.js";
+import { reduceBundle, stateJson } from "../src/rollout-trace/index.js";
+import { CODEX_0169_BIN, codexReduce } from "./support/codex-reducer.js";
 import { startScriptedModelServer } from "../src/model-server/index.js";
 import { RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
 import {
@@ -15,6 +17,7 @@ import {
 } from "./support/spawned-servers.js";
 import {
   CLIENT,
+  bundleOf,
   handshake,
   runTurn,
   schemaProblems,
@@ -127,7 +130,7 @@ test("on-request under read-only: the command waits for the client's accept, the
   await finish(r);
 });
 
-test("a declined command does not run: its item ends declined and the model is told", async () => {
+test("a declined command does not run: its item ends declined and the model is told", async (t) => {
   const r = await turnWithAnswers(script(["call_1", "touch declined.txt"]), () => ({ decision: "decline" }));
   assert.equal(r.status, "completed");
   assert.ok(!existsSync(join(r.cwd, "declined.txt")));
@@ -137,6 +140,17 @@ test("a declined command does not run: its item ends declined and the model is t
   assert.deepEqual(toolOutputs(r.s), ["exec command rejected by user"]);
   assert.ok(r.s.notifications.some((n) => n.method === "serverRequest/resolved"));
   await finish(r);
+
+  // The rollout: a failed tool call with no terminal; Codex 0.169 reduces it the same.
+  const bundle = bundleOf(r.s.traceRoot, r.threadId);
+  const { state } = await reduceBundle(bundle);
+  const [call] = [...state.tool_calls.values()];
+  assert.equal(call!.execution.status, "failed");
+  assert.equal(call!.terminal_operation_id, null);
+  if (!CODEX_0169_BIN) return t.skip("no Codex 0.169 on this machine");
+  const codexState = join(mkdtempSync(join(tmpdir(), "spool-approvals-reduce-")), "state.json");
+  await codexReduce(bundle, codexState);
+  assert.equal(stateJson(state), readFileSync(codexState, "utf8"));
 });
 
 test("acceptForSession: the same command later in the session runs without asking", async () => {
