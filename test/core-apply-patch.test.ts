@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelScriptInput } from "../src/model-server/index.js";
 import { reduceBundle, stateJson } from "../src/rollout-trace/index.js";
+import { CODEX_0169_BIN, codexReduce } from "./support/codex-reducer.js";
 import { killSpawned } from "./support/spawned-servers.js";
 import {
   bundleOf,
@@ -106,7 +107,7 @@ async function stop(r: PatchRun): Promise<void> {
   await r.s.model.close();
 }
 
-test("a freeform apply_patch adds, updates, deletes and moves files; fileChange item and turn diff", async () => {
+test("a freeform apply_patch adds, updates, deletes and moves files; fileChange item and turn diff", async (t) => {
   const cwd = workspace();
   const r = await patchTurn(cwd, freeform(PATCH));
   assert.equal(r.status, "completed");
@@ -169,7 +170,8 @@ test("a freeform apply_patch adds, updates, deletes and moves files; fileChange 
   await stop(r);
 
   // Rollout: an apply_patch tool call with its custom invocation and its result.
-  const { state } = await reduceBundle(bundleOf(r.s.traceRoot, r.threadId));
+  const bundle = bundleOf(r.s.traceRoot, r.threadId);
+  const { state } = await reduceBundle(bundle);
   const reduced = JSON.parse(stateJson(state)) as {
     tool_calls: Record<
       string,
@@ -177,6 +179,10 @@ test("a freeform apply_patch adds, updates, deletes and moves files; fileChange 
         kind: { type: string };
         raw_invocation_payload_id: string | null;
         raw_result_payload_id: string | null;
+        raw_runtime_payload_ids: string[];
+        terminal_operation_id: string | null;
+        model_visible_call_item_ids: string[];
+        model_visible_output_item_ids: string[];
         execution: { status: string };
       }
     >;
@@ -186,6 +192,16 @@ test("a freeform apply_patch adds, updates, deletes and moves files; fileChange 
   assert.equal(call!.execution.status, "completed");
   assert.notEqual(call!.raw_invocation_payload_id, null);
   assert.notEqual(call!.raw_result_payload_id, null);
+  assert.equal(call!.raw_runtime_payload_ids.length, 2, "patch-apply begin and end");
+  assert.equal(call!.terminal_operation_id, null, "a patch runs no terminal");
+  assert.equal(call!.model_visible_call_item_ids.length, 1);
+  assert.equal(call!.model_visible_output_item_ids.length, 1, "the custom_tool_call_output is linked");
+
+  // Codex 0.169's own reducer makes the same state of it, byte for byte.
+  if (!CODEX_0169_BIN) return t.skip("no Codex 0.169 on this machine");
+  const codexState = join(mkdtempSync(join(tmpdir(), "spool-patch-reduce-")), "state.json");
+  await codexReduce(bundle, codexState);
+  assert.equal(stateJson(state), readFileSync(codexState, "utf8"));
 });
 
 test("the function form of apply_patch ({input}) applies too", async () => {

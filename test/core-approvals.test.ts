@@ -1,14 +1,23 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelScriptInput } from "../src/model-server/index.js";
+import { reduceBundle, stateJson } from "../src/rollout-trace/index.js";
+import { CODEX_0169_BIN, codexReduce } from "./support/codex-reducer.js";
 import { startScriptedModelServer } from "../src/model-server/index.js";
 import { RpcConnection, WebSocketTransport } from "../src/rpc/index.js";
-import { killSpawned, openWebSocket, spawnWsAppServer, wsClient } from "./support/spawned-servers.js";
+import {
+  killSpawned,
+  openWebSocket,
+  scriptedProviderArgs,
+  spawnWsAppServer,
+  wsClient,
+} from "./support/spawned-servers.js";
 import {
   CLIENT,
+  bundleOf,
   handshake,
   runTurn,
   schemaProblems,
@@ -121,7 +130,7 @@ test("on-request under read-only: the command waits for the client's accept, the
   await finish(r);
 });
 
-test("a declined command does not run: its item ends declined and the model is told", async () => {
+test("a declined command does not run: its item ends declined and the model is told", async (t) => {
   const r = await turnWithAnswers(script(["call_1", "touch declined.txt"]), () => ({ decision: "decline" }));
   assert.equal(r.status, "completed");
   assert.ok(!existsSync(join(r.cwd, "declined.txt")));
@@ -131,6 +140,17 @@ test("a declined command does not run: its item ends declined and the model is t
   assert.deepEqual(toolOutputs(r.s), ["exec command rejected by user"]);
   assert.ok(r.s.notifications.some((n) => n.method === "serverRequest/resolved"));
   await finish(r);
+
+  // The rollout: a failed tool call with no terminal; Codex 0.169 reduces it the same.
+  const bundle = bundleOf(r.s.traceRoot, r.threadId);
+  const { state } = await reduceBundle(bundle);
+  const [call] = [...state.tool_calls.values()];
+  assert.equal(call!.execution.status, "failed");
+  assert.equal(call!.terminal_operation_id, null);
+  if (!CODEX_0169_BIN) return t.skip("no Codex 0.169 on this machine");
+  const codexState = join(mkdtempSync(join(tmpdir(), "spool-approvals-reduce-")), "state.json");
+  await codexReduce(bundle, codexState);
+  assert.equal(stateJson(state), readFileSync(codexState, "utf8"));
 });
 
 test("acceptForSession: the same command later in the session runs without asking", async () => {
@@ -238,6 +258,37 @@ test("a decision is traced: the tool_approval span, codex.tool_decision, codex.t
   }
 });
 
+test("turn/interrupt while an approval is pending ends the wait; a late accept runs nothing", async () => {
+  let answerLate!: () => void;
+  const s = await startCoreSession({
+    script: script(["call_1", "touch late.txt"]),
+    // The test client handles one message at a time: later notifications queue behind this.
+    onServerRequest: () => new Promise((resolve) => (answerLate = () => resolve({ decision: "accept" }))),
+  });
+  const cwd = mkdtempSync(join(tmpdir(), "spool-approvals-cwd-"));
+  await handshake(s);
+  const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", { cwd });
+  const { turn } = await s.rpc.request<{ turn: { id: string } }>("turn/start", {
+    threadId: thread.id,
+    input: [{ type: "text", text: "go" }],
+  });
+  await s.waitFor(
+    (n) =>
+      n.method === "thread/status/changed" &&
+      JSON.stringify(n.params.status) ===
+        JSON.stringify({ type: "active", activeFlags: ["waitingOnApproval"] }),
+  );
+  await s.rpc.request("turn/interrupt", { threadId: thread.id, turnId: turn.id });
+  answerLate();
+  const completed = await s.waitFor((n) => n.method === "turn/completed");
+  assert.equal((completed.params.turn as { status: string }).status, "interrupted");
+  const resolved = s.notifications.find((n) => n.method === "serverRequest/resolved");
+  assert.deepEqual(resolved?.params, { threadId: thread.id, requestId: s.serverRequests[0]!.id });
+  assert.ok(!existsSync(join(cwd, "late.txt")));
+  assert.equal(await s.stop(), 0, s.server.stderr());
+  await s.model.close();
+});
+
 test("a client that disconnects while an approval is pending gets its turn interrupted", async () => {
   const model = await startScriptedModelServer({ script: script(["call_1", "touch gone.txt"]) });
   const home = mkdtempSync(join(tmpdir(), "spool-approvals-home-"));
@@ -250,16 +301,7 @@ test("a client that disconnects while an approval is pending gets its turn inter
       SPOOL_LOG: "warn",
     },
     "ws://127.0.0.1:0",
-    [
-      "-c",
-      'model_provider="mock"',
-      "-c",
-      'model="scripted-model"',
-      "-c",
-      `model_providers.mock.base_url=${JSON.stringify(model.url)}`,
-      "-c",
-      "model_providers.mock.request_max_retries=0",
-    ],
+    scriptedProviderArgs(model.url),
   );
   try {
     let askedResolve!: () => void;

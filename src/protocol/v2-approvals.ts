@@ -5,28 +5,28 @@ import { RequestIdSchema } from "./jsonrpc.js";
 
 const CommandActionSchema = z.object({ type: z.literal("unknown"), command: z.string() }).loose();
 
-export const CommandExecutionRequestApprovalParamsSchema = z.object({
+const requestCommon = {
   threadId: z.string(),
   turnId: z.string(),
   itemId: z.string(),
   startedAtMs: z.number().int(),
+  reason: z.string().nullish(),
+};
+
+export const CommandExecutionRequestApprovalParamsSchema = z.object({
+  ...requestCommon,
   approvalId: z.string().nullish(),
   command: z.string().nullish(),
   cwd: z.string().nullish(),
   commandActions: z.array(CommandActionSchema).nullish(),
-  reason: z.string().nullish(),
 });
 export type CommandExecutionRequestApprovalParams = z.infer<
   typeof CommandExecutionRequestApprovalParamsSchema
 >;
 
 export const FileChangeRequestApprovalParamsSchema = z.object({
-  threadId: z.string(),
-  turnId: z.string(),
-  itemId: z.string(),
-  startedAtMs: z.number().int(),
+  ...requestCommon,
   grantRoot: z.string().nullish(),
-  reason: z.string().nullish(),
 });
 export type FileChangeRequestApprovalParams = z.infer<typeof FileChangeRequestApprovalParamsSchema>;
 

@@ -52,6 +52,18 @@ function wireChange(cwd: string, c: FileChange): FileUpdateChange {
   return { path: c.path, kind, diff: unifiedDiff(cwd, c.path, c.before, c.after, c.movePath ?? c.path) };
 }
 
+/** Codex's `FileChange` map (path → change) of its patch-apply begin and end events. */
+function protocolChanges(changes: readonly FileChange[], cwd: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of changes) {
+    out[c.path] =
+      c.kind === "update"
+        ? { type: "update", unified_diff: unifiedDiff(cwd, c.path, c.before, c.after), move_path: c.movePath }
+        : { type: c.kind, content: c.kind === "add" ? c.after : c.before };
+  }
+  return out;
+}
+
 /** Codex's success output: one `A`/`M`/`D` line per file. */
 function summary(changes: readonly FileChange[]): string {
   const letter = { add: "A", update: "M", delete: "D" } as const;
@@ -120,13 +132,31 @@ async function applyPatch(patch: string, inv: ToolInvocation): Promise<ToolOutpu
       outcome.type === "declined" ? "patch rejected by user" : `patch rejected: ${outcome.message}`,
     );
   }
+  // The rollout's runtime window is the write itself, in Codex's patch-apply event shapes.
+  const runtime = (extra: Record<string, unknown>) => () => ({
+    call_id: call.callId,
+    turn_id: ctx.turnId,
+    changes: protocolChanges(changes, ctx.cwd),
+    ...extra,
+  });
+  inv.rollout.runtimeStarted(runtime({ auto_approved: need.type === "run" }));
   try {
     await writeChanges(changes);
   } catch (err) {
     end("failed");
+    const message = err instanceof PatchApplyError ? err.message : String(err);
+    inv.rollout.runtimeEnded(
+      "failed",
+      runtime({ stdout: "", stderr: message, success: false, status: "failed" }),
+    );
     if (err instanceof PatchApplyError) return fail(`apply_patch failed: ${err.message}`);
     throw err;
   }
+  const output = summary(changes);
+  inv.rollout.runtimeEnded(
+    "completed",
+    runtime({ stdout: output, stderr: "", success: true, status: "completed" }),
+  );
   let diff: string | undefined;
   for (const c of changes) {
     diff = ctx.recordFileChange?.(c.path, c.before, c.movePath ? null : c.after);
@@ -134,7 +164,7 @@ async function applyPatch(patch: string, inv: ToolInvocation): Promise<ToolOutpu
   }
   end("completed");
   if (diff !== undefined) ctx.emit({ type: "turn_diff_updated", turnId: ctx.turnId, diff });
-  return { output: summary(changes), success: true };
+  return { output, success: true };
 }
 
 /**
