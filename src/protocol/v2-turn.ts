@@ -11,6 +11,7 @@ import {
 } from "./v2-common.js";
 import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
 import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
+import { CollaborationModeSchema, THREAD_SETTINGS_NOTIFICATIONS } from "./v2-thread-settings.js";
 
 // The v2 turn methods and the notifications a turn streams (codex-schema 0.169.0).
 
@@ -37,6 +38,7 @@ export const TurnStartParamsSchema = z
     rootTurnId: nstr,
     turnTrigger: z.unknown().optional(),
     toolOutput: z.unknown().optional(),
+    collaborationMode: CollaborationModeSchema.nullish(),
   })
   .loose();
 export type TurnStartParams = z.infer<typeof TurnStartParamsSchema>;
@@ -104,6 +106,7 @@ export const SERVER_NOTIFICATIONS = {
     contentIndex: z.number().int(),
   }),
   error: z.object({ ...ids, error: TurnErrorSchema, willRetry: z.boolean() }),
+  ...THREAD_SETTINGS_NOTIFICATIONS,
 } as const;
 
 export type ServerNotificationMethod = keyof typeof SERVER_NOTIFICATIONS;
