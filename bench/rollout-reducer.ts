@@ -6,13 +6,13 @@
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -154,11 +154,16 @@ function bundleSize(dir: string): { bytes: number; files: number } {
   return { bytes, files: names.length };
 }
 
-/** A bundle holding the first `fraction` of the events (payloads shared through a symlink). */
+/**
+ * A bundle holding the first `fraction` of the events, payloads shared through hard links (the
+ * reducer refuses symlinks in a bundle).
+ */
 function prefixBundle(full: string, fraction: number, dest: string): string {
   mkdirSync(dest);
   copyFileSync(join(full, "manifest.json"), join(dest, "manifest.json"));
-  symlinkSync(join(full, "payloads"), join(dest, "payloads"));
+  mkdirSync(join(dest, "payloads"));
+  for (const f of readdirSync(join(full, "payloads")))
+    linkSync(join(full, "payloads", f), join(dest, "payloads", f));
   const lines = readFileSync(join(full, "trace.jsonl"), "utf8")
     .split("\n")
     .filter((l) => l);
