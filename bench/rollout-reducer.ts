@@ -18,6 +18,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reduceBundle, startRolloutRecorder, writeStateFile } from "../src/rollout-trace/index.js";
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  assertNoSymlinks,
+  jsonDepthExceeds,
+} from "../src/rollout-trace/reducer/limits.js";
 import { SPOOL_MAIN, requireBuild, timeProcess } from "./support/process-timing.js";
 import { filler } from "./support/filler.js";
 
@@ -209,6 +214,18 @@ try {
   const parseRate = parsedBytes / MB / (parseMs / 1000);
   console.log(`JSON.parse baseline (read + parse every line and payload): ${parseRate.toFixed(0)} MB/s`);
 
+  // The hostile-bundle checks' per-byte work (the depth scan of every line and payload, the lstat
+  // walk of the tree), timed alone over the same bytes: their share of a reduction.
+  t0 = performance.now();
+  assertNoSymlinks(bundle);
+  for (const line of readFileSync(join(bundle, "trace.jsonl"), "utf8").split("\n")) {
+    jsonDepthExceeds(line, DEFAULT_MAX_JSON_DEPTH);
+  }
+  for (const f of readdirSync(join(bundle, "payloads"))) {
+    jsonDepthExceeds(readFileSync(join(bundle, "payloads", f), "utf8"), DEFAULT_MAX_JSON_DEPTH);
+  }
+  const checkMs = performance.now() - t0;
+
   const full = child(["--reduce", bundle, join(work, "state.json")]);
   const stateBytes = statSync(join(work, "state.json")).size;
   const rate = full.bytes! / MB / (full.ms! / 1000);
@@ -216,6 +233,10 @@ try {
     `reducer (stream + read payloads + reduce + write state.json): ${rate.toFixed(0)} MB/s ` +
       `(${(full.ms! / 1000).toFixed(2)} s, ${full.events} events), ${(rate / parseRate).toFixed(2)}× JSON.parse; ` +
       `target >= 100 MB/s: ${rate >= 100 ? "met" : "NOT met"}; state.json ${(stateBytes / MB).toFixed(1)} MB`,
+  );
+  console.log(
+    `hostile-bundle checks (read + depth scan + lstat walk) alone: ${(checkMs / 1000).toFixed(2)} s, ` +
+      `${((100 * checkMs) / full.ms!).toFixed(1)} % of the reduction's time (reads included, so an upper bound)`,
   );
 
   // The same bundle through the compiled CLI, as a user runs it: start-up, reduce, state.json, summary.
