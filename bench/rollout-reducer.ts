@@ -6,18 +6,23 @@
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reduceBundle, startRolloutRecorder, writeStateFile } from "../src/rollout-trace/index.js";
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  assertNoSymlinks,
+  jsonDepthExceeds,
+} from "../src/rollout-trace/reducer/limits.js";
 import { SPOOL_MAIN, requireBuild, timeProcess } from "./support/process-timing.js";
 import { filler } from "./support/filler.js";
 
@@ -154,11 +159,16 @@ function bundleSize(dir: string): { bytes: number; files: number } {
   return { bytes, files: names.length };
 }
 
-/** A bundle holding the first `fraction` of the events (payloads shared through a symlink). */
+/**
+ * A bundle holding the first `fraction` of the events, payloads shared through hard links (the
+ * reducer refuses symlinks in a bundle).
+ */
 function prefixBundle(full: string, fraction: number, dest: string): string {
   mkdirSync(dest);
   copyFileSync(join(full, "manifest.json"), join(dest, "manifest.json"));
-  symlinkSync(join(full, "payloads"), join(dest, "payloads"));
+  mkdirSync(join(dest, "payloads"));
+  for (const f of readdirSync(join(full, "payloads")))
+    linkSync(join(full, "payloads", f), join(dest, "payloads", f));
   const lines = readFileSync(join(full, "trace.jsonl"), "utf8")
     .split("\n")
     .filter((l) => l);
@@ -204,6 +214,20 @@ try {
   const parseRate = parsedBytes / MB / (parseMs / 1000);
   console.log(`JSON.parse baseline (read + parse every line and payload): ${parseRate.toFixed(0)} MB/s`);
 
+  // The hostile-bundle checks' added work, timed alone: the depth scan of every line and payload
+  // text (already in memory, as the reducer has it before JSON.parse) and the lstat walk.
+  const texts = readFileSync(join(bundle, "trace.jsonl"), "utf8").split("\n");
+  for (const f of readdirSync(join(bundle, "payloads")))
+    texts.push(readFileSync(join(bundle, "payloads", f), "utf8"));
+  t0 = performance.now();
+  assertNoSymlinks(bundle);
+  for (const text of texts) jsonDepthExceeds(text, DEFAULT_MAX_JSON_DEPTH);
+  const checkMs = performance.now() - t0;
+  t0 = performance.now();
+  for (const text of texts) if (text) JSON.parse(text);
+  const parseOnlyMs = performance.now() - t0;
+  texts.length = 0;
+
   const full = child(["--reduce", bundle, join(work, "state.json")]);
   const stateBytes = statSync(join(work, "state.json")).size;
   const rate = full.bytes! / MB / (full.ms! / 1000);
@@ -211,6 +235,11 @@ try {
     `reducer (stream + read payloads + reduce + write state.json): ${rate.toFixed(0)} MB/s ` +
       `(${(full.ms! / 1000).toFixed(2)} s, ${full.events} events), ${(rate / parseRate).toFixed(2)}× JSON.parse; ` +
       `target >= 100 MB/s: ${rate >= 100 ? "met" : "NOT met"}; state.json ${(stateBytes / MB).toFixed(1)} MB`,
+  );
+  console.log(
+    `hostile-bundle checks (depth scan + lstat walk, texts in memory): ${(checkMs / 1000).toFixed(2)} s = ` +
+      `${((100 * checkMs) / full.ms!).toFixed(1)} % of the reduction's time; ` +
+      `${(checkMs / parseOnlyMs).toFixed(2)}× JSON.parse of the same texts (${(parseOnlyMs / 1000).toFixed(2)} s)`,
   );
 
   // The same bundle through the compiled CLI, as a user runs it: start-up, reduce, state.json, summary.

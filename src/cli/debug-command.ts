@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
+import { integerAtLeast } from "./options.js";
 import type { TraceReduceFlags } from "./trace-reduce-run.js";
 
 /**
@@ -18,6 +19,13 @@ export function registerDebugCommand(program: Command): void {
     .argument("<bundle>", "bundle directory (holds manifest.json and trace.jsonl)")
     .option("-o, --output <file>", "where to write state.json (default: <bundle>/state.json)")
     .option("--json", "print the summary as one JSON object instead of text")
+    .option("--max-line-bytes <n>", "longest trace.jsonl line accepted (default 16 MiB)", integerAtLeast(1))
+    .option(
+      "--max-payload-bytes <n>",
+      "largest payload accepted, a file or an assembled record (default 256 MiB)",
+      integerAtLeast(1),
+    )
+    .option("--max-json-depth <n>", "deepest JSON nesting accepted (default 1000)", integerAtLeast(1))
     .action(async (bundle: string, flags: TraceReduceFlags) =>
       (await import("./trace-reduce-run.js")).runTraceReduce(bundle, flags),
     );

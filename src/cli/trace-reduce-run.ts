@@ -14,6 +14,9 @@ const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
 export interface TraceReduceFlags {
   output?: string;
   json?: boolean;
+  maxLineBytes?: number;
+  maxPayloadBytes?: number;
+  maxJsonDepth?: number;
 }
 
 function bundleBytes(bundle: string): number {
@@ -61,7 +64,11 @@ export async function runTraceReduce(bundleArg: string, flags: TraceReduceFlags)
   const bar = total > PROGRESS_MIN_BYTES ? progressBar(total) : null;
   let result;
   try {
-    result = await reduceBundle(bundle, { onProgress: bar ? (done) => bar.update(done) : undefined });
+    const { maxLineBytes, maxPayloadBytes, maxJsonDepth } = flags;
+    result = await reduceBundle(bundle, {
+      onProgress: bar ? (done) => bar.update(done) : undefined,
+      limits: { maxLineBytes, maxPayloadBytes, maxJsonDepth },
+    });
   } catch (err) {
     if (err instanceof TraceReduceError) throw new StartupError(err.describe());
     throw err;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { TraceRuleError } from "../errors.js";
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from "./limits.js";
 import type {
   ConversationChannel,
   ConversationItem,
@@ -58,14 +59,42 @@ function unavailableId(v: unknown): string | null {
   return keys.length === 1 && keys[0] === "$trace_unavailable" ? str(v.$trace_unavailable) : null;
 }
 
-/** Compact JSON with object keys sorted at every level: serde_json's text of a `Value`. */
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (isObject(v)) {
-    const keys = Object.keys(v).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(",")}}`;
+/** Literal text queued between values by {@link canonicalJson}. */
+class Punct {
+  constructor(readonly text: string) {}
+}
+const COMMA = new Punct(",");
+const CLOSE_ARRAY = new Punct("]");
+const CLOSE_OBJECT = new Punct("}");
+
+/**
+ * Compact JSON with object keys sorted at every level: serde_json's text of a `Value`. Built with
+ * an explicit stack, never recursively, so a deep part costs heap, not the call stack.
+ */
+function canonicalJson(root: unknown): string {
+  const out: string[] = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v instanceof Punct) out.push(v.text);
+    else if (Array.isArray(v)) {
+      out.push("[");
+      stack.push(CLOSE_ARRAY);
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push(v[i]);
+        if (i > 0) stack.push(COMMA);
+      }
+    } else if (isObject(v)) {
+      const keys = Object.keys(v).sort();
+      out.push("{");
+      stack.push(CLOSE_OBJECT);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push(v[keys[i]!]);
+        stack.push(new Punct(`${i > 0 ? "," : ""}${JSON.stringify(keys[i])}:`));
+      }
+    } else out.push(JSON.stringify(v) ?? "null");
   }
-  return JSON.stringify(v) ?? "null";
+  return out.join("");
 }
 
 /**
@@ -205,6 +234,8 @@ export function normalizeItem(raw: unknown, payloadId: string): NormalizedItem {
         let parsed: unknown;
         let ok = true;
         try {
+          // Arguments nested past the reducer's depth bound stay text (they are never walked).
+          if (jsonDepthExceeds(raw.arguments, DEFAULT_MAX_JSON_DEPTH)) throw new RangeError("too deep");
           parsed = JSON.parse(raw.arguments);
         } catch {
           ok = false;

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { TraceRuleError } from "../errors.js";
 import type { AnyPayloadRef, RawPayloadRef, RawTraceEventType } from "../schema.js";
+import { DEFAULT_MAX_PAYLOAD_BYTES, readBundleFile } from "./limits.js";
 
 /**
  * How the reducer gets payload bodies. The replay loop knows nothing of files: schema 2 keeps one
@@ -72,7 +72,10 @@ export type PayloadSourceFactory = (
  * const source = directoryPayloadSource("/tmp/traces/trace-…");
  * const body = await source.load(ref, { eventType: "inference_started" });
  */
-export function directoryPayloadSource(bundle: string): PayloadSource<RawPayloadRef> {
+export function directoryPayloadSource(
+  bundle: string,
+  maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES,
+): PayloadSource<RawPayloadRef> {
   const root = resolve(bundle);
   return {
     async load(ref, use) {
@@ -86,8 +89,15 @@ export function directoryPayloadSource(bundle: string): PayloadSource<RawPayload
       use.signal?.throwIfAborted();
       let buf: Buffer;
       try {
-        buf = readFileSync(join(root, ref.path));
-      } catch {
+        // O_NOFOLLOW and a size check before reading: a link or a huge file is named, not read.
+        buf = readBundleFile(
+          join(root, ref.path),
+          ref.path,
+          `payload ${ref.raw_payload_id}`,
+          maxPayloadBytes,
+        );
+      } catch (err) {
+        if (err instanceof TraceRuleError) throw err;
         // Codex words the first payload of a bundle (session metadata) as "open", the rest as "read".
         const verb = use.eventType === "thread_started" ? "open" : "read";
         throw new TraceRuleError(`${verb} payload ${ref.raw_payload_id}`, ref.path);

@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
@@ -38,6 +38,17 @@ import {
 } from "./apply-agents.js";
 import { Graph, type ReducedState } from "./graph.js";
 import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  assertNoSymlinks,
+  isSymlinkError,
+  jsonDepthExceeds,
+  openNoFollow,
+  readBundleFile,
+  resolveLimits,
+  type ReducerLimits,
+  type ResolvedLimits,
+} from "./limits.js";
+import {
   directoryPayloadSource,
   type PayloadBody,
   type PayloadSource,
@@ -52,6 +63,8 @@ export interface ReduceOptions {
   signal?: AbortSignal;
   /** Where payload bodies come from; default: one JSON file per payload (schema 2). */
   payloadSource?: PayloadSourceFactory;
+  /** Line, payload and nesting bounds for bundles from anywhere (defaults: 16 MiB, 256 MiB, 1000). */
+  limits?: ReducerLimits;
 }
 
 /** What a reduction produced. */
@@ -63,12 +76,15 @@ export interface ReduceResult {
   bytesRead: number;
 }
 
-async function readManifest(bundle: string): Promise<Manifest> {
+async function readManifest(bundle: string, limits: ResolvedLimits): Promise<Manifest> {
   const file = join(bundle, "manifest.json");
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readBundleFile(file, "manifest.json", "trace manifest", DEFAULT_MAX_PAYLOAD_BYTES).toString(
+      "utf8",
+    );
   } catch (cause) {
+    if (cause instanceof TraceRuleError) throw new TraceReduceError(cause.message, { file });
     const missing = (cause as NodeJS.ErrnoException).code === "ENOENT";
     const why = missing ? "no such file" : (cause as Error).message;
     throw new TraceReduceError(
@@ -76,6 +92,9 @@ async function readManifest(bundle: string): Promise<Manifest> {
       { file },
       { cause },
     );
+  }
+  if (jsonDepthExceeds(text, limits.maxJsonDepth)) {
+    throw new TraceReduceError(`trace manifest nests deeper than ${limits.maxJsonDepth} levels`, { file });
   }
   let raw: unknown;
   try {
@@ -137,6 +156,7 @@ async function resolvePayloads(
   refs: AnyPayloadRef[],
   bodies: Promise<PayloadBody>[],
   verb: "invalid" | "parse",
+  limits: ResolvedLimits,
 ): Promise<[EventPayloads, number]> {
   const out = new Map<string, unknown>();
   let bytes = 0;
@@ -145,6 +165,19 @@ async function resolvePayloads(
     const body = await bodies[i]!;
     bytes += body.bytes;
     if (!body.available) continue;
+    // Schema 2 files are refused by size before they are read; an assembled schema-3 payload here.
+    if (body.text.length > limits.maxPayloadBytes) {
+      throw new TraceRuleError(
+        `payload ${ref.raw_payload_id} is over the ${limits.maxPayloadBytes}-byte limit`,
+        payloadFileOf(ref),
+      );
+    }
+    if (jsonDepthExceeds(body.text, limits.maxJsonDepth)) {
+      throw new TraceRuleError(
+        `payload ${ref.raw_payload_id} nests deeper than ${limits.maxJsonDepth} levels`,
+        payloadFileOf(ref),
+      );
+    }
     try {
       out.set(ref.raw_payload_id, JSON.parse(body.text));
     } catch {
@@ -281,16 +314,18 @@ const V3_ONLY_EVENTS: ReadonlySet<unknown> = new Set(["code_cell_wait_target_res
  * await writeStateFile(state, "/tmp/state.json");
  */
 export async function reduceBundle(bundle: string, options: ReduceOptions = {}): Promise<ReduceResult> {
-  const manifest = await readManifest(bundle);
+  const limits = resolveLimits(options.limits);
+  assertNoSymlinks(bundle);
+  const manifest = await readManifest(bundle, limits);
   // Schema 3's shard reader (and its zstd binding) is loaded only for schema-3 bundles.
   const v3 = manifest.schema_version === 3 ? await import("./payloads-v3.js") : undefined;
   const source = options.payloadSource
     ? options.payloadSource(bundle, manifest)
     : v3
-      ? v3.shardPayloadSource(bundle)
-      : directoryPayloadSource(bundle);
+      ? v3.shardPayloadSource(bundle, { maxRecordBytes: limits.maxPayloadBytes })
+      : directoryPayloadSource(bundle, limits.maxPayloadBytes);
   try {
-    return await replay(bundle, manifest, source, options, v3);
+    return await replay(bundle, manifest, source, options, v3, limits);
   } finally {
     await source.close?.();
   }
@@ -302,6 +337,7 @@ async function replay(
   source: PayloadSource<AnyPayloadRef>,
   options: ReduceOptions,
   v3: V3Module | undefined,
+  limits: ResolvedLimits,
 ): Promise<ReduceResult> {
   const g = new Graph(manifest);
   const version = v3 ? 3 : 2;
@@ -323,6 +359,14 @@ async function replay(
       use: null,
       bodies: null,
     });
+    if (jsonDepthExceeds(text, limits.maxJsonDepth)) {
+      return parsed(
+        new TraceReduceError(`trace event line ${line} nests deeper than ${limits.maxJsonDepth} levels`, {
+          file: traceFile,
+          line,
+        }),
+      );
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -396,7 +440,7 @@ async function replay(
       }
       const verb = version === 3 ? "parse" : "invalid";
       const bodies = entry.bodies ?? loadBodies(entry.refs, entry.use!);
-      const [payloads, bytes] = await resolvePayloads(entry.refs, bodies, verb);
+      const [payloads, bytes] = await resolvePayloads(entry.refs, bodies, verb, limits);
       bytesRead += bytes;
       apply(g, ev, payloads);
     } catch (err) {
@@ -411,7 +455,23 @@ async function replay(
 
   const pending: ParsedLine[] = [];
   try {
-    const stream = createReadStream(traceFile, { highWaterMark: 1 << 20, signal });
+    const stream = createReadStream(traceFile, {
+      fd: openNoFollow(traceFile),
+      highWaterMark: 1 << 20,
+      signal,
+    });
+    const tooLong = (chars: number, text: string, at: number): TraceReduceError | undefined => {
+      // UTF-16 units never exceed UTF-8 bytes, so the byte count is needed only near the limit.
+      if (chars <= limits.maxLineBytes / 3 || Buffer.byteLength(text) <= limits.maxLineBytes)
+        return undefined;
+      return new TraceReduceError(
+        `trace event line ${at} is longer than the ${limits.maxLineBytes}-byte limit`,
+        {
+          file: traceFile,
+          line: at,
+        },
+      );
+    };
     const decoder = new StringDecoder("utf8");
     let carry = "";
     let line = 0;
@@ -424,11 +484,16 @@ async function replay(
         const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
         const l = text.slice(start, end);
         start = nl + 1;
+        const long = tooLong(l.length, l, line);
+        if (long) throw long;
         if (l.trim() === "") continue;
         pending.push(parseLine(l, line, true));
         if (pending.length > LOOKAHEAD_EVENTS) await applyLine(pending.shift()!);
       }
       carry = text.slice(start);
+      // An unterminated line is refused as soon as it is over the limit, not held to the end.
+      const long = tooLong(carry.length, carry, line + 1);
+      if (long) throw long;
       options.onProgress?.(bytesRead);
     }
     carry += decoder.end();
@@ -439,6 +504,13 @@ async function replay(
   } catch (err) {
     if (err instanceof TraceReduceError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
+    if (isSymlinkError(err)) {
+      throw new TraceReduceError(
+        `bundle file ${traceFile} is a symlink`,
+        { file: traceFile },
+        { cause: err },
+      );
+    }
     if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
       throw new TraceReduceError(`open trace event log ${traceFile}`, { file: traceFile }, { cause: err });
     }
