@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Records what a real Codex app-server exports over OTLP/HTTP (protobuf) during one turn with a
 // tool call, plus the rollout bundle it writes, as test/fixtures/observe/codex-0.169-otlp/.
-//   node scripts/record-codex-otlp.mjs [--codex PATH] [--drive PATH] [--out DIR]
+//   node scripts/record-codex-otlp.mjs [--codex PATH] [--drive PATH] [--out DIR] [--log yes]
+// With `--log yes` Codex also logs JSON lines (LOG_FORMAT=json, its timing events on) to stderr,
+// kept as stderr.log: what `spool trace import-log` reads.
 // Needs `npm run build` (the scripted model server) and the peer Codex (defaults below).
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
@@ -96,6 +98,9 @@ const driver = spawn(
       ...process.env,
       CODEX_HOME: home,
       CODEX_ROLLOUT_TRACE_ROOT: bundles,
+      ...(args.log === "yes"
+        ? { LOG_FORMAT: "json", RUST_LOG: "warn,codex_core::tools=info,codex_exec_server=info" }
+        : {}),
       PATH: `${dirname(codex)}:${process.env.PATH}`,
     },
   },
@@ -111,6 +116,7 @@ mkdirSync(join(out, "otlp"), { recursive: true });
 bodies.forEach((b, i) =>
   writeFileSync(join(out, "otlp", `${String(i + 1).padStart(3, "0")}-${b.signal}.pb`), b.body),
 );
+if (args.log === "yes") cpSync(join(work, "drive", "stderr.log"), join(out, "stderr.log"));
 const [bundle] = readdirSync(bundles);
 cpSync(join(bundles, bundle), join(out, "bundle"), { recursive: true });
 rmSync(work, { recursive: true, force: true });

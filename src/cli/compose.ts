@@ -97,8 +97,8 @@ export function buildTools(config: LoadedConfig, env: NodeJS.ProcessEnv): ToolRe
 
 /**
  * The embedded default: with no trace and no log exporter configured (neither `[otel]` nor
- * `OTEL_*`), `[observe] embedded` (default true) and the SDK not disabled, spans and `codex_otel`
- * log events go into the local observe store, through a worker thread.
+ * `OTEL_*`), `[observe] embedded` (default true) and the SDK not disabled, spans, `codex_otel`
+ * log events and the timing events go into the local observe store, through a worker thread.
  */
 export function embeddedStoreFor(
   config: LoadedConfig,
@@ -177,6 +177,7 @@ export async function composeAppServer(
     config,
     embedded ? { exporters: { traces: embedded.spanExporter, logs: embedded.logExporter } } : {},
   );
+  if (embedded && telemetry.loggerProvider) embedded.tapTimingEvents(telemetry.loggerProvider);
   try {
     const services = buildAppServerServices(config, { metrics: telemetry.metrics });
     return { telemetry, services, server: new AppServer({ ...serverOptions, services }) };

@@ -23,4 +23,14 @@ export function registerObserveCommands(program: Command): void {
     .action(async (id: string, flags: { store?: string; config?: string[] }) =>
       (await import("./observe-run.js")).runTraceShow(id, flags),
     );
+  traceCmd
+    .command("import-log <file>")
+    .description(
+      "Import the timing events of a JSON log (LOG_FORMAT=json stderr of Spool or Codex) into the store",
+    )
+    .option("--store <path>", "store file (default $SPOOL_HOME/observe.sqlite)")
+    .option("-c, --config <key=value>", "override a config.toml key (value parsed as TOML)", collect)
+    .action(async (file: string, flags: { store?: string; config?: string[] }) =>
+      (await import("./observe-run.js")).runTraceImportLog(file, flags),
+    );
 }

@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { resolveObserveConfig } from "../config/index.js";
 import {
   ObserveStore,
   ObserveStoreError,
   formatSpanTree,
+  importLogText,
   resolveId,
   startObserveServer,
   threadView,
@@ -95,6 +97,39 @@ export function runTraceShow(id: string, flags: { store?: string; config?: strin
     if (!view) throw new StartupError(`no trace or thread ${id} in ${storePath}`);
     for (const line of formatSpanTree(view, kind === "thread" ? "thread" : "trace"))
       process.stdout.write(line + "\n");
+  } finally {
+    store.close();
+  }
+}
+
+/** `spool trace import-log` once its arguments are parsed. */
+export function runTraceImportLog(file: string, flags: { store?: string; config?: string[] }): void {
+  const loaded = loadConfigOrExit(flags.config);
+  const storePath = flags.store ?? resolveObserveConfig(loaded.config.observe, loaded.home).storePath;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let store: ObserveStore;
+  try {
+    store = ObserveStore.open(storePath);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  try {
+    const r = importLogText(store, text, file);
+    process.stdout.write(
+      `imported ${r.imported} event(s) from ${file} into ${storePath} (${r.lines} line(s), ` +
+        `${r.notJson} not JSON log lines, ${r.duplicates} already stored); ${r.onSpans} on a stored span\n`,
+    );
+    if (r.lines > 0 && r.notJson === r.lines) {
+      process.stdout.write("no JSON log lines: run the server with LOG_FORMAT=json\n");
+    }
+  } catch (err) {
+    if (err instanceof ObserveStoreError) throw new StartupError(err.message);
+    throw err;
   } finally {
     store.close();
   }

@@ -2,11 +2,13 @@ import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type * as OtlpTransformer from "@opentelemetry/otlp-transformer";
+import type { LoggerProvider } from "@opentelemetry/api-logs";
 import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { logger } from "../telemetry/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
 import type { RetentionSettings } from "./retention.js";
+import { tapTimingEvents } from "./timing-tap.js";
 
 /** The worker failed or the store could not be opened; exports fail, the session goes on. */
 export class EmbeddedStoreError extends Error {
@@ -28,6 +30,11 @@ export interface EmbeddedStore {
   close(): Promise<void>;
   /** Batches that were queued and then failed to write. */
   writeFailures(): number;
+  /**
+   * Stores the timing events (`codex.tool_call`, `codex.exec_server_*`) too, through the log
+   * pipeline of `provider` (the one whose exporter is `logExporter`), until that exporter shuts down.
+   */
+  tapTimingEvents(provider: LoggerProvider): void;
 }
 
 const WORKER_URL = new URL(
@@ -173,7 +180,10 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
   const link = new WorkerLink(options);
   let writeFailures = 0;
   let open = 2;
+  let untap: (() => void) | undefined;
   const release = async () => {
+    untap?.();
+    untap = undefined;
     if (--open > 0) return;
     await link.drain();
     await link.close();
@@ -224,5 +234,9 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     logExporter,
     close: () => link.close(),
     writeFailures: () => writeFailures,
+    tapTimingEvents(provider) {
+      untap?.();
+      untap = tapTimingEvents(provider);
+    },
   };
 }

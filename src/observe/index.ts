@@ -44,3 +44,6 @@ export { createViewerHandler } from "./viewer-http.js";
 export { formatSpanTree } from "./span-tree-text.js";
 export { EmbeddedStoreError, startEmbeddedStore } from "./embedded-store.js";
 export type { EmbeddedStore, EmbeddedStoreOptions } from "./embedded-store.js";
+export { importLogText, parseLogEvents } from "./log-import.js";
+export type { LogImportResult } from "./log-import.js";
+export { TIMING_EVENTS, TIMING_EVENT_TARGETS, tapTimingEvents } from "./timing-tap.js";

@@ -80,3 +80,18 @@ export function threadIdOf(attrs: Record<string, unknown>): string | null {
 export function turnIdOf(attrs: Record<string, unknown>): string | null {
   return firstString(attrs, TURN_KEYS);
 }
+
+const TRACE_HEX = /^[0-9a-f]{32}$/;
+const ZERO_TRACE = /^0+$/;
+
+/**
+ * The trace a timing event names in its fields when it was emitted outside any span: Codex's and
+ * Spool's `trace_id` field, or the trace of an exec-server request's inbound `traceparent`.
+ */
+export function traceIdFromFields(attrs: Record<string, unknown>): string {
+  const direct = attrs.trace_id;
+  if (typeof direct === "string" && TRACE_HEX.test(direct) && !ZERO_TRACE.test(direct)) return direct;
+  const tp = attrs.traceparent;
+  const fromParent = typeof tp === "string" ? tp.split("-")[1]?.toLowerCase() : undefined;
+  return fromParent && TRACE_HEX.test(fromParent) && !ZERO_TRACE.test(fromParent) ? fromParent : "";
+}

@@ -8,6 +8,7 @@ import type {
   TurnPoint,
 } from "./api-types.js";
 import type { ObserveStore } from "./store.js";
+import { placeTimingLogs } from "./timing-placement.js";
 import { orderTree } from "./trace-tree.js";
 
 /** Spans returned for one trace or thread view at most. */
@@ -131,13 +132,15 @@ function treeView(
     if (start === undefined || BigInt(r.start_ns) < BigInt(start)) start = r.start_ns;
     if (end === undefined || BigInt(r.end_ns) > BigInt(end)) end = r.end_ns;
   }
+  const apiLogs = toApiLogs(logs);
+  placeTimingLogs(store, apiLogs);
   return {
     traceIds,
     threadId,
     startNs: start ?? "0",
     endNs: end ?? "0",
     spans: toApiSpans(rows),
-    logs: toApiLogs(logs),
+    logs: apiLogs,
     truncated,
   };
 }

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { SCHEMA_SQL, SCHEMA_VERSION } from "./store-schema.js";
 import {
   threadIdOf,
+  traceIdFromFields,
   turnIdOf,
   type LogRecordRow,
   type MetricPointRecord,
@@ -309,6 +310,7 @@ export class ObserveStore {
       const now = this.now();
       for (const r of batch) {
         const threadId = threadIdOf(r.attributes);
+        const traceId = r.traceId || traceIdFromFields(r.attributes);
         insert.run(
           r.timeNs,
           r.severityNumber,
@@ -316,7 +318,7 @@ export class ObserveStore {
           r.eventName,
           r.body === undefined ? null : JSON.stringify(r.body),
           JSON.stringify(r.attributes),
-          r.traceId,
+          traceId,
           r.spanId,
           r.scope,
           this.resourceId(r.resource),
@@ -324,7 +326,7 @@ export class ObserveStore {
           turnIdOf(r.attributes),
           now,
         );
-        if (threadId && r.traceId) link.run(threadId, r.traceId);
+        if (threadId && traceId) link.run(threadId, traceId);
       }
       return batch.length;
     });

@@ -1,6 +1,6 @@
 export type { LogLevel } from "./log-level.js";
 export type { LogFilter } from "./log-filter.js";
-export { configureLogging, logger } from "./log.js";
+export { addLogTap, configureLogging, logger } from "./log.js";
 export type {
   LogFields,
   LogFieldsArg,
@@ -9,7 +9,9 @@ export type {
   LogRecord,
   LogRecordSpan,
   LogSink,
+  LogTap,
   Logger,
+  TappedLogRecord,
 } from "./log.js";
 export { formatJsonLine } from "./log-format.js";
 export { recordSpanFields, startSpan, withSpan } from "./span-scope.js";

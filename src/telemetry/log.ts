@@ -1,4 +1,4 @@
-import { trace, type Span } from "@opentelemetry/api";
+import { isSpanContextValid, trace, type Span } from "@opentelemetry/api";
 import { SeverityNumber, type LoggerProvider, type Logger as OtelLogger } from "@opentelemetry/api-logs";
 import { LEVEL_RANK, type LogLevel } from "./log-level.js";
 import { parseLogFilter, type LogFilter } from "./log-filter.js";
@@ -45,11 +45,34 @@ export interface Logger {
 
 export type LogFormat = "json" | "human";
 
+/** A tapped event: the record as the sink sees it, with the ids of the span active when it was emitted. */
+export interface TappedLogRecord {
+  epochMs: number;
+  level: LogLevel;
+  target: string;
+  message: string;
+  fields: LogFields | undefined;
+  /** Empty outside a (valid) OTel span. */
+  traceId: string;
+  spanId: string;
+}
+
+/**
+ * A consumer of a few targets' events whatever the local filter says (the observe store's timing
+ * events). `level(target)` is asked once per target per configuration change: the most verbose
+ * level wanted, or undefined for none. `record` runs synchronously inside the emitting call.
+ */
+export interface LogTap {
+  level(target: string): LogLevel | undefined;
+  record(record: TappedLogRecord): void;
+}
+
 interface LoggingState {
   filter: LogFilter;
   sink: LogSink;
   loggerProvider: LoggerProvider | undefined;
   traceLane: boolean;
+  taps: LogTap[];
   generation: number;
 }
 
@@ -77,8 +100,22 @@ const state: LoggingState = {
   sink: stderrSink(logFormatFromEnv()),
   loggerProvider: undefined,
   traceLane: false,
+  taps: [],
   generation: 0,
 };
+
+/**
+ * Adds a tap; its targets' `enabled(level)` answer true from now on. Returns its removal. With no
+ * tap installed, a logger pays one integer comparison per event for this.
+ */
+export function addLogTap(tap: LogTap): () => void {
+  state.taps = [...state.taps, tap];
+  state.generation++;
+  return () => {
+    state.taps = state.taps.filter((t) => t !== tap);
+    state.generation++;
+  };
+}
 
 /**
  * Replaces the process's log filter, format and/or sink; cached `enabled` answers are
@@ -163,6 +200,9 @@ class TargetLogger implements Logger {
   private spanRank = 0;
   private route: ExportRoute = "local";
   private otelLogger: OtelLogger | undefined;
+  /** Most verbose rank any tap wants of this target; 0 (below every level) when none. */
+  private tapRank = 0;
+  private taps: { tap: LogTap; rank: number }[] = [];
 
   constructor(readonly target: string) {}
 
@@ -177,6 +217,14 @@ class TargetLogger implements Logger {
       this.route = route === "trace" && state.traceLane ? "trace" : "local";
       this.otelLogger = undefined;
     }
+    this.taps = [];
+    this.tapRank = 0;
+    for (const tap of state.taps) {
+      const level = tap.level(this.target);
+      if (level === undefined) continue;
+      this.taps.push({ tap, rank: LEVEL_RANK[level] });
+      this.tapRank = Math.max(this.tapRank, LEVEL_RANK[level]);
+    }
     this.generation = state.generation;
   }
 
@@ -188,15 +236,19 @@ class TargetLogger implements Logger {
 
   enabled(level: LogLevel): boolean {
     if (this.generation !== state.generation) this.refresh();
-    return this.route !== "local" || this.localEnabled(LEVEL_RANK[level]);
+    const rank = LEVEL_RANK[level];
+    return this.route !== "local" || rank <= this.tapRank || this.localEnabled(rank);
   }
 
   private emit(level: LogLevel, message: string, arg: LogFieldsArg | undefined): void {
     if (this.generation !== state.generation) this.refresh();
-    const local = this.localEnabled(LEVEL_RANK[level]);
-    if (!local && this.route === "local") return;
+    const rank = LEVEL_RANK[level];
+    const local = this.localEnabled(rank);
+    const tapped = rank <= this.tapRank;
+    if (!local && !tapped && this.route === "local") return;
     try {
       const fields = typeof arg === "function" ? arg() : arg;
+      if (tapped) this.toTaps(level, message, fields);
       if (local) {
         const epochMs = performance.timeOrigin + performance.now();
         state.sink({
@@ -227,6 +279,22 @@ class TargetLogger implements Logger {
     } catch {
       // A broken sink or exporter must never fail the caller.
     }
+  }
+
+  private toTaps(level: LogLevel, message: string, fields: LogFields | undefined): void {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    const valid = ctx !== undefined && isSpanContextValid(ctx);
+    const record: TappedLogRecord = {
+      epochMs: performance.timeOrigin + performance.now(),
+      level,
+      target: this.target,
+      message,
+      fields,
+      traceId: valid ? ctx.traceId : "",
+      spanId: valid ? ctx.spanId : "",
+    };
+    const rank = LEVEL_RANK[level];
+    for (const t of this.taps) if (rank <= t.rank) t.tap.record(record);
   }
 
   error(message: string, fields?: LogFieldsArg): void {

@@ -119,9 +119,14 @@ export function recordTurnSpans(
 /** The real Codex 0.169 session recorded by scripts/record-codex-otlp.mjs. */
 export const CODEX_FIXTURE = fileURLToPath(new URL("../fixtures/observe/codex-0.169-otlp/", import.meta.url));
 
+/** The real Codex 0.171 session, with its JSON stderr log (`stderr.log`), recorded the same way. */
+export const CODEX_171_FIXTURE = fileURLToPath(
+  new URL("../fixtures/observe/codex-0.171-otlp/", import.meta.url),
+);
+
 /** Posts the recorded Codex OTLP requests, in order, to an OTLP/HTTP receiver; returns their statuses. */
-export async function replayCodexOtlp(otlpUrl: string): Promise<number[]> {
-  const dir = join(CODEX_FIXTURE, "otlp");
+export async function replayCodexOtlp(otlpUrl: string, fixture = CODEX_FIXTURE): Promise<number[]> {
+  const dir = join(fixture, "otlp");
   const statuses: number[] = [];
   for (const file of readdirSync(dir).sort()) {
     const signal = /^\d+-(traces|logs|metrics)\.pb$/.exec(file)?.[1];

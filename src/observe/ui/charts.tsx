@@ -2,6 +2,8 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { TurnPoint } from "./api.js";
+import { int, ms, short } from "./format.js";
+import { href } from "./router.js";
 
 function Chart(props: {
   title: string;
@@ -38,29 +40,69 @@ function Chart(props: {
   return <div class="chart" ref={el} />;
 }
 
+/** The charted figures as numbers, one row per turn, each linking to its span. */
+function TurnTable({ turns }: { turns: TurnPoint[] }) {
+  return (
+    <table class="sessions turn-table">
+      <thead>
+        <tr>
+          <th class="num">#</th>
+          <th>turn</th>
+          <th>status</th>
+          <th class="num">TTFT</th>
+          <th class="num">duration</th>
+          <th class="num">tokens in</th>
+          <th class="num">tokens out</th>
+        </tr>
+      </thead>
+      <tbody>
+        {turns.map((t, i) => (
+          <tr key={t.turnId} data-turn-id={t.turnId} class={`status-${t.status}`}>
+            <td class="num">{i + 1}</td>
+            <td>
+              <a href={href(["trace", t.traceId], { span: t.spanId })}>
+                <code>{short(t.turnId, 12)}</code>
+              </a>{" "}
+              <span class="note">{t.task}</span>
+            </td>
+            <td>{t.status}</td>
+            <td class="num ttft">{ms(t.ttftMs)}</td>
+            <td class="num duration">{ms(t.durationMs)}</td>
+            <td class="num tokens-in">{int(t.inputTokens)}</td>
+            <td class="num tokens-out">{int(t.outputTokens)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /** Per-turn time to first token, end-to-end duration and tokens over a thread's turns. */
 export function TurnCharts({ turns }: { turns: TurnPoint[] }) {
   if (turns.length === 0) return <p class="empty">No turn spans (session_task.*) in this thread.</p>;
   return (
-    <div class="charts" data-turns={turns.length}>
-      <Chart
-        title="Time to first token"
-        unit="ms"
-        series={[{ label: "TTFT", values: turns.map((t) => t.ttftMs), color: "#2f6fde" }]}
-      />
-      <Chart
-        title="Turn duration"
-        unit="ms"
-        series={[{ label: "end to end", values: turns.map((t) => t.durationMs), color: "#b45f06" }]}
-      />
-      <Chart
-        title="Tokens"
-        unit="tokens"
-        series={[
-          { label: "input", values: turns.map((t) => t.inputTokens), color: "#2e7d32" },
-          { label: "output", values: turns.map((t) => t.outputTokens), color: "#8e24aa" },
-        ]}
-      />
-    </div>
+    <>
+      <div class="charts" data-turns={turns.length}>
+        <Chart
+          title="Time to first token"
+          unit="ms"
+          series={[{ label: "TTFT", values: turns.map((t) => t.ttftMs), color: "#2f6fde" }]}
+        />
+        <Chart
+          title="Turn duration"
+          unit="ms"
+          series={[{ label: "end to end", values: turns.map((t) => t.durationMs), color: "#b45f06" }]}
+        />
+        <Chart
+          title="Tokens"
+          unit="tokens"
+          series={[
+            { label: "input", values: turns.map((t) => t.inputTokens), color: "#2e7d32" },
+            { label: "output", values: turns.map((t) => t.outputTokens), color: "#8e24aa" },
+          ]}
+        />
+      </div>
+      <TurnTable turns={turns} />
+    </>
   );
 }

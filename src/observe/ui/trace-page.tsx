@@ -58,6 +58,7 @@ function SpanTree(props: {
             {view.truncated && " (the first ones only)"}
             <span class="legend critical">critical path</span>
             <span class="legend error">error</span>
+            <span class="legend timing">timing event (hatched: tool call waiting to run)</span>
           </span>
         </div>
         <Waterfall view={view} selected={selected} onSelect={setSelected} filter={filter} />

@@ -26,6 +26,29 @@ export function marksBySpan(view: SpanTreeView): Map<string, Mark[]> {
   return out;
 }
 
+/** A tool call's timing event (`codex.tool_call`): time waiting at the parallel gate vs running. */
+export interface ToolTiming {
+  dispatchMs: number;
+  handlerMs: number;
+  totalMs: number;
+}
+
+/** `codex.tool_call` events by the span they were placed on. */
+export function toolTimings(view: SpanTreeView): Map<string, ToolTiming> {
+  const out = new Map<string, ToolTiming>();
+  for (const l of view.logs) {
+    if (l.eventName !== "codex.tool_call" || !l.spanId) continue;
+    const [dispatchMs, handlerMs, totalMs] = [
+      l.attributes.dispatch_duration_ms,
+      l.attributes.handler_duration_ms,
+      l.attributes.total_duration_ms,
+    ].map(Number) as [number, number, number];
+    if ([dispatchMs, handlerMs, totalMs].every(Number.isFinite))
+      out.set(l.spanId, { dispatchMs, handlerMs, totalMs });
+  }
+  return out;
+}
+
 export interface WaterfallProps {
   view: SpanTreeView;
   selected: string | undefined;
@@ -60,6 +83,7 @@ export function filterTree(spans: ApiSpan[], filter: string): ApiSpan[] {
 export function Waterfall({ view, selected, onSelect, filter }: WaterfallProps) {
   const total = Math.max(offsetMs(view.endNs, view.startNs), 1e-6);
   const marks = useMemo(() => marksBySpan(view), [view]);
+  const tools = useMemo(() => toolTimings(view), [view]);
   const rows = useMemo(() => filterTree(view.spans, filter), [view, filter]);
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -129,7 +153,9 @@ export function Waterfall({ view, selected, onSelect, filter }: WaterfallProps) 
                   {s.kind > 1 && <span class="kind">{KIND[s.kind]}</span>}
                 </div>
                 <div class="wf-track">
-                  <div class="wf-bar" style={{ left: `${left}%`, width: `${width}%` }} />
+                  <div class="wf-bar" style={{ left: `${left}%`, width: `${width}%` }}>
+                    {tools.has(s.spanId) && <ToolSplit timing={tools.get(s.spanId)!} />}
+                  </div>
                   <span class="wf-dur" style={{ left: `${Math.min(left + width, 92)}%` }}>
                     {ms(s.durationMs)}
                   </span>
@@ -149,6 +175,20 @@ export function Waterfall({ view, selected, onSelect, filter }: WaterfallProps) 
         </div>
       </div>
     </div>
+  );
+}
+
+/** The part of a tool span spent waiting to be admitted, shaded at the start of its bar. */
+function ToolSplit({ timing }: { timing: ToolTiming }) {
+  const share = timing.totalMs > 0 ? Math.min(timing.dispatchMs / timing.totalMs, 1) : 0;
+  return (
+    <span
+      class="wf-dispatch"
+      data-dispatch-ms={timing.dispatchMs}
+      data-handler-ms={timing.handlerMs}
+      title={`codex.tool_call: dispatch ${ms(timing.dispatchMs)} · handler ${ms(timing.handlerMs)}`}
+      style={{ width: `${share * 100}%` }}
+    />
   );
 }
 
