@@ -27,16 +27,6 @@ function inputItems(body: unknown): Record<string, unknown>[] {
     : [];
 }
 
-/** The text of the request's last user message (`{{input_text}}`, `when_input_contains`). */
-export function lastUserText(body: unknown): string {
-  const lastUser = inputItems(body).findLast((i) => i.type === "message" && i.role === "user");
-  return Array.isArray(lastUser?.content)
-    ? (lastUser.content as { text?: unknown }[])
-        .map((c) => (typeof c.text === "string" ? c.text : ""))
-        .join("")
-    : "";
-}
-
 /** Replaces `{{function_call_output}}` and `{{input_text}}` with what the request carried. */
 export function fillPlaceholders(text: string, body: unknown): string {
   if (!text.includes("{{")) return text;
@@ -48,6 +38,11 @@ export function fillPlaceholders(text: string, body: unknown): string {
   const output =
     typeof lastOutput?.output === "string" ? lastOutput.output : JSON.stringify(lastOutput?.output ?? "");
   return text.replaceAll("{{function_call_output}}", output.trim()).replaceAll("{{input_text}}", userText);
+}
+
+/** The text of the request's last user message, as `when_input_contains` matches it. */
+export function lastUserText(body: unknown): string {
+  return fillPlaceholders("{{input_text}}", body);
 }
 
 function responseObject(

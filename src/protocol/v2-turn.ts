@@ -83,6 +83,7 @@ export const SERVER_NOTIFICATIONS = {
   "thread/started": z.object({ thread: ThreadSchema }),
   "thread/status/changed": z.object({ threadId: z.string(), status: ThreadStatusSchema }),
   "thread/closed": z.object({ threadId: z.string() }),
+  ...THREAD_SETTINGS_NOTIFICATIONS,
   "thread/readState/changed": z.object({ threadId: z.string(), readState: ThreadReadStateSchema }),
   "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),
   "turn/started": z.object({ threadId: z.string(), turn: TurnSchema }),
@@ -109,7 +110,6 @@ export const SERVER_NOTIFICATIONS = {
   error: z.object({ ...ids, error: TurnErrorSchema, willRetry: z.boolean() }),
   "turn/diff/updated": z.object({ ...ids, diff: z.string() }),
   "serverRequest/resolved": ServerRequestResolvedSchema,
-  ...THREAD_SETTINGS_NOTIFICATIONS,
 } as const;
 
 export type ServerNotificationMethod = keyof typeof SERVER_NOTIFICATIONS;
