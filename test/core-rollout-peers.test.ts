@@ -1,13 +1,14 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reduceBundle, stateJson } from "../src/rollout-trace/index.js";
 import type { ModelScriptInput } from "../src/model-server/index.js";
 import { killSpawned } from "./support/spawned-servers.js";
 import { bundleOf, handshake, runTurn, startCoreSession } from "./support/core-server.js";
+import { installedCodex } from "./support/codex-reducer.js";
 
 after(killSpawned);
 
@@ -25,9 +26,6 @@ const SCRIPT: ModelScriptInput = {
     { output: [{ type: "message", text: "Both ran: {{function_call_output}}" }] },
   ],
 };
-
-// The real Codex releases, where this machine has them (a fresh clone has none: the test says so).
-const codex = (v: string): string => join("/work/peers", `codex-${v}`, "node_modules", ".bin", "codex");
 
 async function recordSession(schema: 2 | 3): Promise<string> {
   const s = await startCoreSession({ script: SCRIPT, config: [`rollout_trace.schema=${schema}`] });
@@ -73,9 +71,10 @@ describe("a Spool session's bundle reduces the same in Spool and in the Codex of
         assert.match(call.response_id ?? "", /\S/, "response id kept");
         assert.notEqual(call.upstream_request_id, call.response_id);
       }
-      if (!existsSync(codex(version))) return t.skip(`no ${codex(version)} on this machine`);
+      const bin = installedCodex(version);
+      if (!bin) return t.skip(`no Codex ${version} on this machine`);
       const out = join(mkdtempSync(join(tmpdir(), "spool-peer-reduce-")), "state.json");
-      execFileSync(codex(version), ["debug", "trace-reduce", bundle, "-o", out], { stdio: "pipe" });
+      execFileSync(bin, ["debug", "trace-reduce", bundle, "-o", out], { stdio: "pipe" });
       assert.equal(stateJson(state), readFileSync(out, "utf8"));
     });
   }

@@ -23,6 +23,7 @@ import {
   type RolloutRecorder,
 } from "../src/rollout-trace/index.js";
 import { scratchDir } from "./rollout-bundle-builder.js";
+import { installedCodex } from "./support/codex-reducer.js";
 
 const scratch = scratchDir("spool-rollout-v3-");
 after(scratch.cleanup);
@@ -338,9 +339,7 @@ describe("schema 3 reader", () => {
   });
 });
 
-// The real Codex releases, where this machine has them (not in a fresh clone: the test says so).
-const PEERS = "/work/peers";
-const codex = (v: string): string => join(PEERS, `codex-${v}`, "node_modules", ".bin", "codex");
+// The real Codex releases, where this machine has them (the test says so when it has not).
 describe("the real Codex reducers accept Spool's bundles of their schema", () => {
   for (const [schema, version] of [
     [2, "0.169"],
@@ -348,10 +347,11 @@ describe("the real Codex reducers accept Spool's bundles of their schema", () =>
   ] as const) {
     for (const limits of schema === 3 ? [{}, { maxPayloadBytes: 300 }, { maxBytes: 2_600 }] : [{}]) {
       test(`Codex ${version} reduces a Spool schema-${schema} bundle ${JSON.stringify(limits)} to Spool's state.json`, async (t) => {
-        if (!existsSync(codex(version))) return t.skip(`no ${codex(version)} on this machine`);
+        const bin = installedCodex(version);
+        if (!bin) return t.skip(`no Codex ${version} on this machine`);
         const bundle = await toolTurn(recorder({ schema, ...limits }));
         const out = join(scratch.dir, `codex-${++n}.json`);
-        execFileSync(codex(version), ["debug", "trace-reduce", bundle, "-o", out], { stdio: "pipe" });
+        execFileSync(bin, ["debug", "trace-reduce", bundle, "-o", out], { stdio: "pipe" });
         assert.equal(stateJson((await reduceBundle(bundle)).state), readFileSync(out, "utf8"));
       });
     }

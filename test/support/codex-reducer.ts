@@ -1,16 +1,25 @@
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /**
- * Codex 0.169's own reducer (`codex debug trace-reduce`), when this machine has it: the peer
- * install under /work/peers, or `SPOOL_CODEX_0169_BIN`. Tests that compare against it skip on a
- * machine without it (a fresh clone has no peers).
+ * A real Codex release's `codex` binary, when this machine has one: `$SPOOL_CODEX_<minor>_BIN`,
+ * the scratch install `.ci/run` makes for the TUI tests (`node_modules/.cache/spool-codex-tui/`),
+ * or a peer install under /work/peers. Tests that compare against it skip, saying so, without one.
  */
-export const CODEX_0169_BIN: string | undefined = [
-  process.env.SPOOL_CODEX_0169_BIN,
-  "/work/peers/codex-0.169/node_modules/.bin/codex",
-].find((p): p is string => typeof p === "string" && p !== "" && existsSync(p));
+export function installedCodex(version: "0.169" | "0.171"): string | undefined {
+  return [
+    process.env[`SPOOL_CODEX_${version.replace(".", "")}_BIN`],
+    join(REPO, "node_modules/.cache/spool-codex-tui", `${version}.0`, "node_modules/.bin/codex"),
+    `/work/peers/codex-${version}/node_modules/.bin/codex`,
+  ].find((p): p is string => typeof p === "string" && p !== "" && existsSync(p));
+}
+
+/** Codex 0.169's own reducer (`codex debug trace-reduce`), when this machine has it. */
+export const CODEX_0169_BIN: string | undefined = installedCodex("0.169");
 
 /** Reduces `bundle` with Codex 0.169 into `out`; resolves with the parsed state. */
 export function codexReduce(bundle: string, out = join(bundle, "codex-state.json")): Promise<unknown> {
