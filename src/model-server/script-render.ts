@@ -40,9 +40,14 @@ export function fillPlaceholders(text: string, body: unknown): string {
   return text.replaceAll("{{function_call_output}}", output.trim()).replaceAll("{{input_text}}", userText);
 }
 
-/** The text of the request's last user message, as `when_input_contains` matches it. */
+/** The text of the request's last user message (`{{input_text}}`, `when_input_contains`). */
 export function lastUserText(body: unknown): string {
-  return fillPlaceholders("{{input_text}}", body);
+  const lastUser = inputItems(body).findLast((i) => i.type === "message" && i.role === "user");
+  return Array.isArray(lastUser?.content)
+    ? (lastUser.content as { text?: unknown }[])
+        .map((c) => (typeof c.text === "string" ? c.text : ""))
+        .join("")
+    : "";
 }
 
 function responseObject(
