@@ -3,7 +3,9 @@
 // `on-request`/`read-only` (the client is asked and accepts at once), on another under
 // `never`/`danger-full-access` (the in-run baseline: the same command, not asked). Turns alternate
 // between the two threads so both histories grow alike. Figures: turn/start → turn/completed
-// p50/p99 per mode, and the approval's cost (asked minus baseline) at p50, also as a ratio.
+// p50/p99 per mode, the approval's cost (asked minus baseline) at p50, also as a ratio, and the
+// server's reaction to an answer (answer sent → the command's item/started), which the
+// process's own time does not blur. Commands run `bash -c` (not a login shell) to keep noise down.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +21,13 @@ const WARM = 10;
 const model = await startScriptedModelServer({
   script: {
     responses: Array.from({ length: 2 * (TURNS + WARM) }, (_, i) => ({
-      output: [{ type: "function_call" as const, name: "exec_command", arguments: { cmd: `touch f${i}` } }],
+      output: [
+        {
+          type: "function_call" as const,
+          name: "exec_command",
+          arguments: { cmd: `touch f${i}`, login: false },
+        },
+      ],
     })).flatMap((call) => [call, { output: [{ type: "message" as const, text: "done" }] }]),
   },
 });
@@ -41,14 +49,22 @@ const child = spawn(
 );
 const completed = new Map<string, () => void>();
 let asked = 0;
+/** When the last answer was sent; the command's item/started then gives the server's reaction. */
+let answeredAt: number | undefined;
+const reaction: number[] = [];
 const rpc = new RpcConnection(new StreamTransport(child.stdout, child.stdin, { kind: "stdio" }), {
   handler: {
     handleRequest: () => {
       asked++;
+      answeredAt = performance.now();
       return { decision: "accept" };
     },
     handleNotification: (m, p) => {
       if (m === "turn/completed") completed.get((p as { turn: { id: string } }).turn.id)?.();
+      if (m === "item/started" && answeredAt !== undefined) {
+        reaction.push(performance.now() - answeredAt);
+        answeredAt = undefined;
+      }
     },
   },
 }).start();
@@ -98,3 +114,6 @@ console.log(
   `turn with one command, asked and accepted (${TURNS}): p50 ${fmt(a50)} ms p99 ${fmt(percentile(withApproval, 99))} ms`,
 );
 console.log(`approval round trip: +${fmt(a50 - b50)} ms at p50; ${fmt(a50 / b50, 2)}x baseline`);
+console.log(
+  `answer sent → the command's item/started: p50 ${fmt(percentile(reaction.slice(WARM), 50))} ms p99 ${fmt(percentile(reaction.slice(WARM), 99))} ms (sent as the process is started, before it runs)`,
+);
