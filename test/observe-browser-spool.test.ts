@@ -1,7 +1,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import type { ModelScriptInput } from "../src/model-server/index.js";
 import { startObserveServer, type ObserveServer, type ThreadView } from "../src/observe/index.js";
 import { handshake, runTurn, startCoreSession } from "./support/core-server.js";
+import { testOutputPath } from "./support/observe.js";
 import { MAIN, killSpawned } from "./support/spawned-servers.js";
 
 // Spool's own sessions in the viewer: the demo (`npm start`) and a session with a tool call, both
@@ -17,8 +18,6 @@ const CHROMIUM = process.env.SPOOL_CHROMIUM ?? "/usr/bin/chromium";
 const missing = existsSync(CHROMIUM)
   ? false
   : `no Chromium at ${CHROMIUM} (.ci/run installs Debian's chromium)`;
-/** Where screenshots go: `test-output/` in the repository (git-ignored). */
-const OUTPUT = join(dirname(new URL(import.meta.url).pathname), "..", "test-output");
 
 const TOOL_TURN = JSON.parse(
   readFileSync(new URL("./fixtures/model-scripts/tool-call-turn.json", import.meta.url), "utf8"),
@@ -136,8 +135,7 @@ test(
     await detail.locator(".event.log strong", { hasText: "codex.tool_call" }).waitFor();
     assert.match(await detail.locator(".event.log").first().innerText(), /call_id\s+call_ls/);
 
-    mkdirSync(OUTPUT, { recursive: true });
-    const shot = join(OUTPUT, "observe-spool-tool-waterfall.png");
+    const shot = testOutputPath("observe-spool-tool-waterfall.png");
     await page.screenshot({ path: shot });
     t.diagnostic(`screenshot: ${shot}`);
   },

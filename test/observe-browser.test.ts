@@ -1,10 +1,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { CODEX_FIXTURE, replayCodexOtlp, startTestObserveServer } from "./support/observe.js";
+import { CODEX_FIXTURE, replayCodexOtlp, startTestObserveServer, testOutputPath } from "./support/observe.js";
 
 // Debian's chromium, driven by playwright-core (never a browser download); .ci/run installs it.
 const CHROMIUM = process.env.SPOOL_CHROMIUM ?? "/usr/bin/chromium";
@@ -86,7 +84,7 @@ test(
     await detail.locator("h2", { hasText: "exec_command" }).waitFor();
     assert.match(await detail.innerText(), /call_id[\s\S]*tool_name\s+exec_command/);
 
-    const shot = join(tmpdir(), "spool-observe-waterfall.png");
+    const shot = testOutputPath("observe-codex-waterfall.png");
     await page.screenshot({ path: shot, fullPage: false });
     t.diagnostic(`screenshot: ${shot}`);
   },

@@ -5,7 +5,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { ObserveStore, traceView } from "../src/observe/index.js";
+import { spanRecordsFromOtlpMessage } from "../src/observe/otlp-proto-records.js";
+import { spanRecordsFromReadable } from "../src/observe/readable-span-records.js";
+import { decodeOtlpProtobufMessage } from "../src/otlp-receiver/index.js";
+import { recordTurnSpans } from "./support/observe.js";
 import { MAIN } from "./support/spawned-servers.js";
 
 /** Runs one short stdio session (initialize, model/list) against `spool app-server` with SPOOL_HOME=home. */
@@ -92,4 +97,16 @@ test("a store that cannot be opened costs one warning; the session is answered a
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test("the embedded store's span records are the ones the same spans yield over OTLP protobuf", async () => {
+  const spans = recordTurnSpans({ failTurn: true });
+  const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+  const { records, rejected } = spanRecordsFromOtlpMessage(
+    await decodeOtlpProtobufMessage("/v1/traces", body),
+  );
+  assert.equal(rejected, 0);
+  const direct = spanRecordsFromReadable(spans);
+  assert.equal(direct.length, 8);
+  assert.deepEqual(direct, records);
 });

@@ -117,6 +117,11 @@ export function buildRequest(ctx: TurnContext, input?: readonly ResponseInputIte
     promptCacheKey: ctx.threadId,
     clientMetadata: { thread_id: ctx.threadId, turn_id: ctx.turnId, session_id: ctx.threadId },
   };
+  // Codex's `final_output_json_schema`: strict, under the name Codex gives it.
+  if (s.outputSchema !== undefined)
+    request.text = {
+      format: { type: "json_schema", strict: true, name: "codex_output_schema", schema: s.outputSchema },
+    };
   return request;
 }
 

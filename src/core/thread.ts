@@ -205,6 +205,18 @@ export class CoreThread {
     return this.placeholderTurn(submission.id);
   }
 
+  /** `thread/name/set`: kept in the history file, so a resumed thread has it too. */
+  setName(name: string): void {
+    this.assertOpen();
+    this.meta.name = name;
+    this.deps.history.append("event_msg", {
+      type: "thread_name_updated",
+      thread_id: this.id,
+      thread_name: name,
+    });
+    this.deps.history.flush();
+  }
+
   /**
    * Accepts `review/start` or `thread/compact/start`: a turn of its own, returned in progress.
    * Refused while another turn runs (Codex would abort that turn; Spool does not drop work).
@@ -356,7 +368,11 @@ export class CoreThread {
     overrides: TurnContextOverrides,
     clientUserMessageId: string | undefined,
   ): void {
-    const settings = this.applyOverrides(overrides);
+    const threadSettings = this.applyOverrides(overrides);
+    const settings =
+      overrides.outputSchema === undefined
+        ? threadSettings
+        : { ...threadSettings, outputSchema: overrides.outputSchema };
     const startedAtMs = Date.now();
     const { span, context: spanContext } = startSpan(
       "turn",

@@ -27,6 +27,16 @@ function inputItems(body: unknown): Record<string, unknown>[] {
     : [];
 }
 
+/** The text of the request's last user message (`{{input_text}}`, `when_input_contains`). */
+export function lastUserText(body: unknown): string {
+  const lastUser = inputItems(body).findLast((i) => i.type === "message" && i.role === "user");
+  return Array.isArray(lastUser?.content)
+    ? (lastUser.content as { text?: unknown }[])
+        .map((c) => (typeof c.text === "string" ? c.text : ""))
+        .join("")
+    : "";
+}
+
 /** Replaces `{{function_call_output}}` and `{{input_text}}` with what the request carried. */
 export function fillPlaceholders(text: string, body: unknown): string {
   if (!text.includes("{{")) return text;
@@ -34,12 +44,7 @@ export function fillPlaceholders(text: string, body: unknown): string {
   const lastOutput = [...items]
     .reverse()
     .find((i) => i.type === "function_call_output" || i.type === "custom_tool_call_output");
-  const lastUser = [...items].reverse().find((i) => i.type === "message" && i.role === "user");
-  const userText = Array.isArray(lastUser?.content)
-    ? (lastUser.content as { text?: unknown }[])
-        .map((c) => (typeof c.text === "string" ? c.text : ""))
-        .join("")
-    : "";
+  const userText = lastUserText(body);
   const output =
     typeof lastOutput?.output === "string" ? lastOutput.output : JSON.stringify(lastOutput?.output ?? "");
   return text.replaceAll("{{function_call_output}}", output.trim()).replaceAll("{{input_text}}", userText);

@@ -6,7 +6,9 @@ import { z } from "zod";
 /**
  * The scripted model server's script: what each successive model request gets. Requests consume
  * `responses` in order whether they arrive over HTTP or WebSocket (WebSocket warm-ups with
- * `generate: false` consume nothing), so a retried request consumes the next step too.
+ * `generate: false` consume nothing), so a retried request consumes the next step too. A step
+ * with `when_input_contains` is skipped by requests it does not match, so a client that sends
+ * requests of its own in between (the Codex TUI's title requests) cannot take it.
  */
 
 const MessageOutputSchema = z
@@ -114,6 +116,11 @@ export const ScriptResponseSchema = z
     event_delay_ms: z.number().int().nonnegative().optional(),
     /** Optional label, copied to the request log. */
     label: z.string().optional(),
+    /**
+     * Only a request whose last user message contains this string takes this step; other
+     * requests pass it by and it waits for one that matches.
+     */
+    when_input_contains: z.string().min(1).optional(),
   })
   .strict();
 export type ScriptResponse = z.infer<typeof ScriptResponseSchema>;

@@ -1,3 +1,4 @@
+import type { SpanRecord } from "./records.js";
 import type { RetentionSettings } from "./retention.js";
 
 /** What the embedded store's worker is started with. */
@@ -8,7 +9,9 @@ export interface EmbeddedWorkerData {
 
 /** main → worker */
 export type ToWorker =
-  { type: "export"; id: number; signal: "traces" | "logs"; body: Uint8Array } | { type: "close" };
+  | { type: "export"; id: number; signal: "logs"; body: Uint8Array }
+  | { type: "spans"; id: number; records: SpanRecord[] }
+  | { type: "close" };
 
 /** worker → main */
 export type FromWorker =

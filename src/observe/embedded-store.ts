@@ -7,6 +7,7 @@ import type { LogRecordExporter, ReadableLogRecord } from "@opentelemetry/sdk-lo
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { logger } from "../telemetry/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
+import { spanRecordsFromReadable } from "./readable-span-records.js";
 import type { RetentionSettings } from "./retention.js";
 import { tapTimingEvents } from "./timing-tap.js";
 
@@ -53,6 +54,11 @@ const serializers = (): typeof OtlpTransformer =>
 
 /** Bytes of batches handed to the worker and not yet written; beyond this a batch is dropped. */
 const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/** What a span counts against that bound (spans go over as records, not bytes): a generous average. */
+const SPAN_SIZE_ESTIMATE = 2048;
+
+/** An export message before the link numbers it. */
+type ToWorkerExport = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
 
 class WorkerLink {
   private worker: Worker | undefined;
@@ -112,12 +118,16 @@ class WorkerLink {
     return undefined;
   }
 
-  send(signal: "traces" | "logs", body: Uint8Array): Promise<void> {
-    const refused = this.refusal(body.length);
+  /**
+   * Queues one message for the writer; `size` (bytes, or an estimate) counts against the
+   * in-flight bound until it is written. `transfer` moves buffers instead of copying them.
+   */
+  send(message: ToWorkerExport, size: number, transfer: ArrayBuffer[] = []): Promise<void> {
+    const refused = this.refusal(size);
     if (refused) return Promise.reject(refused);
     this.worker ??= this.start();
     const id = this.nextId++;
-    this.inFlightBytes += body.length;
+    this.inFlightBytes += size;
     let resolve!: () => void;
     let reject!: (e: Error) => void;
     const result = new Promise<void>((res, rej) => {
@@ -128,9 +138,8 @@ class WorkerLink {
       () => undefined,
       () => undefined,
     );
-    this.pending.set(id, { size: body.length, settled, resolve, reject });
-    const message: ToWorker = { type: "export", id, signal, body };
-    this.worker.postMessage(message, [body.buffer as ArrayBuffer]);
+    this.pending.set(id, { size, settled, resolve, reject });
+    this.worker.postMessage({ ...message, id } as ToWorker, transfer);
     return result;
   }
 
@@ -170,9 +179,9 @@ const failed = (error: unknown): ExportResult => ({ code: ExportResultCode.FAILE
 
 /**
  * The embedded default of `spool app-server`: span and log exporters (for the SDK's batch
- * processors) that serialize each batch with the official OTLP protobuf serializer and hand it
- * to a worker thread, which writes it into the local store, so nothing of it runs on the
- * request path. The worker starts with the first batch. A store that cannot be opened makes
+ * processors) that hand each batch to a worker thread, which writes it into the local store,
+ * so nothing of it runs on the request path: spans as the store's records, log batches
+ * serialized by the official OTLP protobuf serializer. The worker starts with the first batch. A store that cannot be opened makes
  * exports fail (the telemetry layer logs one warning with a count); a write that fails after its
  * batch was queued is logged once here and counted; nothing throws into the session.
  */
@@ -189,13 +198,14 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     await link.close();
     if (writeFailures > 1) log.warn("observe store: batches not stored", { batches: writeFailures });
   };
-  const exportBody = (
-    signal: "traces" | "logs",
-    body: Uint8Array | undefined,
+  /** Answers the SDK's export once the batch is queued (or refused); never throws into it. */
+  const queue = (
+    message: ToWorkerExport,
+    size: number,
     cb: (r: ExportResult) => void,
+    transfer?: ArrayBuffer[],
   ) => {
-    if (!body || body.length === 0) return cb(ok);
-    const refused = link.refusal(body.length);
+    const refused = link.refusal(size);
     if (refused && link.failed) {
       // Already reported once (below); count the batch instead of warning again.
       writeFailures++;
@@ -205,7 +215,7 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     // The batch processor runs one export at a time: answer once the batch is queued for the
     // writer (bounded by MAX_IN_FLIGHT_BYTES), so a slow disk only drops when that queue is full.
     // A write that fails later is counted and logged here, since no export callback is left.
-    link.send(signal, body).catch((err: unknown) => {
+    link.send(message, size, transfer).catch((err: unknown) => {
       if (writeFailures++ === 0) {
         log.warn(
           "cannot write to the observe store; spans and events are not stored (later failures are counted)",
@@ -217,15 +227,27 @@ export function startEmbeddedStore(options: EmbeddedStoreOptions): EmbeddedStore
     });
     cb(ok);
   };
+  // Spans go over as plain records (structured clone, no protobuf on this thread): they are
+  // most of what is stored, one or more per request, and encoding them here was the embedded
+  // mode's largest cost on the request path's thread.
   const spanExporter: SpanExporter = {
-    export: (spans: ReadableSpan[], cb) =>
-      exportBody("traces", serializers().ProtobufTraceSerializer.serializeRequest(spans), cb),
+    export: (spans: ReadableSpan[], cb) => {
+      if (spans.length === 0) return cb(ok);
+      queue(
+        { type: "spans", records: spanRecordsFromReadable(spans) },
+        spans.length * SPAN_SIZE_ESTIMATE,
+        cb,
+      );
+    },
     shutdown: release,
     forceFlush: () => link.drain(),
   };
   const logExporter: LogRecordExporter = {
-    export: (logs: ReadableLogRecord[], cb) =>
-      exportBody("logs", serializers().ProtobufLogsSerializer.serializeRequest(logs), cb),
+    export: (logs: ReadableLogRecord[], cb) => {
+      const body = serializers().ProtobufLogsSerializer.serializeRequest(logs);
+      if (!body || body.length === 0) return cb(ok);
+      queue({ type: "export", signal: "logs", body }, body.length, cb, [body.buffer as ArrayBuffer]);
+    },
     shutdown: release,
     forceFlush: () => link.drain(),
   };

@@ -1,13 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeOtlpProtobuf, decodeOtlpProtobufMessage } from "../otlp-receiver/index.js";
+import { decodeOtlpProtobuf } from "../otlp-receiver/index.js";
 import type { EmbeddedWorkerData, FromWorker, ToWorker } from "./embedded-protocol.js";
-import { spanRecordsFromOtlpMessage } from "./otlp-proto-records.js";
-import { logRecordsFromOtlp } from "./otlp-records.js";
+import { logRecordsFromOtlp, spanProblem } from "./otlp-records.js";
 import { Retention } from "./retention.js";
 import { ObserveStore } from "./store.js";
 
-// The embedded store's writer: decodes the SDK's OTLP protobuf batches and writes them, off the
-// app-server's event loop. One message at a time, in order.
+// The embedded store's writer: stores the span records and decodes the OTLP protobuf log batches
+// the app-server hands over, off its event loop. One message at a time, in order.
 const port = parentPort!;
 const data = workerData as EmbeddedWorkerData;
 const send = (m: FromWorker) => port.postMessage(m);
@@ -34,9 +33,11 @@ port.on("message", (m: ToWorker) => {
       return;
     }
     try {
-      if (m.signal === "traces") {
+      if (m.type === "spans") {
         store.insertSpans(
-          spanRecordsFromOtlpMessage(await decodeOtlpProtobufMessage("/v1/traces", m.body)).records,
+          m.records.filter(
+            (s) => !spanProblem(s.name, s.traceId, s.spanId, s.parentSpanId, s.startNs, s.endNs),
+          ),
         );
       } else {
         store.insertLogs(logRecordsFromOtlp(await decodeOtlpProtobuf("/v1/logs", m.body)).records);

@@ -223,3 +223,11 @@ export {
 } from "./token-usage.js";
 export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";
 export * from "./v2-client-startup.js";
+export {
+  CollaborationModeKindSchema,
+  CollaborationModeSchema,
+  ThreadSetNameParamsSchema,
+  ThreadSetNameResponseSchema,
+  ThreadSettingsSnapshotSchema,
+} from "./v2-thread-settings.js";
+export type { CollaborationMode, ThreadSetNameParams, ThreadSettingsSnapshot } from "./v2-thread-settings.js";

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -140,4 +140,11 @@ export async function replayCodexOtlp(otlpUrl: string, fixture = CODEX_FIXTURE):
     statuses.push(res.status);
   }
   return statuses;
+}
+
+/** A path under the repository's `test-output/` (git-ignored) for artifacts such as screenshots. */
+export function testOutputPath(name: string): string {
+  const dir = fileURLToPath(new URL("../../test-output/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }
