@@ -37,13 +37,25 @@ async function readExisting(path: string, what: string): Promise<string> {
 
 /**
  * Reads every file a patch touches and computes its new contents, checking every hunk against
- * the file as it is now. Throws `PatchApplyError` on the first hunk that does not fit; nothing
- * is written here.
+ * the file as the hunks before it leave it (a second `Update File` of one path continues from
+ * the first; the two become one change). Throws `PatchApplyError` on the first hunk that does
+ * not fit, or on a path a patch adds, deletes or moves twice; nothing is written here.
  */
 export async function verifyPatch(hunks: readonly PatchHunk[], cwd: string): Promise<FileChange[]> {
   const changes: FileChange[] = [];
+  const touched = new Set<string>();
+  const claim = (p: string) => {
+    if (touched.has(p)) throw new PatchApplyError(`The patch changes ${p} more than once`);
+    touched.add(p);
+  };
   for (const h of hunks) {
     const path = resolve(cwd, h.path);
+    const earlier = changes.find((c) => c.kind === "update" && c.movePath === null && c.path === path);
+    if (h.type === "update" && !h.movePath && earlier) {
+      earlier.after = applyChunks(earlier.after ?? "", h.chunks, path);
+      continue;
+    }
+    claim(path);
     switch (h.type) {
       case "add":
         changes.push({ kind: "add", path, movePath: null, before: null, after: h.contents });
@@ -58,14 +70,10 @@ export async function verifyPatch(hunks: readonly PatchHunk[], cwd: string): Pro
         });
         break;
       case "update": {
+        const movePath = h.movePath ? resolve(cwd, h.movePath) : null;
+        if (movePath) claim(movePath);
         const before = await readExisting(path, "update");
-        changes.push({
-          kind: "update",
-          path,
-          movePath: h.movePath ? resolve(cwd, h.movePath) : null,
-          before,
-          after: applyChunks(before, h.chunks, path),
-        });
+        changes.push({ kind: "update", path, movePath, before, after: applyChunks(before, h.chunks, path) });
         break;
       }
     }

@@ -70,6 +70,22 @@ test("updates find their lines after the anchor, tolerate trailing whitespace, a
   await assert.rejects(verifyPatch(parsePatch(wrap("*** Delete File: missing.txt")), dir), PatchApplyError);
 });
 
+test("a second update of one file continues from the first; a path added twice is refused", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "spool-patch-unit-"));
+  writeFileSync(join(dir, "a.txt"), "1\n2\n3\n");
+  const changes = await verifyPatch(
+    parsePatch(wrap("*** Update File: a.txt\n@@\n-1\n+one\n*** Update File: a.txt\n@@\n one\n-2\n+two")),
+    dir,
+  );
+  assert.equal(changes.length, 1);
+  assert.equal(changes[0]!.before, "1\n2\n3\n");
+  assert.equal(changes[0]!.after, "one\ntwo\n3\n");
+  await assert.rejects(
+    verifyPatch(parsePatch(wrap("*** Add File: n.txt\n+x\n*** Add File: n.txt\n+y")), dir),
+    /changes .*n\.txt more than once/,
+  );
+});
+
 test("a write that fails halfway puts back what it had already replaced", async () => {
   const dir = mkdtempSync(join(tmpdir(), "spool-patch-unit-"));
   writeFileSync(join(dir, "a.txt"), "original\n");
