@@ -107,10 +107,13 @@ test(
     await page.locator("a.rollout-link").click();
     const turn = page.locator(".turn.highlight");
     await turn.waitFor();
+    // The demo's turn: one inference that calls the two tools, one that answers.
     const calls = turn.locator(".rt-inference");
-    assert.equal(await calls.count(), 1);
-    assert.match((await calls.locator(".response-id").innerText()).trim(), /^resp_/);
-    assert.match((await calls.locator(".upstream-request-id").innerText()).trim(), /^req_/);
+    assert.equal(await calls.count(), 2);
+    for (const call of await calls.all()) {
+      assert.match((await call.locator(".response-id").innerText()).trim(), /^resp_/);
+      assert.match((await call.locator(".upstream-request-id").innerText()).trim(), /^req_/);
+    }
   },
 );
 

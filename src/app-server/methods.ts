@@ -25,6 +25,8 @@ import {
   ReviewStartResponseSchema,
   ThreadCompactStartParamsSchema,
   ThreadCompactStartResponseSchema,
+  ThreadSetNameParamsSchema,
+  ThreadSetNameResponseSchema,
 } from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import type { ThreadManager } from "../core/index.js";
@@ -89,6 +91,12 @@ export const threadUnsubscribe = defineMethod({
   method: "thread/unsubscribe",
   params: ThreadUnsubscribeParamsSchema,
   result: ThreadUnsubscribeResponseSchema,
+});
+
+export const threadNameSet = defineMethod({
+  method: "thread/name/set",
+  params: ThreadSetNameParamsSchema,
+  result: ThreadSetNameResponseSchema,
 });
 
 export const turnStart = defineMethod({

@@ -78,6 +78,11 @@ export class ModelCatalog {
     this.models = entries.map((e) => toModel(e, configured ? e.id === config.model : e.is_default));
   }
 
+  /** Whether the catalog lists `model` (hidden models count). */
+  has(model: string): boolean {
+    return this.models.some((m) => m.id === model || m.model === model);
+  }
+
   list(params: ModelListParams): ModelListResponse {
     const visible = params.includeHidden ? this.models : this.models.filter((m) => !m.hidden);
     const offset = params.cursor ? decodeCursor(params.cursor) : 0;

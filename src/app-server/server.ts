@@ -39,6 +39,9 @@ export interface AppServerOptions {
   /** WebSocket frames past this close the connection (1009); between the two they get -32600. */
   frameHardCapBytes?: number;
   maxQueuedMessages?: number;
+  /** Per-connection backpressure (default 4 MiB, 30 s; see rpc's OutboundGate). */
+  maxOutboundBytes?: number;
+  outboundStallMs?: number;
 }
 
 /**
@@ -59,12 +62,18 @@ export class AppServer {
   serve(transport: Transport): Promise<void> {
     const id = String(this.nextConnectionId++);
     const connLog = log.child({ connection_id: id });
-    const session = new ConnectionSession(id, (method, params) => connection.notify(method, params));
+    const session: ConnectionSession = new ConnectionSession(
+      id,
+      (method, params) => connection.notify(method, params),
+      (method, params, signal) => connection.sendRequest(method, params, { signal }),
+    );
     const dispatcher = this.methods.dispatcher();
     const services = this.options.services;
-    const connection = new RpcConnection(transport, {
+    const connection: RpcConnection = new RpcConnection(transport, {
       id,
       maxQueuedMessages: this.options.maxQueuedMessages,
+      maxOutboundBytes: this.options.maxOutboundBytes,
+      outboundStallMs: this.options.outboundStallMs,
       tracer: createRequestTracer(transport.kind, (request) => appServerRequestAttributes(session, request)),
       handler: {
         handleRequest(request, ctx) {
@@ -118,6 +127,11 @@ export class AppServer {
       frameHardCapBytes: this.options.frameHardCapBytes,
       onConnection: (transport) => void this.serve(transport),
     });
+  }
+
+  /** Stops every connection (see `RpcConnection.shutdown`): whole answers only from here on. */
+  async stopConnections(graceMs: number): Promise<void> {
+    await Promise.all([...this.connections].map((c) => c.shutdown(graceMs)));
   }
 
   /** Ends every loaded thread and flushes its records; call before the process exits. */

@@ -1,11 +1,12 @@
 import type { CoreThread } from "../core/index.js";
 import type { ThreadSessionResponse, ThreadUnsubscribeStatus } from "../protocol/index.js";
-import { implement } from "../rpc/index.js";
+import { JsonRpcError, implement } from "../rpc/index.js";
 import { withSpan } from "../telemetry/index.js";
 import { coreCall } from "./core-errors.js";
 import {
   threadFork,
   threadList,
+  threadNameSet,
   threadRead,
   threadResume,
   threadStart,
@@ -85,7 +86,21 @@ const handleThreadUnsubscribe = implement(
   },
 );
 
+// The name is trimmed, as Codex does; the TUI sets the title its own title turn produced.
+const handleThreadNameSet = implement(threadNameSet, (params, { services }: HandlerContext) => {
+  const name = params.name.trim();
+  if (name === "") throw JsonRpcError.invalidRequest("thread name must not be empty");
+  const thread = coreCall(() => services.core.require(params.threadId));
+  coreCall(() => thread.setName(name));
+  services.subscriptions.notifySubscribers(thread.id, "thread/name/updated", {
+    threadId: thread.id,
+    threadName: name,
+  });
+  return {};
+});
+
 export const THREAD_HANDLERS = [
+  handleThreadNameSet,
   handleThreadStart,
   handleThreadResume,
   handleThreadFork,

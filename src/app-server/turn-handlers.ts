@@ -1,27 +1,27 @@
-import type { TurnContextOverrides, TurnStartParams } from "../protocol/index.js";
 import { implement } from "../rpc/index.js";
 import { coreCall } from "./core-errors.js";
 import { turnInterrupt, turnStart, turnSteer, type HandlerContext } from "./methods.js";
-
-function overridesOf(p: TurnStartParams): TurnContextOverrides {
-  const o: TurnContextOverrides = {};
-  if (p.cwd) o.cwd = p.cwd;
-  if (p.model) o.model = p.model;
-  if (p.effort) o.effort = p.effort;
-  if (p.summary) o.summary = p.summary;
-  if (p.approvalPolicy) o.approvalPolicy = p.approvalPolicy as string;
-  if (p.sandboxPolicy) o.sandboxPolicy = p.sandboxPolicy;
-  if (p.outputSchema !== undefined && p.outputSchema !== null) o.outputSchema = p.outputSchema;
-  return o;
-}
+import { acceptTurnSettings, turnOverrides } from "./turn-settings.js";
 
 const handleTurnStart = implement(turnStart, (params, { services, request }: HandlerContext) => {
   const thread = coreCall(() => services.core.require(params.threadId));
   services.readStates.watch(thread);
+  const overrides = turnOverrides(params);
   const turn = coreCall(() =>
-    thread.startTurn(params.input, overridesOf(params), params.clientUserMessageId ?? undefined),
+    thread.startTurn(params.input, overrides, params.clientUserMessageId ?? undefined),
   );
   request.recordTurnId(turn.id);
+  // Told before the response, in the order Codex's server tells them.
+  const change = acceptTurnSettings(thread, params, overrides, (m) => services.catalog.has(m));
+  const notify = (method: string, p: unknown) =>
+    services.subscriptions.notifySubscribers(thread.id, method, p);
+  if (change.updated)
+    notify("thread/settings/updated", { threadId: thread.id, threadSettings: change.updated });
+  if (change.unknownModel)
+    notify("warning", {
+      threadId: thread.id,
+      message: `Model \`${change.unknownModel}\` is not in Spool's model catalog (model/list does not list it); it is sent to the provider as is.`,
+    });
   return { turn };
 });
 

@@ -16,5 +16,15 @@ export function registerAppServerCommand(program: Command): void {
       "WebSocket frames past this close the connection instead of getting -32600 (default 64 MiB)",
       integerAtLeast(1),
     )
+    .option(
+      "--max-outbound-bytes <n>",
+      "unsent answers per connection past which its requests are no longer read (default 4 MiB; 0: unbounded)",
+      integerAtLeast(0),
+    )
+    .option(
+      "--outbound-stall-ms <ms>",
+      "a connection over --max-outbound-bytes that takes nothing for this long is closed (default 30000)",
+      integerAtLeast(1),
+    )
     .action(async (flags: AppServerFlags) => (await import("./app-server-run.js")).runAppServer(flags));
 }

@@ -17,7 +17,16 @@ export interface AppServerFlags {
   wsTokenFile?: string;
   maxFrameBytes?: number;
   frameHardCapBytes?: number;
+  maxOutboundBytes?: number;
+  outboundStallMs?: number;
 }
+
+/** Running requests get this long to answer once the process is asked to stop. */
+const STOP_GRACE_MS = 1000;
+const FLUSH_STDOUT_MS = 1000;
+const CORE_SHUTDOWN_MS = 3000;
+/** The telemetry flush bound, also with a dead or hanging exporter. */
+const TELEMETRY_FLUSH_MS = 2000;
 
 /** `spool app-server` once its flags are parsed. */
 export async function runAppServer(flags: AppServerFlags): Promise<void> {
@@ -29,21 +38,33 @@ export async function runAppServer(flags: AppServerFlags): Promise<void> {
     throw new UsageError((err as Error).message);
   }
   const config = loadConfigOrExit(flags.config);
-  const { maxFrameBytes, frameHardCapBytes } = flags;
+  const { maxFrameBytes, frameHardCapBytes, maxOutboundBytes, outboundStallMs } = flags;
   const token = readWsToken(flags.wsTokenFile);
-  const { telemetry, server } = await composeAppServer(config, { maxFrameBytes, frameHardCapBytes });
+  const { telemetry, server } = await composeAppServer(config, {
+    maxFrameBytes,
+    frameHardCapBytes,
+    maxOutboundBytes,
+    outboundStallMs,
+  });
   let listener: WebSocketListener | undefined;
-  // WebSocket clients get their close frame (1001) first, then threads end (running turns
-  // interrupted, bundles completed), then telemetry flushes.
+  // Each step is bounded, so a client that stopped reading or an exporter that hangs cannot hold
+  // the exit: connections stop reading and finish their running requests, stdout is flushed
+  // (only whole frames were written), WebSocket clients get their close frame (1001), threads end
+  // (running turns interrupted, bundles completed), then telemetry flushes within its 2 s.
   const shutdown = async () => {
+    await server.stopConnections(STOP_GRACE_MS);
+    await withinTimeout(flushStdout(), FLUSH_STDOUT_MS);
     await listener?.close();
-    await withinTimeout(server.shutdown(), 3000);
-    await telemetry.shutdown(5000);
+    await withinTimeout(server.shutdown(), CORE_SHUTDOWN_MS);
+    await telemetry.shutdown(TELEMETRY_FLUSH_MS);
   };
-  onTerminationSignals(shutdown, 8000);
+  onTerminationSignals(
+    shutdown,
+    STOP_GRACE_MS + FLUSH_STDOUT_MS + CORE_SHUTDOWN_MS + TELEMETRY_FLUSH_MS + 1000,
+  );
   if (listen.kind === "stdio") {
+    // stdin EOF: every request read is answered first (the connection settles), then the same exit.
     await server.serveStdio();
-    await flushStdout();
     await shutdown();
     process.exit(0);
   }

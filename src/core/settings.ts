@@ -19,6 +19,11 @@ export interface ThreadSettings {
   serviceTier: string | null;
   /** Compact inside a turn once the context holds this many tokens; null or absent: never. */
   autoCompactTokenLimit?: number | null;
+  /**
+   * `turn/start.outputSchema`: the JSON Schema the turn's final message must match (the
+   * Responses `text.format`). Set on one turn's settings only, never on the thread's.
+   */
+  outputSchema?: unknown;
 }
 
 /** The policy object a kebab-case `sandbox` mode stands for. */

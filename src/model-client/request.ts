@@ -55,6 +55,12 @@ export interface ResponsesRequest {
   /** Set when chaining: `input` then holds only the items after that response. */
   previousResponseId?: string;
   clientMetadata?: Record<string, string>;
+  /** `text.format`: a JSON Schema the final message must match (a turn's `outputSchema`). */
+  text?: TextControls;
+}
+
+export interface TextControls {
+  format: { type: "json_schema"; strict: boolean; name: string; schema: unknown };
 }
 
 /** The JSON body of `POST /responses` (field order as Codex sends it). */
@@ -71,6 +77,7 @@ export interface ResponsesRequestBody {
   stream: boolean;
   include: string[];
   prompt_cache_key?: string;
+  text?: TextControls;
   client_metadata?: Record<string, string>;
 }
 
@@ -95,6 +102,7 @@ export function buildRequestBody(req: ResponsesRequest): ResponsesRequestBody {
   if (req.instructions !== undefined) body.instructions = req.instructions;
   if (req.previousResponseId !== undefined) body.previous_response_id = req.previousResponseId;
   if (req.promptCacheKey !== undefined) body.prompt_cache_key = req.promptCacheKey;
+  if (req.text !== undefined) body.text = req.text;
   if (req.clientMetadata !== undefined) body.client_metadata = { ...req.clientMetadata };
   return body;
 }

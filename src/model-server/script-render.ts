@@ -27,17 +27,24 @@ function inputItems(body: unknown): Record<string, unknown>[] {
     : [];
 }
 
-/** Replaces `{{function_call_output}}` and `{{input_text}}` with what the request carried. */
-export function fillPlaceholders(text: string, body: unknown): string {
-  if (!text.includes("{{")) return text;
-  const items = inputItems(body);
-  const lastOutput = [...items].reverse().find((i) => i.type === "function_call_output");
-  const lastUser = [...items].reverse().find((i) => i.type === "message" && i.role === "user");
-  const userText = Array.isArray(lastUser?.content)
+/** The text of the request's last user message (`{{input_text}}`, `when_input_contains`). */
+export function lastUserText(body: unknown): string {
+  const lastUser = inputItems(body).findLast((i) => i.type === "message" && i.role === "user");
+  return Array.isArray(lastUser?.content)
     ? (lastUser.content as { text?: unknown }[])
         .map((c) => (typeof c.text === "string" ? c.text : ""))
         .join("")
     : "";
+}
+
+/** Replaces `{{function_call_output}}` and `{{input_text}}` with what the request carried. */
+export function fillPlaceholders(text: string, body: unknown): string {
+  if (!text.includes("{{")) return text;
+  const items = inputItems(body);
+  const lastOutput = [...items]
+    .reverse()
+    .find((i) => i.type === "function_call_output" || i.type === "custom_tool_call_output");
+  const userText = lastUserText(body);
   const output =
     typeof lastOutput?.output === "string" ? lastOutput.output : JSON.stringify(lastOutput?.output ?? "");
   return text.replaceAll("{{function_call_output}}", output.trim()).replaceAll("{{input_text}}", userText);
@@ -134,6 +141,26 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
         push({ type: "response.function_call_arguments.delta", item_id, output_index, delta });
       push({ type: "response.function_call_arguments.done", item_id, output_index, arguments: args });
       const item = { ...base, status: "completed", arguments: args };
+      push({ type: "response.output_item.done", output_index, item });
+      done.push(item);
+    } else if (out.type === "custom_tool_call") {
+      outputChars += out.input.length;
+      const item_id = `ctc_${n}`;
+      const base = {
+        id: item_id,
+        type: "custom_tool_call",
+        call_id: out.call_id ?? `call_${n}`,
+        name: out.name,
+      };
+      push({
+        type: "response.output_item.added",
+        output_index,
+        item: { ...base, status: "in_progress", input: "" },
+      });
+      for (const delta of chunk(out.input, ctx.chunkChars))
+        push({ type: "response.custom_tool_call_input.delta", item_id, output_index, delta });
+      push({ type: "response.custom_tool_call_input.done", item_id, output_index, input: out.input });
+      const item = { ...base, status: "completed", input: out.input };
       push({ type: "response.output_item.done", output_index, item });
       done.push(item);
     } else if (out.type === "compaction") {

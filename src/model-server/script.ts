@@ -6,7 +6,9 @@ import { z } from "zod";
 /**
  * The scripted model server's script: what each successive model request gets. Requests consume
  * `responses` in order whether they arrive over HTTP or WebSocket (WebSocket warm-ups with
- * `generate: false` consume nothing), so a retried request consumes the next step too.
+ * `generate: false` consume nothing), so a retried request consumes the next step too. A step
+ * with `when_input_contains` is skipped by requests it does not match, so a client that sends
+ * requests of its own in between (the Codex TUI's title requests) cannot take it.
  */
 
 const MessageOutputSchema = z
@@ -25,6 +27,16 @@ const FunctionCallOutputSchema = z
     name: z.string().min(1),
     /** An object is JSON-encoded; a string is sent as is. */
     arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    call_id: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** A freeform tool call (`custom_tool_call`), e.g. `apply_patch` with the patch as raw `input`. */
+const CustomToolCallOutputSchema = z
+  .object({
+    type: z.literal("custom_tool_call"),
+    name: z.string().min(1),
+    input: z.string(),
     call_id: z.string().min(1).optional(),
   })
   .strict();
@@ -54,6 +66,7 @@ const CompactionOutputSchema = z
 export const ScriptOutputSchema = z.discriminatedUnion("type", [
   MessageOutputSchema,
   FunctionCallOutputSchema,
+  CustomToolCallOutputSchema,
   ReasoningOutputSchema,
   CompactionOutputSchema,
 ]);
@@ -103,6 +116,11 @@ export const ScriptResponseSchema = z
     event_delay_ms: z.number().int().nonnegative().optional(),
     /** Optional label, copied to the request log. */
     label: z.string().optional(),
+    /**
+     * Only a request whose last user message contains this string takes this step; other
+     * requests pass it by and it waits for one that matches.
+     */
+    when_input_contains: z.string().min(1).optional(),
   })
   .strict();
 export type ScriptResponse = z.infer<typeof ScriptResponseSchema>;

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { redactHeaders, type RequestLogEntry, type RequestLogFile } from "./request-log.js";
 import type { ModelScript, ScriptResponse } from "./script.js";
-import { isDeltaEvent, renderResponse, type WireEvent } from "./script-render.js";
+import { isDeltaEvent, lastUserText, renderResponse, type WireEvent } from "./script-render.js";
 
 /** `ScriptedState.plan`'s answer. */
 export type StepPlan =
@@ -17,7 +17,8 @@ export type StepPlan =
 export class ScriptedState {
   readonly entries: RequestLogEntry[] = [];
   private readonly emitter = new EventEmitter();
-  private nextStep = 0;
+  /** Which steps a request has taken (each step answers one request). */
+  private readonly taken: boolean[] = [];
   private requestIds = 0;
   private responseIds = 0;
 
@@ -80,15 +81,23 @@ export class ScriptedState {
     this.emitter.emit("change", entry);
   }
 
-  /** The next step, or `undefined` when the script is exhausted (and `on_exhausted = "error"`). */
-  takeStep(): { step: ScriptResponse; index: number } | undefined {
+  /**
+   * The first step not yet taken that `body` matches, or `undefined` when none is left (and
+   * `on_exhausted = "error"`). `repeat_last` repeats the last step of the script `body` matches.
+   */
+  takeStep(body: unknown): { step: ScriptResponse; index: number } | undefined {
     const { responses, on_exhausted } = this.script;
-    if (this.nextStep < responses.length) {
-      const index = this.nextStep++;
+    const text = lastUserText(body);
+    const matches = (s: ScriptResponse) =>
+      s.when_input_contains === undefined || text.includes(s.when_input_contains);
+    const index = responses.findIndex((s, i) => !this.taken[i] && matches(s));
+    if (index >= 0) {
+      this.taken[index] = true;
       return { step: responses[index]!, index };
     }
-    if (on_exhausted === "repeat_last" && responses.length > 0) {
-      return { step: responses[responses.length - 1]!, index: responses.length - 1 };
+    if (on_exhausted === "repeat_last") {
+      const last = responses.findLastIndex(matches);
+      if (last >= 0) return { step: responses[last]!, index: last };
     }
     return undefined;
   }
@@ -99,7 +108,7 @@ export class ScriptedState {
    * part of a response both transports share.
    */
   plan(entry: RequestLogEntry, body: unknown): StepPlan {
-    const taken = this.takeStep();
+    const taken = this.takeStep(body);
     if (!taken) return { kind: "exhausted", message: this.exhaustedMessage() };
     const { step, index } = taken;
     entry.step = index;

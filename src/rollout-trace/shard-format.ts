@@ -6,6 +6,8 @@
 export const RECORD_HEADER_BYTES = 10;
 /** Codex seals a shard before a record that would take it past this many uncompressed bytes. */
 export const SHARD_ROTATE_BYTES = 8 * 1024 * 1024;
+/** Records up to this size are copied into one buffer of their declared length. */
+const PREALLOCATE_BYTES = 16 * 1024 * 1024;
 
 /** The shard file name for shard `n`: `payloads/000001.zst` (six digits, zero-padded). */
 export function shardFileName(n: number): string {
@@ -35,6 +37,8 @@ export interface ShardRecord {
  */
 export class RecordSplitter {
   private chunks: Buffer[] = [];
+  /** The record being filled, when it is preallocated. */
+  private body: Buffer | null = null;
   private buffered = 0;
   private need = RECORD_HEADER_BYTES;
   private header: { idLen: number; payloadLen: number } | null = null;
@@ -50,12 +54,19 @@ export class RecordSplitter {
     let rest = chunk;
     while (rest.length > 0) {
       const take = Math.min(this.need - this.buffered, rest.length);
-      // The decoder reuses its output buffer, so what outlives this call is copied.
-      this.chunks.push(Buffer.from(rest.subarray(0, take)));
+      // The decoder reuses its output buffer, so what outlives this call is copied: straight into
+      // the record's own buffer when its size is known and modest (one copy, no concat), else as
+      // pieces, so a hostile length costs only the bytes that really arrive.
+      if (this.buffered === 0 && this.need <= PREALLOCATE_BYTES && take < this.need) {
+        this.body = Buffer.allocUnsafe(this.need);
+      }
+      if (this.body) rest.copy(this.body, this.buffered, 0, take);
+      else this.chunks.push(Buffer.from(rest.subarray(0, take)));
       this.buffered += take;
       rest = rest.subarray(take);
       if (this.buffered < this.need) return;
-      const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const data = this.body ?? (this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
+      this.body = null;
       this.chunks = [];
       this.buffered = 0;
       if (this.header === null) {

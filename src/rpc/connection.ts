@@ -16,8 +16,10 @@ import {
   type MethodParamsInput,
   type MethodResult,
 } from "./method-table.js";
+import { OutboundGate, type OutboundLimits } from "./outbound-gate.js";
 import type { RequestSpanHandle, RequestTracer } from "./request-span.js";
 import type { Transport } from "./transport.js";
+import { withinTimeout } from "../telemetry/index.js";
 
 /** Everything a request handler learns about its request beyond the params. */
 export interface RequestContext extends RequestSpanHandle {
@@ -35,7 +37,7 @@ export interface RpcHandler {
   closed?(): void;
 }
 
-export interface RpcConnectionOptions {
+export interface RpcConnectionOptions extends OutboundLimits {
   /** Answers inbound requests; without one, every request gets -32601. */
   handler?: RpcHandler;
   /** Wraps every inbound request in its span; without one, requests run untraced. */
@@ -56,6 +58,9 @@ export interface RpcConnectionOptions {
   onFrame?: (direction: "in" | "out", frame: string) => void;
 }
 
+/** Why a connection is not reading its peer. */
+type InputHold = "outbound" | "queue" | "shutdown";
+
 type Inbound =
   | { kind: "request"; request: JsonRpcRequest; rawId?: string }
   | { kind: "notification"; method: string; params: unknown };
@@ -66,6 +71,11 @@ interface PendingCall {
 }
 
 const DEFAULT_MAX_QUEUED = 1024;
+/**
+ * Queued messages at which a transport that can pause stops being read (resumed at half). The
+ * queue's bound (-32001 past it) then only matters for transports that cannot pause.
+ */
+const INGRESS_HIGH_MARK = 64;
 
 const EXACT_ID_MARKER = "\u0000spool-exact-id\u0000";
 const EXACT_ID_MARKER_JSON = JSON.stringify(EXACT_ID_MARKER);
@@ -114,6 +124,10 @@ export class RpcConnection {
   private readonly maxQueued: number;
   private readonly maxConcurrent: number;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly gate: OutboundGate;
+  /** Closed for not reading, or shut down: what is queued is dropped, nothing more is written. */
+  private abandoned = false;
+  private readonly inputHolds = new Set<InputHold>();
 
   constructor(
     readonly transport: Transport,
@@ -123,6 +137,32 @@ export class RpcConnection {
     this.log = logger("spool_rpc::connection").child({ connection_id: this.id });
     this.maxQueued = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED;
     this.maxConcurrent = Math.max(1, options.maxConcurrentRequests ?? 1);
+    this.gate = new OutboundGate(transport, options, {
+      blocked: (on) => this.holdInput("outbound", on),
+      stalled: (buffered, stallMs) => {
+        this.log.warn("closing connection: the client stopped reading its answers", {
+          outbound_bytes: buffered,
+          stall_ms: stallMs,
+        });
+        this.abandoned = true;
+        const reason = "client stopped reading";
+        if (transport.abort) transport.abort(reason);
+        else transport.close();
+      },
+    });
+  }
+
+  /**
+   * Reading stops while the send buffer is over its bound or the ingress queue is past its high
+   * mark, so a client that floods requests waits in its own socket, not in our memory.
+   */
+  private holdInput(reason: InputHold, on: boolean): void {
+    const before = this.inputHolds.size > 0;
+    if (on) this.inputHolds.add(reason);
+    else this.inputHolds.delete(reason);
+    const after = this.inputHolds.size > 0;
+    if (after && !before) this.transport.pauseInput?.();
+    else if (before && !after) this.transport.resumeInput?.();
   }
 
   /** Starts reading from the transport. */
@@ -188,19 +228,68 @@ export class RpcConnection {
    * or `ConnectionError`. Prefer `call` for a method with a descriptor.
    */
   request<T = unknown>(method: string, params?: unknown, trace?: W3cTraceContext): Promise<T> {
-    if (this.inputEnded) return Promise.reject(new ConnectionError("connection is closed"));
+    return this.sendRequest<T>(method, params, { trace }).response;
+  }
+
+  /**
+   * Sends a request and hands back its id with the answer, so the caller can name the request
+   * later (the app-server's `serverRequest/resolved`). Aborting `signal` stops waiting: the id
+   * leaves the pending table (a late answer is then logged and dropped) and the promise rejects.
+   */
+  sendRequest<T = unknown>(
+    method: string,
+    params?: unknown,
+    options: { trace?: W3cTraceContext; signal?: AbortSignal } = {},
+  ): { id: number; response: Promise<T> } {
     const id = this.nextOutboundId++;
+    if (this.inputEnded) return { id, response: Promise.reject(new ConnectionError("connection is closed")) };
     const msg: Record<string, unknown> = { id, method };
     if (params !== undefined) msg.params = params;
-    if (trace) msg.trace = trace;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(String(id), { resolve: resolve as (v: unknown) => void, reject });
+    if (options.trace) msg.trace = options.trace;
+    const { signal } = options;
+    const response = new Promise<T>((resolve, reject) => {
+      const key = String(id);
+      const onAbort = () => {
+        if (this.pending.delete(key)) reject(new ConnectionError(`request ${method} abandoned`));
+      };
+      this.pending.set(key, {
+        resolve: (v) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      });
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.write(msg);
     });
+    return { id, response };
   }
 
   close(): void {
     this.transport.close();
+  }
+
+  /**
+   * The process is stopping: nothing more is read, queued requests are answered -32001, the ones
+   * running get up to `graceMs` to answer, and then nothing more is written, so every frame the
+   * peer receives is whole and answers a request it sent. The transport stays open (the caller
+   * flushes and closes it).
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    if (this.abandoned || this.closed) return;
+    this.holdInput("shutdown", true);
+    const refusal = new JsonRpcError(ErrorCode.ServerOverloaded, "Server is shutting down.");
+    while (this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead]!;
+      this.queue[this.queueHead++] = undefined;
+      if (item.kind === "request") this.sendError(item.request.id, refusal, item.rawId);
+    }
+    await withinTimeout(this.settle(), graceMs);
+    this.abandoned = true;
   }
 
   private onFrame(frame: string): void {
@@ -291,8 +380,13 @@ export class RpcConnection {
     }
   }
 
+  private get queued(): number {
+    return this.queue.length - this.queueHead;
+  }
+
   private enqueue(item: Inbound): void {
     this.queue.push(item);
+    if (this.queued >= Math.min(INGRESS_HIGH_MARK, this.maxQueued)) this.holdInput("queue", true);
     if (!this.draining) this.drained = this.drain();
   }
 
@@ -302,8 +396,14 @@ export class RpcConnection {
       // The loop and the finally share one function, so the flag is cleared in the same
       // synchronous step as the loop's last check: no enqueue can fall between them.
       while (this.queueHead < this.queue.length) {
+        // Backpressure: nothing more is answered into a send buffer over its bound.
+        const open = this.gate.whenOpen();
+        if (open) await open;
+        if (this.abandoned || this.queueHead >= this.queue.length) break;
         const item = this.queue[this.queueHead]!;
         this.queue[this.queueHead++] = undefined;
+        if (this.inputHolds.has("queue") && this.queued <= INGRESS_HIGH_MARK / 2)
+          this.holdInput("queue", false);
         try {
           if (item.kind === "request") await this.startRequest(item.request, item.rawId);
           else this.handleNotification(item.method, item.params);
@@ -321,6 +421,7 @@ export class RpcConnection {
       this.draining = false;
       this.queue.length = 0;
       this.queueHead = 0;
+      this.holdInput("queue", false);
     }
   }
 
@@ -391,7 +492,7 @@ export class RpcConnection {
   }
 
   private write(msg: Record<string, unknown>, exactId?: string): void {
-    if (this.closed) return;
+    if (this.closed || this.abandoned) return;
     let frame: string;
     try {
       const out = exactId === undefined ? msg : { ...msg, id: EXACT_ID_MARKER };
@@ -412,6 +513,7 @@ export class RpcConnection {
     }
     this.options.onFrame?.("out", frame);
     this.transport.send(frame);
+    this.gate.sent();
   }
 
   /**
@@ -440,6 +542,7 @@ export class RpcConnection {
   private finish(error?: Error): void {
     if (this.closed) return;
     this.closed = true;
+    this.gate.stop();
     try {
       this.options.handler?.closed?.();
     } finally {

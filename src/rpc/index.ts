@@ -20,6 +20,8 @@ export type {
   RequestTracer,
 } from "./request-span.js";
 export { DEFAULT_MAX_FRAME_BYTES } from "./transport.js";
+export { DEFAULT_MAX_OUTBOUND_BYTES, DEFAULT_OUTBOUND_STALL_MS } from "./outbound-gate.js";
+export type { OutboundLimits } from "./outbound-gate.js";
 export type { Transport, TransportHandlers, TransportKind } from "./transport.js";
 export { createInProcessTransportPair } from "./in-process-transport.js";
 export { StreamTransport } from "./stdio-transport.js";

@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import type { Readable, Writable } from "node:stream";
 import {
   DEFAULT_MAX_FRAME_BYTES,
+  InputValve,
   type Transport,
   type TransportHandlers,
   type TransportKind,
@@ -85,6 +86,7 @@ export class StreamTransport implements Transport {
   readonly kind: TransportKind;
   private readonly maxFrameBytes: number;
   private closedOnce = false;
+  private readonly valve: InputValve;
 
   constructor(
     private readonly input: Readable,
@@ -93,20 +95,22 @@ export class StreamTransport implements Transport {
   ) {
     this.kind = options.kind ?? "stdio";
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.valve = new InputValve({ pause: () => input.pause(), resume: () => input.resume() });
   }
 
   start(handlers: TransportHandlers): void {
+    const valve = this.valve;
     const splitter = new LineSplitter(
       this.maxFrameBytes,
-      (line) => handlers.message(line),
-      (bytes) => handlers.oversized(bytes),
-      () => handlers.undecodable(),
+      (line) => valve.deliver(() => handlers.message(line)),
+      (bytes) => valve.deliver(() => handlers.oversized(bytes)),
+      () => valve.deliver(() => handlers.undecodable()),
     );
     const finish = (error?: Error) => {
       if (this.closedOnce) return;
       this.closedOnce = true;
       splitter.end();
-      handlers.closed(error);
+      valve.deliver(() => handlers.closed(error));
     };
     this.input.on("data", (chunk: Buffer | string) =>
       splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk),
@@ -114,7 +118,12 @@ export class StreamTransport implements Transport {
     this.input.on("end", () => finish());
     this.input.on("close", () => finish());
     this.input.on("error", (err) => finish(err));
-    this.output.on("error", (err) => finish(err));
+    // Output failing (EPIPE) ends the connection at once: nothing held can be answered.
+    this.output.on("error", (err) => {
+      if (this.closedOnce) return;
+      this.closedOnce = true;
+      handlers.closed(err);
+    });
   }
 
   send(frame: string): void {
@@ -125,5 +134,28 @@ export class StreamTransport implements Transport {
   close(): void {
     this.input.destroy();
     if (this.output !== process.stdout) this.output.end();
+  }
+
+  canSend(): boolean {
+    return !this.output.destroyed && this.output.writable;
+  }
+
+  bufferedBytes(): number {
+    return this.output.writableLength;
+  }
+
+  pauseInput(): void {
+    this.valve.pause();
+  }
+
+  resumeInput(): void {
+    this.valve.resume();
+  }
+
+  abort(): void {
+    this.input.destroy();
+    // What is still buffered would never be read; process.stdout ignores destroy, and the
+    // process exits once its one connection is gone.
+    this.output.destroy();
   }
 }

@@ -29,6 +29,16 @@ export interface Transport {
    * child process's output) stop before an unbounded send buffer builds up.
    */
   bufferedBytes?(): number;
+  /** False once frames can no longer reach the peer (backpressure then stops waiting for it). */
+  canSend?(): boolean;
+  /** Stops delivering inbound frames (backpressure: the peer is not reading its answers). */
+  pauseInput?(): void;
+  resumeInput?(): void;
+  /**
+   * Closes because the peer misbehaved (WebSocket: close code 1008 with `reason`, cut shortly
+   * after if the peer does not answer). Without it, `close()` is used.
+   */
+  abort?(reason: string): void;
 }
 
 /** Default largest inbound message: 8 MiB. */
@@ -41,3 +51,34 @@ export const DEFAULT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
  * line, so it needs no cap.
  */
 export const DEFAULT_FRAME_HARD_CAP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Holds a transport's inbound events while its reader is paused. Pausing a stream stops new
+ * chunks, not the frames of a chunk already read; those wait here (at most about one chunk) and
+ * are delivered in order on resume, so a paused connection receives nothing.
+ */
+export class InputValve {
+  private paused = false;
+  private readonly held: (() => void)[] = [];
+
+  constructor(private readonly source: { pause(): void; resume(): void }) {}
+
+  deliver(event: () => void): void {
+    if (this.paused || this.held.length > 0) this.held.push(event);
+    else event();
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.source.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    // A delivered frame may pause the connection again; the rest keep waiting.
+    while (!this.paused && this.held.length > 0) this.held.shift()!();
+    if (!this.paused) this.source.resume();
+  }
+}

@@ -1,16 +1,22 @@
 import { isUtf8 } from "node:buffer";
 import type { RawData, WebSocket } from "ws";
 import { logger } from "../telemetry/index.js";
-import { DEFAULT_MAX_FRAME_BYTES, type Transport, type TransportHandlers } from "./transport.js";
+import { DEFAULT_MAX_FRAME_BYTES, InputValve, type Transport, type TransportHandlers } from "./transport.js";
+
+/** How long an aborted peer has to answer the close frame before its socket is cut. */
+const ABORT_GRACE_MS = 1000;
 
 /** One JSON-RPC message per text frame over an open `ws` socket (server or client side). */
 export class WebSocketTransport implements Transport {
   readonly kind = "websocket" as const;
+  private readonly valve: InputValve;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
-  ) {}
+  ) {
+    this.valve = new InputValve({ pause: () => socket.pause(), resume: () => socket.resume() });
+  }
 
   start(handlers: TransportHandlers): void {
     let closed = false;
@@ -19,7 +25,7 @@ export class WebSocketTransport implements Transport {
       closed = true;
       handlers.closed(error);
     };
-    this.socket.on("message", (data: RawData, isBinary: boolean) => {
+    const onMessage = (data: RawData, isBinary: boolean): void => {
       const bytes = Array.isArray(data)
         ? data.reduce((n, b) => n + b.length, 0)
         : data instanceof ArrayBuffer
@@ -33,8 +39,11 @@ export class WebSocketTransport implements Transport {
       // is checked here and answered -32700 instead.
       if (!isUtf8(buf)) return handlers.undecodable();
       handlers.message(buf.toString("utf8"));
-    });
-    this.socket.on("close", () => finish());
+    };
+    this.socket.on("message", (data: RawData, isBinary: boolean) =>
+      this.valve.deliver(() => onMessage(data, isBinary)),
+    );
+    this.socket.on("close", () => this.valve.deliver(() => finish()));
     this.socket.on("error", (err: Error & { code?: string }) => {
       if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH")
         logger("spool_rpc::websocket").warn("websocket closed: frame over the hard cap", {
@@ -52,7 +61,26 @@ export class WebSocketTransport implements Transport {
     this.socket.close();
   }
 
+  canSend(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
   bufferedBytes(): number {
     return this.socket.bufferedAmount;
+  }
+
+  pauseInput(): void {
+    this.valve.pause();
+  }
+
+  resumeInput(): void {
+    this.valve.resume();
+  }
+
+  abort(reason: string): void {
+    // 1008 policy violation; a peer that does not read will not see the close frame either, so
+    // its socket is cut after a moment.
+    this.socket.close(1008, reason);
+    setTimeout(() => this.socket.terminate(), ABORT_GRACE_MS).unref();
   }
 }

@@ -47,6 +47,20 @@ export function spawnSpool(args: string[], env: NodeJS.ProcessEnv): Spawned {
   return { child, stderr: () => err, exit };
 }
 
+/** `-c` arguments that make a spawned app-server use the scripted model at `url` as provider `mock`. */
+export function scriptedProviderArgs(url: string): string[] {
+  return [
+    "-c",
+    'model_provider="mock"',
+    "-c",
+    'model="scripted-model"',
+    "-c",
+    `model_providers.mock.base_url=${JSON.stringify(url)}`,
+    "-c",
+    "model_providers.mock.request_max_retries=0",
+  ];
+}
+
 /** Starts `spool app-server --listen ws://…` and resolves with the URL it printed. */
 export async function spawnWsAppServer(
   env: NodeJS.ProcessEnv,

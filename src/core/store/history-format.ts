@@ -210,6 +210,9 @@ export function parseHistory(text: string, path: string): StoredThread | undefin
             if (turn) closeTurn(turn, "interrupted", p, null);
             break;
           }
+          case "thread_name_updated":
+            if (meta && typeof p.thread_name === "string") meta.name = p.thread_name;
+            break;
           case "token_count":
             if (typeof p.total === "object" && p.total !== null)
               usage = { ...emptyTokenUsage(), ...(p.total as object) };

@@ -9,8 +9,9 @@ import type { AnyPayloadRef, RawPayloadRef, RawTraceEventType } from "../schema.
  * each is one implementation of this interface.
  *
  * Contract (what the reducer does, what a source may rely on):
- * - `load` is called as soon as an event line has been parsed, up to a bounded look-ahead window
- *   before the event is applied, in `seq` order, once per distinct ref of that event. The reducer
+ * - `load` is called when the event is applied (or, for a `prefetch` source, as soon as its line
+ *   has been parsed, up to a bounded look-ahead window before), in `seq` order, once per distinct
+ *   ref of that event. The reducer
  *   awaits the promises in the same order, so a source may start work early and must not assume
  *   the event will ever be applied (a later-reported error stops the replay first).
  * - A rejection must be a {@link TraceRuleError} whose message reads like Codex's reducer
@@ -23,6 +24,11 @@ import type { AnyPayloadRef, RawPayloadRef, RawTraceEventType } from "../schema.
  */
 export interface PayloadSource<Ref extends { raw_payload_id: string } = RawPayloadRef> {
   load(ref: Ref, use: PayloadUse): Promise<PayloadBody>;
+  /**
+   * Load each event's payloads as soon as its line is parsed, a bounded window ahead of its
+   * application (for a source whose reads overlap the replay). Unset: at application.
+   */
+  readonly prefetch?: boolean;
   finish?(end: PayloadSourceEnd<Ref>): Promise<void> | void;
   close?(): Promise<void> | void;
 }

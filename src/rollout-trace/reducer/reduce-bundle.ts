@@ -42,6 +42,7 @@ import {
   type PayloadBody,
   type PayloadSource,
   type PayloadSourceFactory,
+  type PayloadUse,
 } from "./payload-source.js";
 
 /** Options of {@link reduceBundle}. */
@@ -97,7 +98,11 @@ async function readManifest(bundle: string): Promise<Manifest> {
   return manifest;
 }
 
-/** Events parsed ahead of the one being applied, so an asynchronous source can fetch their payloads meanwhile. */
+/**
+ * Events parsed ahead of the one being applied, so a source that says it `prefetch`es can fetch
+ * their payloads meanwhile. Other sources load when the event is applied: a synchronous read gains
+ * nothing from running early, and 16 events of re-sent history held at once cost tens of MB.
+ */
 const LOOKAHEAD_EVENTS = 16;
 
 /** One `trace.jsonl` line after parsing, waiting for its turn to be applied. */
@@ -108,9 +113,11 @@ interface ParsedLine {
   ev: RawTraceEvent | TraceReduceError | InvalidLine | "incomplete";
   /** Every ref of the event in field order (registered in `raw_payloads`). */
   allRefs: AnyPayloadRef[];
-  /** The distinct ones, each with the body its source is fetching. */
+  /** The distinct ones, in the order their bodies are loaded and awaited. */
   refs: AnyPayloadRef[];
-  bodies: Promise<PayloadBody>[];
+  use: PayloadUse | null;
+  /** Bodies already being fetched (a prefetching source only). */
+  bodies: Promise<PayloadBody>[] | null;
 }
 
 /** JSON that is not a valid event; its message is worked out only if the replay gets to it. */
@@ -313,7 +320,8 @@ async function replay(
       ev,
       allRefs: [],
       refs: [],
-      bodies: [],
+      use: null,
+      bodies: null,
     });
     let raw: unknown;
     try {
@@ -347,15 +355,18 @@ async function replay(
     }
     const refs = distinctRefs(result.refs);
     const use = { eventType: ev.payload.type, signal };
-    const bodies = refs.map((ref) => {
+    const bodies = source.prefetch ? loadBodies(refs, use) : null;
+    return { line, terminated, ev, allRefs: result.refs, refs, use, bodies };
+  };
+
+  const loadBodies = (refs: AnyPayloadRef[], use: PayloadUse): Promise<PayloadBody>[] =>
+    refs.map((ref) => {
       const body = source.load(ref, use);
       // Awaited in order when the event is applied; this keeps an early failure from being
       // reported as unhandled while earlier events are still being applied.
       body.catch(() => {});
       return body;
     });
-    return { line, terminated, ev, allRefs: result.refs, refs, bodies };
-  };
 
   const applyLine = async (entry: ParsedLine): Promise<void> => {
     const { ev, line, terminated } = entry;
@@ -384,7 +395,8 @@ async function replay(
         else g.state.raw_payloads.set(ref.raw_payload_id, ref);
       }
       const verb = version === 3 ? "parse" : "invalid";
-      const [payloads, bytes] = await resolvePayloads(entry.refs, entry.bodies, verb);
+      const bodies = entry.bodies ?? loadBodies(entry.refs, entry.use!);
+      const [payloads, bytes] = await resolvePayloads(entry.refs, bodies, verb);
       bytesRead += bytes;
       apply(g, ev, payloads);
     } catch (err) {
