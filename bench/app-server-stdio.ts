@@ -3,7 +3,7 @@
 // embedded default (spans into the local observe store through a worker thread), in one run.
 // Prints p50/p99 latency and req/s, sequential and with 32 requests in flight, and the ratios.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -51,7 +51,23 @@ async function startSink(): Promise<{ url: string; stop(): void; count(): Promis
   };
 }
 
+/**
+ * CPU time (user + system, µs) the child's main thread has used, from Linux's per-thread stat
+ * (clock ticks); the embedded store's writer thread is left out. Undefined elsewhere.
+ */
+function mainThreadCpuUs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 interface Result {
+  /** Main-thread CPU per request over both timed phases, µs (NaN where unmeasurable). */
+  cpuUs: number;
   seqP50: number;
   seqP99: number;
   seqRps: number;
@@ -71,6 +87,7 @@ async function measure(env: NodeJS.ProcessEnv): Promise<Result> {
   client.notify("initialized");
   for (let i = 0; i < 1000; i++) await client.request("model/list", {});
 
+  const cpu0 = mainThreadCpuUs(child.pid!);
   const seq: number[] = [];
   let t0 = performance.now();
   for (let i = 0; i < SEQ; i++) {
@@ -94,10 +111,12 @@ async function measure(env: NodeJS.ProcessEnv): Promise<Result> {
     }),
   );
   const parRps = PAR / ((performance.now() - t0) / 1000);
+  const cpu1 = mainThreadCpuUs(child.pid!);
   child.stdin.end();
   await new Promise((r) => child.once("exit", r));
   rmSync(home, { recursive: true, force: true });
   return {
+    cpuUs: cpu0 === undefined || cpu1 === undefined ? NaN : (cpu1 - cpu0) / (SEQ + PAR),
     seqP50: percentile(seq, 50),
     seqP99: percentile(seq, 99),
     seqRps,
@@ -110,7 +129,8 @@ async function measure(env: NodeJS.ProcessEnv): Promise<Result> {
 function line(label: string, r: Result): string {
   return (
     `${label.padEnd(12)} sequential p50 ${fmt(r.seqP50)} ms  p99 ${fmt(r.seqP99)} ms  ${fmt(r.seqRps, 0)} req/s` +
-    ` | ${IN_FLIGHT} in flight p50 ${fmt(r.parP50)} ms  p99 ${fmt(r.parP99)} ms  ${fmt(r.parRps, 0)} req/s`
+    ` | ${IN_FLIGHT} in flight p50 ${fmt(r.parP50)} ms  p99 ${fmt(r.parP99)} ms  ${fmt(r.parRps, 0)} req/s` +
+    ` | main-thread CPU ${fmt(r.cpuUs, 1)} µs/req`
   );
 }
 
@@ -137,6 +157,7 @@ const median = (rs: Result[]): Result => {
       50,
     );
   return {
+    cpuUs: pick("cpuUs"),
     seqP50: pick("seqP50"),
     seqP99: pick("seqP99"),
     seqRps: pick("seqRps"),
@@ -163,5 +184,6 @@ console.log(
 );
 console.log(
   `ratio embedded/off: sequential p50 ${fmt(embedded.seqP50 / off.seqP50, 2)}x (target ≤ 1.1x), ` +
-    `${IN_FLIGHT}-in-flight throughput ${fmt(embedded.parRps / off.parRps, 2)}x`,
+    `${IN_FLIGHT}-in-flight throughput ${fmt(embedded.parRps / off.parRps, 2)}x, ` +
+    `main-thread CPU per request ${fmt(embedded.cpuUs / off.cpuUs, 2)}x (+${fmt(embedded.cpuUs - off.cpuUs, 1)} µs)`,
 );

@@ -1,5 +1,6 @@
 // The viewer's trace page in headless Chromium: time from navigation to a thread's waterfall
-// drawn (all spans fetched and laid out, the first screen of rows rendered), for a 5,000-span thread (target ≤ 1 s) and, as the baseline in the same
+// drawn (all spans fetched and laid out, the first screen of rows rendered), for a 5,000-span
+// thread (target ≤ 1 s) and, as the baseline in the same
 // run, a 50-span thread. The store holds real-shaped turn trees (request → dispatch → turn →
 // model calls and tools) written through the store API.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -64,22 +65,30 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-/** Wall clock around the navigation, and the page's own time from navigation start to the
- * waterfall's first commit (the `spool:waterfall` mark), which excludes the driver's polling. */
-async function render(threadId: string, rows: number): Promise<{ wall: number; page: number }> {
+/**
+ * Wall clock around the navigation and wait, and the page's own time from navigation start to
+ * the first animation frame with the waterfall's rows in the DOM (polled in the page, so the
+ * driver's round trips are left out), and how many rows the DOM holds then (the window).
+ */
+async function render(threadId: string, rows: number): Promise<{ wall: number; page: number; dom: number }> {
   await page.goto("about:blank");
   const t0 = performance.now();
   await page.goto(`${server.uiUrl}#/thread/${threadId}`);
-  await page.locator(`.waterfall[data-spans="${rows}"] .wf-row`).first().waitFor();
+  const drawn = await page.waitForFunction(
+    `document.querySelector('.waterfall[data-spans="${rows}"] .wf-row')
+      ? [performance.now(), document.querySelectorAll(".wf-row").length]
+      : false`,
+    undefined,
+    { polling: "raf" },
+  );
   const wall = performance.now() - t0;
-  const mark = (await page.evaluate(
-    `performance.getEntriesByName("spool:waterfall")[0]?.startTime ?? NaN`,
-  )) as number;
-  return { wall, page: mark };
+  const [at, dom] = (await drawn.jsonValue()) as [number, number];
+  return { wall, page: at, dom };
 }
 
-const big: { wall: number; page: number }[] = [];
-const small: { wall: number; page: number }[] = [];
+type Run = { wall: number; page: number; dom: number };
+const big: Run[] = [];
+const small: Run[] = [];
 for (let i = 0; i < ROUNDS; i++) {
   small.push(await render("thr_small", 50));
   big.push(await render("thr_big", 5000));
@@ -87,21 +96,24 @@ for (let i = 0; i < ROUNDS; i++) {
 await browser.close();
 await server.close();
 rmSync(dir, { recursive: true, force: true });
-const p50 = (xs: { wall: number; page: number }[], k: "wall" | "page") =>
+const p50 = (xs: Run[], k: "wall" | "page" | "dom") =>
   percentile(
     xs.map((x) => x[k]),
     50,
   );
 console.log(`thread page: navigation → waterfall drawn, headless Chromium, median of ${ROUNDS}`);
-console.log(`  (page = navigation start → first commit, in the page; wall = around page.goto + wait)`);
+console.log(
+  `  (page = navigation start → first frame with the rows, in the page; wall = around page.goto + wait)`,
+);
 console.log(
   `  50 spans (baseline)  page ${fmt(p50(small, "page"), 0)} ms  wall ${fmt(p50(small, "wall"), 0)} ms`,
 );
 console.log(
-  `  5000 spans           page ${fmt(p50(big, "page"), 0)} ms  wall ${fmt(p50(big, "wall"), 0)} ms`,
+  `  5000 spans           page ${fmt(p50(big, "page"), 0)} ms  wall ${fmt(p50(big, "wall"), 0)} ms` +
+    `  (${fmt(p50(big, "dom"), 0)} rows in the DOM)`,
 );
 console.log(
-  `ratio 5000/50 (page): ${fmt(p50(big, "page") / p50(small, "page"), 2)}x; ` +
-    `target ≤ 1000 ms: ${p50(big, "page") <= 1000 ? "met" : "NOT met"} ` +
+  `ratio 5000/50 (wall): ${fmt(p50(big, "wall") / p50(small, "wall"), 2)}x; ` +
+    `target ≤ 1000 ms (wall): ${p50(big, "wall") <= 1000 ? "met" : "NOT met"} ` +
     `(load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores)`,
 );

@@ -50,6 +50,8 @@ test(
     await page.locator(".waterfall .wf-row").first().waitFor();
     const total = Number(await page.locator(".waterfall").getAttribute("data-spans"));
     assert.ok(total > 600, `the whole thread: ${total} spans`);
+    const inDom = await page.locator(".waterfall .wf-row").count();
+    assert.ok(inDom < 120, `only the rows in view and a margin are in the DOM: ${inDom} of ${total}`);
     // The filter keeps each match with its ancestors: the process span's chain, root first.
     await page.locator("input.span-filter").fill("codex.process.spawn");
     await page.locator('.wf-row[data-name="codex.process.spawn"]').waitFor();

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ApiLog, ApiSpan, SpanTreeView } from "./api.js";
 import { ms, offsetMs } from "./format.js";
 
@@ -102,10 +102,6 @@ export function Waterfall({ view, selected, onSelect, filter }: WaterfallProps) 
       setScrollTop(el.scrollTop);
     }
   }, [rows, selected]);
-  // For measurements (bench/observe-trace-page.ts): when this view was first on screen.
-  useEffect(() => {
-    performance.mark("spool:waterfall", { detail: { spans: view.spans.length } });
-  }, [view]);
   const first = Math.max(0, Math.floor(scrollTop / ROW_PX) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_PX) + OVERSCAN);
   const ticks = [0, 0.25, 0.5, 0.75, 1];
