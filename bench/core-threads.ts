@@ -12,7 +12,9 @@ import { dirname, join } from "node:path";
 import { v7 as uuidv7 } from "uuid";
 import { startScriptedModelServer } from "../src/model-server/index.js";
 import { RpcConnection, StreamTransport } from "../src/rpc/index.js";
+import { cpuMs } from "./support/process-timing.js";
 import { fmt, percentile } from "./support/stats.js";
+import { TurnCompletions, scriptedProviderArgs, timedTurn } from "./support/app-server.js";
 
 const MAIN = new URL("../dist/cli/main.js", import.meta.url).pathname;
 const TURNS = Number(process.env.BENCH_TURNS ?? 200);
@@ -43,12 +45,7 @@ function startServer(home: string): Promise<Server> {
       ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ") : []),
       MAIN,
       "app-server",
-      "-c",
-      'model_provider="mock"',
-      "-c",
-      'model="scripted"',
-      "-c",
-      `model_providers.mock.base_url="${model.url}"`,
+      ...scriptedProviderArgs(model.url),
     ],
     { env: { ...process.env, SPOOL_HOME: home, SPOOL_LOG: "warn" }, stdio: ["pipe", "pipe", "inherit"] },
   );
@@ -77,12 +74,6 @@ function startServer(home: string): Promise<Server> {
   })();
 }
 
-/** User + system CPU time of a process so far, in ms (from /proc; 10 ms ticks). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -104,9 +95,9 @@ async function baseline(s: Server, n: number): Promise<number[]> {
 {
   const home = mkdtempSync(join(tmpdir(), "spool-bench-core-"));
   const s = await startServer(home);
-  const completed = new Map<string, () => void>();
+  const turns = new TurnCompletions();
   s.onNotification((m, p) => {
-    if (m === "turn/completed") completed.get((p.turn as { id: string }).id)?.();
+    if (m === "turn/completed") turns.completed((p.turn as { id: string }).id);
   });
   const base = await baseline(s, 200);
   const starts: number[] = [];
@@ -128,20 +119,10 @@ async function baseline(s: Server, n: number): Promise<number[]> {
     if (i === warm) cpuStart = cpuMs(s.pid);
     const threadId = threads[i % 20]!;
     const before = model.requests.length;
-    const t0 = performance.now();
-    let turnId = "";
-    const done = new Promise<void>((resolve) => {
-      const wait = () => (turnId ? completed.set(turnId, resolve) : setImmediate(wait));
-      wait();
+    const total = await timedTurn(s.rpc, turns, {
+      threadId,
+      input: [{ type: "text", text: `question ${i}` }],
     });
-    turnId = (
-      await s.rpc.request<{ turn: { id: string } }>("turn/start", {
-        threadId,
-        input: [{ type: "text", text: `question ${i}` }],
-      })
-    ).turn.id;
-    await done;
-    const total = performance.now() - t0;
     const entry = model.requests[before]!;
     if (i < warm) continue;
     e2e.push(total);

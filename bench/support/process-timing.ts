@@ -1,6 +1,6 @@
 // Wall time of whole processes, the way a user meets them: spawn, run, exit.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 export const SPOOL_MAIN = new URL("../../dist/cli/main.js", import.meta.url).pathname;
 
@@ -27,3 +27,9 @@ export function timeProcess(cmd: string, args: string[], runs: number): { median
 }
 
 export const ms = (n: number): string => `${n.toFixed(0)} ms`;
+
+/** User + system CPU time of a process so far (not its children's), in ms (from /proc; 10 ms ticks). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}

@@ -65,6 +65,19 @@ export function spanTreeLines(spans: readonly ReceivedSpan[], root: ReceivedSpan
   return lines;
 }
 
+/** A request span on three lines: its name, where it sits in its trace, who asked. */
+export function requestSpanLines(s: ReceivedSpan): string[] {
+  const parent = s.parentSpanId ? `${s.parentSpanId}${s.parentIsRemote ? " (remote)" : ""}` : "none (root)";
+  const who = ["rpc.transport", "app_server.client_name", "app_server.client_version"]
+    .filter((k) => s.attributes[k] !== undefined)
+    .map((k) => `${k}=${String(s.attributes[k])}`);
+  return [
+    `  ${s.name}  [${KIND[s.kind] ?? s.kind}]`,
+    `    trace ${s.traceId}  span ${s.spanId}  parent ${parent}`,
+    `    ${who.join("  ")}`,
+  ];
+}
+
 /**
  * What one child process printed: its `TRACEPARENT` checked against the turn's trace (and the
  * span it names), then the rest of its output.

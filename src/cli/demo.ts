@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SpanKind } from "@opentelemetry/api";
 import { startScriptedModelServer } from "../model-server/index.js";
-import { startOtlpReceiver, type ReceivedSpan } from "../otlp-receiver/index.js";
+import { startOtlpReceiver } from "../otlp-receiver/index.js";
 import { formatSummary, reduceBundle, summarizeReduction } from "../rollout-trace/index.js";
 import { defaultOtelSettings, installTelemetry, spanW3cTraceContext, startSpan } from "../telemetry/index.js";
 import { spawnExecServer } from "./demo-exec-server.js";
 import {
   reductionDetailLines,
+  requestSpanLines,
   spanTreeLines,
   toolCallEventLine,
   toolCallEvents,
@@ -20,23 +21,8 @@ import { DEMO_COMMANDS, DEMO_SCRIPT } from "./demo-script.js";
 import { storeDemoTelemetry } from "./demo-store.js";
 import { spawnAppServer } from "./spawn-client.js";
 
-const KIND = ["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"];
-
 function randomCarrier(): { traceparent: string } {
   return { traceparent: `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01` };
-}
-
-/** A request span on two lines: where it sits in its trace, then the attributes that say who asked. */
-function requestSpanLines(s: ReceivedSpan): string[] {
-  const parent = s.parentSpanId ? `${s.parentSpanId}${s.parentIsRemote ? " (remote)" : ""}` : "none (root)";
-  const who = ["rpc.transport", "app_server.client_name", "app_server.client_version"]
-    .filter((k) => s.attributes[k] !== undefined)
-    .map((k) => `${k}=${String(s.attributes[k])}`);
-  return [
-    `  ${s.name}  [${KIND[s.kind] ?? s.kind}]`,
-    `    trace ${s.traceId}  span ${s.spanId}  parent ${parent}`,
-    `    ${who.join("  ")}`,
-  ];
 }
 
 /**
@@ -131,7 +117,12 @@ export async function runDemo(out: Line = (l) => process.stdout.write(l + "\n"))
     const turnCarrier = spanW3cTraceContext(clientSpan)!;
     let text = "";
     const printed = new Map<string, string>();
-    const completed = new Promise<Record<string, unknown>>((resolve) => {
+    const completed = new Promise<Record<string, unknown>>((resolve, reject) => {
+      // A server that dies mid-turn must end the demo with its stderr, not hang it.
+      server.child.once("exit", (code) =>
+        reject(new Error(`app-server exited (${code}) mid-turn\n${stderr}`)),
+      );
+      setTimeout(() => reject(new Error(`no turn/completed within 30 s\n${stderr}`)), 30_000).unref();
       server.onNotification((method, params) => {
         const p = params as Record<string, unknown>;
         const item = p.item as { type?: string; id?: string; aggregatedOutput?: string } | undefined;
