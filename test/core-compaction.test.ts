@@ -84,7 +84,10 @@ async function session(script: ModelScriptInput, options: CoreSessionOptions = {
   const receiver = await startOtlpReceiver();
   const s = await startCoreSession({ script, receiver, ...options });
   await handshake(s);
-  const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {});
+  const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {
+    approvalPolicy: "never",
+    sandbox: "danger-full-access",
+  });
   return {
     s,
     threadId: thread.id,

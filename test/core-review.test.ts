@@ -118,7 +118,11 @@ test("review/start runs the reviewer on the target with its tools; the thread ke
   const s = await startCoreSession({ script, receiver });
   try {
     await handshake(s);
-    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", { cwd: repo.dir });
+    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {
+      cwd: repo.dir,
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
     await runTurn(s, thread.id, "earlier prompt");
     const done = await reviewTurn(s, thread.id, { type: "uncommittedChanges" });
     const turn = done.params.turn as { id: string; status: string; items: { type: string; text?: string }[] };
@@ -228,7 +232,11 @@ test("review targets: a base branch names its merge base, a commit its title; pl
   });
   try {
     await handshake(s);
-    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", { cwd: repo.dir });
+    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {
+      cwd: repo.dir,
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
     const exited = () =>
       s.notifications
         .filter(

@@ -33,7 +33,10 @@ async function recordSession(schema: 2 | 3): Promise<string> {
   const s = await startCoreSession({ script: SCRIPT, config: [`rollout_trace.schema=${schema}`] });
   try {
     await handshake(s);
-    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {});
+    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
     const { completed } = await runTurn(s, thread.id, "run both");
     assert.equal((completed.params.turn as { status: string }).status, "completed");
     assert.equal(await s.stop(), 0, s.server.stderr());

@@ -50,7 +50,10 @@ async function runToolTurn(
   });
   try {
     await handshake(s);
-    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {});
+    const { thread } = await s.rpc.request<{ thread: { id: string } }>("thread/start", {
+      approvalPolicy: "never",
+      sandbox: "danger-full-access",
+    });
     const started = await s.rpc.request<{ turn: { id: string } }>(
       "turn/start",
       { threadId: thread.id, input: [{ type: "text", text: "run the tools" }] },

@@ -75,6 +75,12 @@ export function notificationFor(threadId: string, event: CoreEvent): Notificatio
       };
     case "context_compacted":
       return { method: "thread/compacted", params: { threadId, turnId: event.turnId } };
+    case "turn_diff_updated":
+      return { method: "turn/diff/updated", params: { threadId, turnId: event.turnId, diff: event.diff } };
+    case "approval_requested":
+    case "approval_resolved":
+      // Server → client requests, sent by `ApprovalRequests` to the thread's subscribers.
+      return undefined;
     case "turn_completed":
       return { method: "turn/completed", params: { threadId, turn: event.turn } };
     case "closed":

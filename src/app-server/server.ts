@@ -59,10 +59,14 @@ export class AppServer {
   serve(transport: Transport): Promise<void> {
     const id = String(this.nextConnectionId++);
     const connLog = log.child({ connection_id: id });
-    const session = new ConnectionSession(id, (method, params) => connection.notify(method, params));
+    const session: ConnectionSession = new ConnectionSession(
+      id,
+      (method, params) => connection.notify(method, params),
+      (method, params, signal) => connection.sendRequest(method, params, { signal }),
+    );
     const dispatcher = this.methods.dispatcher();
     const services = this.options.services;
-    const connection = new RpcConnection(transport, {
+    const connection: RpcConnection = new RpcConnection(transport, {
       id,
       maxQueuedMessages: this.options.maxQueuedMessages,
       tracer: createRequestTracer(transport.kind, (request) => appServerRequestAttributes(session, request)),

@@ -14,6 +14,11 @@ export class ConnectionSession {
   constructor(
     readonly id: string,
     private readonly send: (method: string, params: unknown) => void,
+    private readonly sendRequest?: (
+      method: string,
+      params: unknown,
+      signal: AbortSignal,
+    ) => { id: number; response: Promise<unknown> },
   ) {}
 
   /** Records the client's `initialize`; the dispatcher has already refused a second one. */
@@ -29,5 +34,17 @@ export class ConnectionSession {
     if (this.optOut.has(method)) return false;
     this.send(method, params);
     return true;
+  }
+
+  /**
+   * Sends a server → client request (an approval); undefined on a connection that cannot take
+   * requests. Aborting `signal` abandons it.
+   */
+  request(
+    method: string,
+    params: unknown,
+    signal: AbortSignal,
+  ): { id: number; response: Promise<unknown> } | undefined {
+    return this.sendRequest?.(method, params, signal);
   }
 }

@@ -1,4 +1,5 @@
 import type { CoreThread, ThreadManager } from "../core/index.js";
+import { ApprovalRequests } from "./approval-requests.js";
 import { notificationFor } from "./notifications.js";
 import type { ConnectionSession } from "./session.js";
 
@@ -10,6 +11,7 @@ import type { ConnectionSession } from "./session.js";
 export class ThreadSubscriptions {
   private readonly byThread = new Map<string, { sessions: Set<ConnectionSession>; stop: () => void }>();
   private readonly connections = new Set<ConnectionSession>();
+  private readonly approvals = new ApprovalRequests();
 
   constructor(private readonly core: ThreadManager) {
     core.onUnload((threadId) => {
@@ -33,6 +35,9 @@ export class ThreadSubscriptions {
     if (!entry) {
       const sessions = new Set<ConnectionSession>();
       const stop = thread.onEvent((event) => {
+        if (event.type === "approval_requested")
+          return this.approvals.requested(thread, [...sessions], event.request);
+        if (event.type === "approval_resolved") return this.approvals.resolved(event.requestId);
         const n = notificationFor(thread.id, event);
         if (!n) return;
         for (const s of sessions) s.notify(n.method, n.params);

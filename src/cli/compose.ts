@@ -18,6 +18,7 @@ import {
   ThreadManager,
   ThreadStore,
   ToolRegistry,
+  applyPatchTool,
   execCommandTool,
   shellCommandTool,
   type ToolRouter,
@@ -89,7 +90,7 @@ export function buildTools(config: LoadedConfig, env: NodeJS.ProcessEnv): ToolRe
     client.catch(() => (client = undefined));
     return client;
   };
-  return new ToolRegistry([execCommandTool(exec), shellCommandTool(exec)], async () => {
+  return new ToolRegistry([execCommandTool(exec), shellCommandTool(exec), applyPatchTool()], async () => {
     const c = await client?.catch(() => undefined);
     c?.close();
   });

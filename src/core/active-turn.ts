@@ -1,6 +1,7 @@
 import type { Context, Span } from "@opentelemetry/api";
 import type { ThreadItem, TokenUsage, Turn, UserInput } from "../protocol/index.js";
 import type { TurnRecorder } from "../rollout-trace/index.js";
+import { TurnDiff } from "./patch/index.js";
 import type { ThreadSettings } from "./settings.js";
 
 /** Codex's GRACEFULL_INTERRUPTION_TIMEOUT_MS: how long an interrupted task may take to return. */
@@ -17,6 +18,9 @@ export class ActiveTurn {
   readonly steered: UserInput[][] = [];
   finished = false;
   sawFirstToken = false;
+  /** Tool calls the model made in this turn (`codex.turn.tool.call`). */
+  toolCalls = 0;
+  readonly diff: TurnDiff;
   graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -27,7 +31,9 @@ export class ActiveTurn {
     readonly rollout: TurnRecorder,
     readonly startedAtMs: number,
     readonly usageAtStart: TokenUsage,
-  ) {}
+  ) {
+    this.diff = new TurnDiff(settings.cwd);
+  }
 
   get interrupted(): boolean {
     return this.controller.signal.aborted;

@@ -1,3 +1,4 @@
+import type { ApprovalRequest } from "./approvals/types.js";
 import type { ThreadItem, ThreadStatus, ThreadTokenUsage, Turn, TurnError } from "../protocol/index.js";
 
 /**
@@ -18,6 +19,12 @@ export type CoreEvent =
   | { type: "error"; turnId: string; error: TurnError; willRetry: boolean }
   /** History was replaced by a compaction (v2 `thread/compacted`, kept for older clients). */
   | { type: "context_compacted"; turnId: string }
+  /** A tool call waits on the client's answer (v2 `item/commandExecution/requestApproval`, `item/fileChange/requestApproval`). */
+  | { type: "approval_requested"; request: ApprovalRequest }
+  /** The request was answered, or its turn ended first (v2 `serverRequest/resolved`). */
+  | { type: "approval_resolved"; requestId: string }
+  /** The turn's aggregated unified diff changed (v2 `turn/diff/updated`). */
+  | { type: "turn_diff_updated"; turnId: string; diff: string }
   | { type: "turn_completed"; turn: Turn }
   | { type: "closed" };
 

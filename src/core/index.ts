@@ -3,6 +3,7 @@ export type { ThreadManagerOptions, ThreadOrigin } from "./thread-manager.js";
 export { CoreThread } from "./thread.js";
 export type { ThreadMeta, ThreadState } from "./thread.js";
 export type { CoreEvent, CoreEventListener } from "./events.js";
+export type { ApprovalDecision, ApprovalRequest } from "./approvals/index.js";
 export type { ThreadSettings } from "./settings.js";
 export { ThreadStore } from "./store/thread-store.js";
 export { NO_TOOLS } from "./tools.js";
@@ -11,6 +12,7 @@ export {
   TOOL_CALL_TIMING_TARGET,
   ToolCallAbortedError,
   ToolRegistry,
+  applyPatchTool,
   defaultShell,
   defineTool,
   execCommandTool,

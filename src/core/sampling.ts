@@ -291,18 +291,25 @@ class ToolCalls {
       threadId: ctx.threadId,
       turnId: ctx.turnId,
       cwd: ctx.settings.cwd,
+      approvalPolicy: ctx.settings.approvalPolicy,
+      sandbox: ctx.settings.sandbox,
+      approvals: ctx.approvals,
       signal: AbortSignal.any([signal, this.controller.signal]),
       emit: (e) => ctx.emit(e),
       rollout: ctx.rollout,
       telemetry: ctx.telemetry,
       completeItem: (item) => ctx.completeItem(item),
+      recordFileChange: ctx.recordFileChange,
     };
     this.tools = ctx.tools;
+    this.ctx = ctx;
   }
   private readonly tools: TurnContext["tools"];
+  private readonly ctx: TurnContext;
 
   start(call: ToolCallRequest): void {
     if (this.running.has(call.callId)) return;
+    this.ctx.toolCallStarted();
     const p = withSpan("handle_tool_call_with_source", { call_id: call.callId }, () =>
       this.tools.dispatch(call, this.toolCtx),
     );
@@ -339,7 +346,12 @@ function toolCallsOf(output: readonly ResponseItem[]): ToolCallRequest[] {
       typeof o.call_id === "string" &&
       typeof o.name === "string"
     ) {
-      calls.push({ callId: o.call_id, name: o.name, arguments: typeof o.input === "string" ? o.input : "" });
+      calls.push({
+        callId: o.call_id,
+        name: o.name,
+        arguments: typeof o.input === "string" ? o.input : "",
+        custom: true,
+      });
     }
   }
   return calls;

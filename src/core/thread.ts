@@ -17,6 +17,7 @@ import type {
 import type { RolloutRecorder, ThreadRecorder } from "../rollout-trace/index.js";
 import { METRIC, logger, startSpan, withSpan, type SessionTelemetry } from "../telemetry/index.js";
 import { ActiveTurn, INTERRUPT_GRACE_MS } from "./active-turn.js";
+import { ApprovalBroker, type ApprovalDecision } from "./approvals/index.js";
 import { CompactTask, ContextMeter } from "./compaction/index.js";
 import { InvalidTurnStateError } from "./errors.js";
 import type { CoreEvent, CoreEventListener } from "./events.js";
@@ -100,6 +101,10 @@ export class CoreThread {
   private shutdownPromise: Promise<void> | undefined;
   private responseChain: ResponseChain | undefined;
   private closed = false;
+  private readonly approvals = new ApprovalBroker(
+    (e) => this.emit(e),
+    () => this.emit({ type: "status_changed", status: this.status() }),
+  );
 
   constructor(
     meta: ThreadMeta,
@@ -131,7 +136,17 @@ export class CoreThread {
   }
 
   status(): ThreadStatus {
-    return this.currentTurnId !== undefined ? { type: "active", activeFlags: [] } : { type: "idle" };
+    if (this.currentTurnId === undefined) return { type: "idle" };
+    return { type: "active", activeFlags: this.approvals.waiting ? ["waitingOnApproval"] : [] };
+  }
+
+  /**
+   * A client's answer to an approval request (`approval_requested`); false when the request is
+   * no longer pending (answered by another client, or its turn ended). `cancel` interrupts the
+   * turn, as does a client that can no longer answer.
+   */
+  answerApproval(requestId: string, decision: ApprovalDecision): boolean {
+    return this.approvals.answer(requestId, decision);
   }
 
   /** The id of the turn in progress (accepted or running), if any. */
@@ -472,6 +487,19 @@ export class CoreThread {
       tools: this.deps.tools,
       rollout: turn.rollout,
       telemetry: this.deps.telemetry,
+      approvals: {
+        newId: (itemId) => this.approvals.newId(itemId),
+        ask: (request, signal) => this.approvals.ask(request, signal),
+        isApprovedForSession: (key) => this.approvals.isApprovedForSession(key),
+        approveForSession: (keys) => this.approvals.approveForSession(keys),
+        cancelTurn: () => {
+          if (this.active === turn) void this.abortActive();
+        },
+      },
+      toolCallStarted: () => {
+        turn.toolCalls++;
+      },
+      recordFileChange: (path, before, after) => turn.diff.record(path, before, after),
       emit: (e) => {
         if (!turn.finished) this.emit(e);
       },
@@ -627,6 +655,7 @@ export class CoreThread {
       turn.span.setAttribute("error.type", outcome.errorType);
     }
     this.deps.telemetry.recordDuration(METRIC.TURN_E2E_DURATION, durationMs, { status: wireStatus });
+    this.deps.telemetry.histogram(METRIC.TURN_TOOL_CALL, turn.toolCalls, { tmp_mem_enabled: "false" });
 
     turn.rollout.ended(
       status === "completed" ? "completed" : status === "interrupted" ? "cancelled" : "failed",

@@ -1,7 +1,8 @@
 import { functionCallOutput, type ResponseInputItem, type ToolSpec } from "../model-client/index.js";
 import type { TurnRecorder } from "../rollout-trace/index.js";
 import type { SessionTelemetry } from "../telemetry/index.js";
-import type { ThreadItem } from "../protocol/index.js";
+import type { AskForApproval, SandboxPolicy, ThreadItem } from "../protocol/index.js";
+import type { ApprovalDecision, ApprovalRequest } from "./approvals/types.js";
 import type { CoreEvent } from "./events.js";
 
 /** A tool call the model made, as the sampling loop hands it to the router. */
@@ -12,6 +13,20 @@ export interface ToolCallRequest {
   namespace?: string;
   /** The raw `arguments` string of a `function_call` (or `input` of a custom call). */
   arguments: string;
+  /** A freeform (`custom_tool_call`) call: its output goes back as `custom_tool_call_output`. */
+  custom?: boolean;
+}
+
+/**
+ * A turn's side of its thread's approvals: asking the client, and what it approved for the
+ * session. `cancelTurn` interrupts the turn (the client answered `cancel`).
+ */
+export interface TurnApprovals {
+  newId(itemId: string): string;
+  ask(request: ApprovalRequest, signal: AbortSignal): Promise<ApprovalDecision>;
+  isApprovedForSession(key: string): boolean;
+  approveForSession(keys: readonly string[]): void;
+  cancelTurn(): void;
 }
 
 /** What a tool handler may use while it runs inside a turn. */
@@ -19,6 +34,9 @@ export interface ToolContext {
   threadId: string;
   turnId: string;
   cwd: string;
+  approvalPolicy: AskForApproval;
+  sandbox: SandboxPolicy;
+  approvals: TurnApprovals;
   /** Fires when the turn is interrupted; a handler must stop promptly. */
   signal: AbortSignal;
   /** Emits a core event into the thread's stream (item started/completed, output deltas). */
@@ -29,6 +47,8 @@ export interface ToolContext {
   telemetry: SessionTelemetry;
   /** Records a finished item of this turn (kept for `thread/read`, persisted). */
   completeItem(item: ThreadItem): void;
+  /** Records a file change of this turn; resolves to the turn's aggregated unified diff. */
+  recordFileChange?(path: string, before: string | null, after: string | null): string;
 }
 
 /**

@@ -31,7 +31,9 @@ function inputItems(body: unknown): Record<string, unknown>[] {
 export function fillPlaceholders(text: string, body: unknown): string {
   if (!text.includes("{{")) return text;
   const items = inputItems(body);
-  const lastOutput = [...items].reverse().find((i) => i.type === "function_call_output");
+  const lastOutput = [...items]
+    .reverse()
+    .find((i) => i.type === "function_call_output" || i.type === "custom_tool_call_output");
   const lastUser = [...items].reverse().find((i) => i.type === "message" && i.role === "user");
   const userText = Array.isArray(lastUser?.content)
     ? (lastUser.content as { text?: unknown }[])
@@ -139,6 +141,26 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
         push({ type: "response.function_call_arguments.delta", item_id, output_index, delta });
       push({ type: "response.function_call_arguments.done", item_id, output_index, arguments: args });
       const item = { ...base, status: "completed", arguments: args };
+      push({ type: "response.output_item.done", output_index, item });
+      done.push(item);
+    } else if (out.type === "custom_tool_call") {
+      outputChars += out.input.length;
+      const item_id = `ctc_${n}`;
+      const base = {
+        id: item_id,
+        type: "custom_tool_call",
+        call_id: out.call_id ?? `call_${n}`,
+        name: out.name,
+      };
+      push({
+        type: "response.output_item.added",
+        output_index,
+        item: { ...base, status: "in_progress", input: "" },
+      });
+      for (const delta of chunk(out.input, ctx.chunkChars))
+        push({ type: "response.custom_tool_call_input.delta", item_id, output_index, delta });
+      push({ type: "response.custom_tool_call_input.done", item_id, output_index, input: out.input });
+      const item = { ...base, status: "completed", input: out.input };
       push({ type: "response.output_item.done", output_index, item });
       done.push(item);
     } else if (out.type === "compaction") {

@@ -31,6 +31,16 @@ const FunctionCallOutputSchema = z
   })
   .strict();
 
+/** A freeform tool call (`custom_tool_call`), e.g. `apply_patch` with the patch as raw `input`. */
+const CustomToolCallOutputSchema = z
+  .object({
+    type: z.literal("custom_tool_call"),
+    name: z.string().min(1),
+    input: z.string(),
+    call_id: z.string().min(1).optional(),
+  })
+  .strict();
+
 const ReasoningOutputSchema = z
   .object({
     type: z.literal("reasoning"),
@@ -56,6 +66,7 @@ const CompactionOutputSchema = z
 export const ScriptOutputSchema = z.discriminatedUnion("type", [
   MessageOutputSchema,
   FunctionCallOutputSchema,
+  CustomToolCallOutputSchema,
   ReasoningOutputSchema,
   CompactionOutputSchema,
 ]);

@@ -103,11 +103,26 @@ export type {
   SandboxPolicy,
 } from "./v2-common.js";
 export {
+  CommandExecutionRequestApprovalParamsSchema,
+  CommandExecutionRequestApprovalResponseSchema,
+  FileChangeRequestApprovalParamsSchema,
+  FileChangeRequestApprovalResponseSchema,
+  FileUpdateChangeSchema,
+  SERVER_REQUESTS,
+  ServerRequestResolvedSchema,
+} from "./v2-approvals.js";
+export type {
+  CommandExecutionRequestApprovalParams,
+  FileChangeRequestApprovalParams,
+  ServerRequestMethod,
+} from "./v2-approvals.js";
+export {
   AgentMessageItemSchema,
   CodexErrorInfoSchema,
   ContextCompactionItemSchema,
   EnteredReviewModeItemSchema,
   ExitedReviewModeItemSchema,
+  FileChangeItemSchema,
   ReasoningItemSchema,
   ThreadItemSchema,
   TurnErrorSchema,
@@ -117,6 +132,7 @@ export {
 export type {
   AgentMessageItem,
   CodexErrorInfo,
+  FileChangeItem,
   ReasoningItem,
   ThreadItem,
   Turn,

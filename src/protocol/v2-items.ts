@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UserInputSchema } from "./user-input.js";
+import { FileUpdateChangeSchema } from "./v2-approvals.js";
 
 // ThreadItem and Turn, the units of a thread's history on the wire (codex-schema 0.169.0).
 
@@ -62,6 +63,13 @@ export const CommandExecutionItemSchema = z.object({
   durationMs: z.number().int().nullish(),
   ...times,
 });
+export const FileChangeItemSchema = z.object({
+  type: z.literal("fileChange"),
+  id: z.string(),
+  changes: z.array(FileUpdateChangeSchema),
+  status: z.enum(["inProgress", "completed", "failed", "declined"]),
+  ...times,
+});
 export const EnteredReviewModeItemSchema = z.object({
   type: z.literal("enteredReviewMode"),
   id: z.string(),
@@ -93,6 +101,7 @@ const OtherItemSchema = z
         "reasoning",
         "functionCallOutput",
         "commandExecution",
+        "fileChange",
         "enteredReviewMode",
         "exitedReviewMode",
         "contextCompaction",
@@ -108,6 +117,7 @@ export const ThreadItemSchema = z.union([
   ReasoningItemSchema,
   FunctionCallOutputItemSchema,
   CommandExecutionItemSchema,
+  FileChangeItemSchema,
   EnteredReviewModeItemSchema,
   ExitedReviewModeItemSchema,
   ContextCompactionItemSchema,
@@ -117,6 +127,7 @@ export type UserMessageItem = z.infer<typeof UserMessageItemSchema>;
 export type AgentMessageItem = z.infer<typeof AgentMessageItemSchema>;
 export type ReasoningItem = z.infer<typeof ReasoningItemSchema>;
 export type CommandExecutionItem = z.infer<typeof CommandExecutionItemSchema>;
+export type FileChangeItem = z.infer<typeof FileChangeItemSchema>;
 export type ThreadItem = z.infer<typeof ThreadItemSchema>;
 
 const statusCode = z.object({ httpStatusCode: z.number().int().nullable() });

@@ -9,6 +9,7 @@ import {
   ReasoningSummarySchema,
   SandboxPolicySchema,
 } from "./v2-common.js";
+import { ServerRequestResolvedSchema } from "./v2-approvals.js";
 import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
 import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
 import { CollaborationModeSchema, THREAD_SETTINGS_NOTIFICATIONS } from "./v2-thread-settings.js";
@@ -107,6 +108,8 @@ export const SERVER_NOTIFICATIONS = {
     contentIndex: z.number().int(),
   }),
   error: z.object({ ...ids, error: TurnErrorSchema, willRetry: z.boolean() }),
+  "turn/diff/updated": z.object({ ...ids, diff: z.string() }),
+  "serverRequest/resolved": ServerRequestResolvedSchema,
 } as const;
 
 export type ServerNotificationMethod = keyof typeof SERVER_NOTIFICATIONS;

@@ -178,3 +178,23 @@ test("request() resolves with the peer's result, rejects with its error, and rej
   await assert.rejects(pending, ConnectionError);
   release?.();
 });
+
+test("sendRequest() names its id, and an aborted request stops waiting and forgets the late answer", async () => {
+  const [a, b] = createInProcessTransportPair();
+  let answer!: (v: unknown) => void;
+  new RpcConnection(a, { handler: { handleRequest: () => new Promise((r) => (answer = r)) } }).start();
+  const client = new RpcConnection(b).start();
+  const controller = new AbortController();
+  const { id, response } = client.sendRequest("wait", {}, { signal: controller.signal });
+  assert.equal(typeof id, "number");
+  await new Promise((r) => setImmediate(r));
+  controller.abort();
+  await assert.rejects(response, ConnectionError);
+  answer("late");
+  await new Promise((r) => setImmediate(r));
+  const second = client.sendRequest("wait", {});
+  assert.equal(second.id, id + 1);
+  await new Promise((r) => setImmediate(r));
+  answer("second");
+  assert.equal(await second.response, "second");
+});

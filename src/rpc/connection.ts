@@ -188,15 +188,45 @@ export class RpcConnection {
    * or `ConnectionError`. Prefer `call` for a method with a descriptor.
    */
   request<T = unknown>(method: string, params?: unknown, trace?: W3cTraceContext): Promise<T> {
-    if (this.inputEnded) return Promise.reject(new ConnectionError("connection is closed"));
+    return this.sendRequest<T>(method, params, { trace }).response;
+  }
+
+  /**
+   * Sends a request and hands back its id with the answer, so the caller can name the request
+   * later (the app-server's `serverRequest/resolved`). Aborting `signal` stops waiting: the id
+   * leaves the pending table (a late answer is then logged and dropped) and the promise rejects.
+   */
+  sendRequest<T = unknown>(
+    method: string,
+    params?: unknown,
+    options: { trace?: W3cTraceContext; signal?: AbortSignal } = {},
+  ): { id: number; response: Promise<T> } {
     const id = this.nextOutboundId++;
+    if (this.inputEnded) return { id, response: Promise.reject(new ConnectionError("connection is closed")) };
     const msg: Record<string, unknown> = { id, method };
     if (params !== undefined) msg.params = params;
-    if (trace) msg.trace = trace;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(String(id), { resolve: resolve as (v: unknown) => void, reject });
+    if (options.trace) msg.trace = options.trace;
+    const { signal } = options;
+    const response = new Promise<T>((resolve, reject) => {
+      const key = String(id);
+      const onAbort = () => {
+        if (this.pending.delete(key)) reject(new ConnectionError(`request ${method} abandoned`));
+      };
+      this.pending.set(key, {
+        resolve: (v) => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      });
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.write(msg);
     });
+    return { id, response };
   }
 
   close(): void {

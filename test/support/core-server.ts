@@ -7,7 +7,7 @@ import {
   type ScriptedModelServer,
 } from "../../src/model-server/index.js";
 import { APP_SERVER_METHODS } from "../../src/app-server/index.js";
-import { SERVER_NOTIFICATIONS } from "../../src/protocol/index.js";
+import { SERVER_NOTIFICATIONS, SERVER_REQUESTS } from "../../src/protocol/index.js";
 import { RpcConnection, StreamTransport } from "../../src/rpc/index.js";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "../../src/otlp-receiver/index.js";
 import { spawnSpool, type Spawned } from "./spawned-servers.js";
@@ -27,6 +27,8 @@ export interface CoreSession {
   home: string;
   traceRoot: string;
   notifications: Notification[];
+  /** Server → client requests (approvals), in arrival order, with the id each was sent under. */
+  serverRequests: (Notification & { id: string | number })[];
   /** Every frame, both directions, parsed (for schema checks). */
   frames: { dir: "in" | "out"; msg: Record<string, unknown> }[];
   /** Resolves with the first notification (past or future) matching `pred`. */
@@ -48,6 +50,8 @@ export interface CoreSessionOptions {
   config?: string[];
   /** Provider settings under `[model_providers.mock]`, as `-c` values. */
   provider?: Record<string, string | number | boolean>;
+  /** Answers the server's requests (approvals); default `{}`. */
+  onServerRequest?: (method: string, params: Record<string, unknown>) => unknown;
 }
 
 /** Starts the model (unless given) and an app-server using it as provider `mock`. */
@@ -87,6 +91,7 @@ export async function startCoreSession(options: CoreSessionOptions = {}): Promis
   };
   const server = spawnSpool(args, env);
   const notifications: Notification[] = [];
+  const serverRequests: CoreSession["serverRequests"] = [];
   const frames: CoreSession["frames"] = [];
   const waiters = new Set<{ pred: (n: Notification) => boolean; resolve: (n: Notification) => void }>();
   const rpc = new RpcConnection(
@@ -94,7 +99,11 @@ export async function startCoreSession(options: CoreSessionOptions = {}): Promis
     {
       onFrame: (dir, frame) => frames.push({ dir, msg: JSON.parse(frame) as Record<string, unknown> }),
       handler: {
-        handleRequest: () => ({}),
+        handleRequest: (request) => {
+          const params = (request.params ?? {}) as Record<string, unknown>;
+          serverRequests.push({ id: request.id, method: request.method, params });
+          return options.onServerRequest ? options.onServerRequest(request.method, params) : {};
+        },
         handleNotification: (method, params) => {
           const n = { method, params: (params ?? {}) as Record<string, unknown> };
           notifications.push(n);
@@ -116,6 +125,7 @@ export async function startCoreSession(options: CoreSessionOptions = {}): Promis
     home,
     traceRoot,
     notifications,
+    serverRequests,
     frames,
     waitFor(pred, timeoutMs = 15_000) {
       const seen = notifications.find(pred);
@@ -189,7 +199,8 @@ export { startOtlpReceiver };
 
 /**
  * Checks every frame of a session against Spool's zod schemas: requests' params and results by
- * the method table's descriptors, notifications by `SERVER_NOTIFICATIONS`. Returns the problems.
+ * the method table's descriptors, notifications by `SERVER_NOTIFICATIONS`, the server's own
+ * requests by `SERVER_REQUESTS`. Returns the problems.
  */
 export function schemaProblems(frames: CoreSession["frames"]): string[] {
   const problems: string[] = [];
@@ -202,6 +213,10 @@ export function schemaProblems(frames: CoreSession["frames"]): string[] {
       if (!impl) problems.push(`request ${method}: not in the method table`);
       else if (!impl.descriptor.params.safeParse(msg.params ?? {}).success)
         problems.push(`params of ${method}`);
+    } else if (dir === "in" && method !== undefined && msg.id !== undefined) {
+      const schema = SERVER_REQUESTS[method as keyof typeof SERVER_REQUESTS];
+      if (!schema) problems.push(`server request ${method}: no schema`);
+      else if (!schema.safeParse(msg.params).success) problems.push(`params of server request ${method}`);
     } else if (dir === "in" && method !== undefined) {
       const schema = SERVER_NOTIFICATIONS[method as keyof typeof SERVER_NOTIFICATIONS];
       if (!schema) problems.push(`notification ${method}: no schema`);

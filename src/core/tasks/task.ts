@@ -4,7 +4,7 @@ import type { TurnRecorder } from "../../rollout-trace/index.js";
 import type { SessionTelemetry } from "../../telemetry/index.js";
 import type { CoreEvent } from "../events.js";
 import type { ThreadSettings } from "../settings.js";
-import type { ToolRouter } from "../tools.js";
+import type { ToolRouter, TurnApprovals } from "../tools.js";
 
 /** A response the model server still holds, and the length of the input prefix it covers. */
 export interface ResponseChain {
@@ -28,6 +28,9 @@ export interface TurnContext {
   readonly tools: ToolRouter;
   readonly rollout: TurnRecorder;
   readonly telemetry: SessionTelemetry;
+  readonly approvals: TurnApprovals;
+  /** Counts one tool call of this turn (`codex.turn.tool.call`). */
+  toolCallStarted(): void;
   /** Emits into the thread's event stream; a no-op once the turn has finished. */
   emit(event: CoreEvent): void;
   /** The full model-visible history so far, oldest first. */
@@ -43,6 +46,8 @@ export interface TurnContext {
   contextTokens(): number;
   /** Records a finished item of this turn (kept for `thread/read`, persisted). */
   completeItem(item: ThreadItem): void;
+  /** Records one file's change by this turn; returns the turn's aggregated unified diff. */
+  recordFileChange(path: string, before: string | null, after: string | null): string;
   /** Adds one model response's usage to the thread's totals and emits `token_count`. */
   recordUsage(last: TokenUsage): void;
   /** Input steered into this turn since the last call, oldest first (then forgotten). */

@@ -4,3 +4,4 @@ export { ParallelGate, TOOL_CALL_TIMING_TARGET } from "./parallel.js";
 export { execCommandTool, shellCommandTool, defaultShell } from "./shell.js";
 export type { ExecClientProvider } from "./shell.js";
 export { truncateMiddle } from "./truncate.js";
+export { applyPatchTool } from "./apply-patch.js";

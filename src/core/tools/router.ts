@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { FunctionToolSpec, ResponseInputItem, ToolSpec } from "../../model-client/index.js";
+import type { ResponseInputItem, ToolSpec } from "../../model-client/index.js";
 import type { ToolCallKind, ToolCallRecorder } from "../../rollout-trace/index.js";
 import { logger, recordSpanFields, toolSpanAttributes, withSpan } from "../../telemetry/index.js";
 import { newItemId } from "../ids.js";
@@ -26,8 +26,11 @@ export interface ToolInvocation {
  * arguments must pass, and whether it may run beside other parallel-safe calls.
  */
 export interface ToolHandler<A = unknown> {
-  readonly spec: FunctionToolSpec;
+  /** A `function` tool, or a freeform `custom` one (then `customInput` reads its calls). */
+  readonly spec: ToolSpec & { name: string; description?: string };
   readonly args: z.ZodType<A>;
+  /** For a freeform tool: the arguments a `custom_tool_call`'s raw `input` stands for. */
+  readonly customInput?: (input: string) => unknown;
   readonly parallelSafe: boolean;
   /** Overrides the rollout kind derived from the name. */
   readonly kind?: ToolCallKind;
@@ -114,7 +117,9 @@ export class ToolRegistry implements ToolRouter {
       modelVisibleCallId: call.callId,
       toolName: call.name,
       toolNamespace: call.namespace ?? null,
-      invocation: { type: "function", arguments: call.arguments },
+      invocation: call.custom
+        ? { type: "custom", input: call.arguments }
+        : { type: "function", arguments: call.arguments },
       ...(handler?.kind ? { kind: handler.kind } : {}),
     });
     let result: ToolOutput;
@@ -134,8 +139,8 @@ export class ToolRegistry implements ToolRouter {
     }
     if (aborted) recordSpanFields({ aborted: true });
     const item: ResponseInputItem = {
-      type: "function_call_output",
-      id: newItemId("fco"),
+      type: call.custom ? "custom_tool_call_output" : "function_call_output",
+      id: newItemId(call.custom ? "ctco" : "fco"),
       call_id: call.callId,
       output: result.output,
     };
@@ -163,7 +168,7 @@ export class ToolRegistry implements ToolRouter {
   ): Promise<ToolOutput> {
     // Codex's wording for a name it does not know, so models trained on it recover the same way.
     if (!handler || call.namespace) return { output: `unsupported call: ${call.name}`, success: false };
-    const parsed = parseArguments(handler, call.arguments);
+    const parsed = parseArguments(handler, call);
     if (!parsed.ok) return { output: `failed to parse function arguments: ${parsed.error}`, success: false };
     const gate = this.gateFor(ctx.turnId);
     try {
@@ -201,13 +206,19 @@ export class ToolRegistry implements ToolRouter {
 
 function parseArguments(
   handler: ToolHandler<unknown>,
-  raw: string,
+  call: ToolCallRequest,
 ): { ok: true; value: unknown } | { ok: false; error: string } {
+  const raw = call.arguments;
   let json: unknown;
-  try {
-    json = raw.trim() === "" ? {} : JSON.parse(raw);
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
+  if (call.custom) {
+    if (!handler.customInput) return { ok: false, error: `${call.name} is not a freeform tool` };
+    json = handler.customInput(raw);
+  } else {
+    try {
+      json = raw.trim() === "" ? {} : JSON.parse(raw);
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
   }
   const r = handler.args.safeParse(json);
   if (!r.success) {

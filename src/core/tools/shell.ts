@@ -13,6 +13,7 @@ import {
   type ToolInvocation,
   type ToolOutput,
 } from "./router.js";
+import { approveCommand } from "./command-approval.js";
 import { truncateMiddle } from "./truncate.js";
 
 /** Codex's default model-visible output budget for a command. */
@@ -90,8 +91,18 @@ interface RunResult {
  * deltas as they arrive, completed with the whole output, exit code and duration. The turn's
  * interrupt terminates the process group; the call then ends `ToolCallAbortedError`.
  */
-async function runCommand(exec: ExecClientProvider, spec: RunSpec, inv: ToolInvocation): Promise<RunResult> {
+async function runCommand(
+  exec: ExecClientProvider,
+  spec: RunSpec,
+  inv: ToolInvocation,
+): Promise<RunResult | { declined: string }> {
   const { ctx, call, rollout } = inv;
+  const script = spec.argv[spec.argv.length - 1] ?? spec.commandLine;
+  const declined = await approveCommand(
+    { commandLine: spec.commandLine, script, cwd: spec.cwd, source: spec.source },
+    inv,
+  );
+  if (declined !== undefined) return { declined };
   const client = await exec();
   const startedAtMs = Date.now();
   const processId = String(nextProcessId++);
@@ -99,7 +110,7 @@ async function runCommand(exec: ExecClientProvider, spec: RunSpec, inv: ToolInvo
     type: "commandExecution",
     id: call.callId,
     command: spec.commandLine,
-    commandActions: [{ type: "unknown", command: spec.argv[spec.argv.length - 1] ?? spec.commandLine }],
+    commandActions: [{ type: "unknown", command: script }],
     cwd: spec.cwd,
     processId,
     source: spec.source,
@@ -264,6 +275,7 @@ export function execCommandTool(
         },
         inv,
       );
+      if ("declined" in r) return { output: r.declined, success: false };
       const t = truncateMiddle(r.output, args.max_output_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
       const lines = [
         `Chunk ID: ${chunkId()}`,
@@ -324,6 +336,7 @@ export function shellCommandTool(
         },
         inv,
       );
+      if ("declined" in r) return { output: r.declined, success: false };
       const t = truncateMiddle(r.output, DEFAULT_MAX_OUTPUT_TOKENS);
       const lines = [
         `Exit code: ${r.exitCode}`,
