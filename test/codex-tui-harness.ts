@@ -131,6 +131,8 @@ export interface TuiSession {
   waitForPane(pred: (pane: string) => boolean, what: string, ms?: number): Promise<string>;
   /** Types a prompt as a person would (the TUI treats a fast burst as a paste). */
   prompt(text: string): Promise<void>;
+  /** Presses one key (a tmux key name such as `y`, `Enter`, `Escape`). */
+  press(key: string): void;
   /** `/quit`; resolves with the TUI's exit status. */
   quit(): Promise<string>;
   /** The requests the TUI sent that got an error, as `method: error`. */
@@ -205,6 +207,9 @@ export async function startTuiSession(
       tmux("send-keys", "-t", "tui", "-l", text);
       await pause(400);
       tmux("send-keys", "-t", "tui", "Enter");
+    },
+    press(key) {
+      tmux("send-keys", "-t", "tui", key);
     },
     async quit() {
       tmux("send-keys", "-t", "tui", "Escape");
