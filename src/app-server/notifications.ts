@@ -79,6 +79,8 @@ export function notificationFor(threadId: string, event: CoreEvent): Notificatio
       return { method: "turn/diff/updated", params: { threadId, turnId: event.turnId, diff: event.diff } };
     case "approval_requested":
     case "approval_resolved":
+    case "dynamic_tool_call_requested":
+    case "dynamic_tool_call_resolved":
       // Server → client requests, sent by `ApprovalRequests` to the thread's subscribers.
       return undefined;
     case "turn_completed":

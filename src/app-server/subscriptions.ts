@@ -1,5 +1,6 @@
 import type { CoreThread, ThreadManager } from "../core/index.js";
 import { ApprovalRequests } from "./approval-requests.js";
+import { DynamicToolCalls } from "./dynamic-tool-calls.js";
 import { notificationFor } from "./notifications.js";
 import type { ConnectionSession } from "./session.js";
 
@@ -12,6 +13,7 @@ export class ThreadSubscriptions {
   private readonly byThread = new Map<string, { sessions: Set<ConnectionSession>; stop: () => void }>();
   private readonly connections = new Set<ConnectionSession>();
   private readonly approvals = new ApprovalRequests();
+  private readonly dynamicToolCalls = new DynamicToolCalls();
 
   constructor(private readonly core: ThreadManager) {
     core.onUnload((threadId) => {
@@ -38,6 +40,10 @@ export class ThreadSubscriptions {
         if (event.type === "approval_requested")
           return this.approvals.requested(thread, [...sessions], event.request);
         if (event.type === "approval_resolved") return this.approvals.resolved(event.requestId);
+        if (event.type === "dynamic_tool_call_requested")
+          return this.dynamicToolCalls.requested(thread, [...sessions], event.request);
+        if (event.type === "dynamic_tool_call_resolved")
+          return this.dynamicToolCalls.resolved(thread.id, event.requestId);
         const n = notificationFor(thread.id, event);
         if (!n) return;
         for (const s of sessions) s.notify(n.method, n.params);

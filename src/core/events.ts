@@ -1,4 +1,5 @@
 import type { ApprovalRequest } from "./approvals/types.js";
+import type { DynamicToolCallRequest } from "./tools/dynamic.js";
 import type { ThreadItem, ThreadStatus, ThreadTokenUsage, Turn, TurnError } from "../protocol/index.js";
 
 /**
@@ -23,6 +24,10 @@ export type CoreEvent =
   | { type: "approval_requested"; request: ApprovalRequest }
   /** The request was answered, or its turn ended first (v2 `serverRequest/resolved`). */
   | { type: "approval_resolved"; requestId: string }
+  /** A client-run tool was called: the app-server asks the client (`item/tool/call`). */
+  | { type: "dynamic_tool_call_requested"; request: DynamicToolCallRequest }
+  /** That call no longer waits (answered, or its turn ended). */
+  | { type: "dynamic_tool_call_resolved"; requestId: string }
   /** The turn's aggregated unified diff changed (v2 `turn/diff/updated`). */
   | { type: "turn_diff_updated"; turnId: string; diff: string }
   | { type: "turn_completed"; turn: Turn }

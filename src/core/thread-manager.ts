@@ -10,6 +10,7 @@ import {
   type ThreadListResponse,
   type ThreadResumeParams,
   type ThreadStartParams,
+  type DynamicToolSpec,
 } from "../protocol/index.js";
 import {
   resolveRolloutTraceRoot,
@@ -33,6 +34,7 @@ import { approvalPolicyName, sandboxPolicyName, sandboxPolicyOf, type ThreadSett
 import type { ThreadStore } from "./store/thread-store.js";
 import { CoreThread, threadView, type ThreadMeta, type ThreadState } from "./thread.js";
 import { NO_TOOLS, type ToolRouter } from "./tools.js";
+import { DynamicToolRouter } from "./tools/dynamic.js";
 
 const log = logger("spool_core::threads");
 
@@ -63,6 +65,16 @@ export interface ThreadOrigin {
 }
 
 type UnloadListener = (threadId: string) => void;
+
+/** How a thread is loaded: fresh, resumed, forked; the tools its client registered. */
+interface LoadHow {
+  lazy: boolean;
+  resumed?: boolean;
+  forkedHistory?: boolean;
+  repair?: [HistoryLineType, unknown][];
+  /** `thread/start.dynamicTools` (not kept in the history: a resumed thread has none). */
+  dynamicTools?: DynamicToolSpec[];
+}
 
 /**
  * The loaded threads of one app-server process and the operations on threads as a whole:
@@ -135,7 +147,7 @@ export class ThreadManager {
       hasContext: false,
       turnStarts: new Map(),
     };
-    const thread = this.load(meta, settings, state, { lazy: true });
+    const thread = this.load(meta, settings, state, { lazy: true, dynamicTools: params.dynamicTools ?? [] });
     return thread;
   }
 
@@ -340,12 +352,7 @@ export class ThreadManager {
   }
 
   /** Builds the live session of a thread inside `session_init` (Codex's span for it). */
-  private load(
-    meta: ThreadMeta,
-    settings: ThreadSettings,
-    state: ThreadState,
-    how: { lazy: boolean; resumed?: boolean; forkedHistory?: boolean; repair?: [HistoryLineType, unknown][] },
-  ): CoreThread {
+  private load(meta: ThreadMeta, settings: ThreadSettings, state: ThreadState, how: LoadHow): CoreThread {
     return withSpan("session_init", { "thread.id": meta.id }, () =>
       this.buildSession(meta, settings, state, how),
     );
@@ -356,7 +363,7 @@ export class ThreadManager {
     meta: ThreadMeta,
     settings: ThreadSettings,
     state: ThreadState,
-    how: { lazy: boolean; resumed?: boolean; forkedHistory?: boolean; repair?: [HistoryLineType, unknown][] },
+    how: LoadHow,
   ): CoreThread {
     const provider = this.provider(settings.modelProvider);
     const otel = this.options.config.config.otel as { log_user_prompt?: boolean } | undefined;
@@ -433,7 +440,7 @@ export class ThreadManager {
           );
     const thread = new CoreThread(meta, settings, state, {
       client,
-      tools: this.tools,
+      tools: how.dynamicTools?.length ? new DynamicToolRouter(this.tools, how.dynamicTools) : this.tools,
       telemetry,
       recorder,
       rollout,

@@ -2,6 +2,7 @@ import { SpanKind, context } from "@opentelemetry/api";
 import type { ModelClient, ResponseInputItem } from "../model-client/index.js";
 import type {
   CompactOp,
+  DynamicToolCallResponse,
   Op,
   ReviewOp,
   SessionSource,
@@ -30,6 +31,7 @@ import { RegularTask } from "./tasks/regular.js";
 import type { ResponseChain, SessionTask, TaskOutcome, TurnContext } from "./tasks/task.js";
 import { addUsage, usageSince } from "./token-usage.js";
 import type { ToolRouter } from "./tools.js";
+import { DynamicToolRouter } from "./tools/dynamic.js";
 
 const log = logger("spool_core::thread");
 
@@ -203,6 +205,12 @@ export class CoreThread {
     this.currentTurnId = submission.id;
     this.currentTurnSteerable = true;
     return this.placeholderTurn(submission.id);
+  }
+
+  /** A client's answer to a call of one of its tools; false when that call no longer waits. */
+  answerDynamicToolCall(requestId: string, response: DynamicToolCallResponse): boolean {
+    const tools = this.deps.tools;
+    return tools instanceof DynamicToolRouter && tools.answer(requestId, response);
   }
 
   /** `thread/name/set`: kept in the history file, so a resumed thread has it too. */

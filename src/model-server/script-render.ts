@@ -131,7 +131,13 @@ export function renderResponse(step: ScriptResponse, ctx: RenderContext): WireEv
       outputChars += args.length;
       const item_id = `fc_${n}`;
       const call_id = out.call_id ?? `call_${n}`;
-      const base = { id: item_id, type: "function_call", call_id, name: out.name };
+      const base = {
+        id: item_id,
+        type: "function_call",
+        call_id,
+        name: out.name,
+        ...(out.namespace ? { namespace: out.namespace } : {}),
+      };
       push({
         type: "response.output_item.added",
         output_index,

@@ -28,6 +28,8 @@ const FunctionCallOutputSchema = z
     /** An object is JSON-encoded; a string is sent as is. */
     arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
     call_id: z.string().min(1).optional(),
+    /** A tool of a Responses `namespace` tool (a client's `dynamicTools` namespace). */
+    namespace: z.string().min(1).optional(),
   })
   .strict();
 

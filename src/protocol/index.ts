@@ -231,3 +231,17 @@ export {
   ThreadSettingsSnapshotSchema,
 } from "./v2-thread-settings.js";
 export type { CollaborationMode, ThreadSetNameParams, ThreadSettingsSnapshot } from "./v2-thread-settings.js";
+export {
+  DynamicToolCallParamsSchema,
+  DynamicToolCallResponseSchema,
+  DynamicToolSpecSchema,
+} from "./v2-dynamic-tools.js";
+export type {
+  DynamicFunctionSpec,
+  DynamicToolCallOutputContentItem,
+  DynamicToolCallParams,
+  DynamicToolCallResponse,
+  DynamicToolSpec,
+} from "./v2-dynamic-tools.js";
+export { DynamicToolCallItemSchema } from "./v2-items.js";
+export type { DynamicToolCallItem } from "./v2-items.js";

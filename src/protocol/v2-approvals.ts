@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RequestIdSchema } from "./jsonrpc.js";
+import { DynamicToolCallParamsSchema } from "./v2-dynamic-tools.js";
 
 // Server → client approval requests and their answers (codex-schema 0.169.0, ServerRequest.json).
 
@@ -49,6 +50,7 @@ export const FileChangeRequestApprovalResponseSchema = z.object({
 export const SERVER_REQUESTS = {
   "item/commandExecution/requestApproval": CommandExecutionRequestApprovalParamsSchema,
   "item/fileChange/requestApproval": FileChangeRequestApprovalParamsSchema,
+  "item/tool/call": DynamicToolCallParamsSchema,
 } as const;
 export type ServerRequestMethod = keyof typeof SERVER_REQUESTS;
 

@@ -89,6 +89,18 @@ export const ContextCompactionItemSchema = z.object({
   id: z.string(),
   ...times,
 });
+export const DynamicToolCallItemSchema = z.object({
+  type: z.literal("dynamicToolCall"),
+  id: z.string(),
+  namespace: z.string().nullish(),
+  tool: z.string(),
+  arguments: z.unknown(),
+  status: z.enum(["inProgress", "completed", "failed"]),
+  contentItems: z.array(z.object({ type: z.string() }).loose()).nullish(),
+  success: z.boolean().nullish(),
+  durationMs: z.number().int().nullish(),
+  ...times,
+});
 /** Item kinds later layers add (commandExecution, fileChange, …) keep their own fields. */
 const OtherItemSchema = z
   .object({ type: z.string(), id: z.string(), ...times })
@@ -102,6 +114,7 @@ const OtherItemSchema = z
         "functionCallOutput",
         "commandExecution",
         "fileChange",
+        "dynamicToolCall",
         "enteredReviewMode",
         "exitedReviewMode",
         "contextCompaction",
@@ -121,8 +134,10 @@ export const ThreadItemSchema = z.union([
   EnteredReviewModeItemSchema,
   ExitedReviewModeItemSchema,
   ContextCompactionItemSchema,
+  DynamicToolCallItemSchema,
   OtherItemSchema,
 ]);
+export type DynamicToolCallItem = z.infer<typeof DynamicToolCallItemSchema>;
 export type UserMessageItem = z.infer<typeof UserMessageItemSchema>;
 export type AgentMessageItem = z.infer<typeof AgentMessageItemSchema>;
 export type ReasoningItem = z.infer<typeof ReasoningItemSchema>;

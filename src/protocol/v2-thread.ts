@@ -7,6 +7,7 @@ import {
   SandboxPolicySchema,
 } from "./v2-common.js";
 import { TurnSchema } from "./v2-items.js";
+import { DynamicToolSpecSchema } from "./v2-dynamic-tools.js";
 
 // The v2 thread methods (codex-schema 0.169.0). Params are `.loose()`: clients send fields of
 // newer Codex versions (`runtimeWorkspaceRoots`, `multiAgentMode`, …) that Spool ignores.
@@ -90,6 +91,7 @@ export const ThreadStartParamsSchema = z
     serviceName: nstr,
     sessionStartSource: z.enum(["startup", "clear"]).nullish(),
     threadSource: nstr,
+    dynamicTools: z.array(DynamicToolSpecSchema).nullish(),
   })
   .loose();
 export type ThreadStartParams = z.infer<typeof ThreadStartParamsSchema>;
