@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ObserveStore } from "../src/observe/index.js";
 import { reduceBundle } from "../src/rollout-trace/index.js";
 import { MAIN } from "./support/spawned-servers.js";
 
@@ -173,6 +174,16 @@ test("spool demo: one trace from the client's span through the turn and two para
     });
     assert.match(shown.stdout, new RegExp(`^trace ${traceId} .*: 1 trace\\(s\\)`));
     assert.match(shown.stdout, /process\/start/);
+    // And the two codex.tool_call timing events (local log lines, imported from the stderr).
+    const store = ObserveStore.open(join(home, "observe.sqlite"));
+    try {
+      const row = store
+        .stmt("SELECT count(*) AS n FROM logs WHERE event_name = 'codex.tool_call' AND trace_id = ?")
+        .get(traceId) as { n: number };
+      assert.equal(row.n, 2);
+    } finally {
+      store.close();
+    }
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

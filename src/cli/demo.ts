@@ -194,7 +194,7 @@ export async function runDemo(out: Line = (l) => process.stdout.write(l + "\n"))
     out(formatSummary(summarizeReduction(reduced)));
     for (const l of reductionDetailLines(reduced.state)) out(l);
     try {
-      const storePath = storeDemoTelemetry(receiver);
+      const storePath = storeDemoTelemetry(receiver, stderr);
       out("");
       out(
         `Stored in ${storePath}: see them with \`npx spool observe\` or \`npx spool trace show ${traceId}\`.`,
