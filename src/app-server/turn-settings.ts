@@ -1,4 +1,4 @@
-import type { CoreThread, ThreadSettings } from "../core/index.js";
+import { withOverrides, type CoreThread } from "../core/index.js";
 import type {
   CollaborationMode,
   ReasoningSummary,
@@ -40,19 +40,6 @@ export function turnOverrides(p: TurnStartParams): TurnContextOverrides {
   if (mode?.model) o.model = mode.model;
   if (mode?.reasoning_effort) o.effort = mode.reasoning_effort;
   return o;
-}
-
-/** The settings the thread's turns run with once `o` is applied (core applies them the same way). */
-function withOverrides(s: ThreadSettings, o: TurnContextOverrides): ThreadSettings {
-  return {
-    ...s,
-    cwd: o.cwd ?? s.cwd,
-    model: o.model ?? s.model,
-    reasoningEffort: o.effort ?? s.reasoningEffort,
-    reasoningSummary: o.summary ?? s.reasoningSummary,
-    approvalPolicy: (o.approvalPolicy as ThreadSettings["approvalPolicy"] | undefined) ?? s.approvalPolicy,
-    sandbox: (o.sandboxPolicy as ThreadSettings["sandbox"] | undefined) ?? s.sandbox,
-  };
 }
 
 export interface TurnSettingsChange {

@@ -5,6 +5,7 @@ export type { ThreadMeta, ThreadState } from "./thread.js";
 export type { CoreEvent, CoreEventListener } from "./events.js";
 export type { ApprovalDecision, ApprovalRequest } from "./approvals/index.js";
 export type { ThreadSettings } from "./settings.js";
+export { withOverrides } from "./settings.js";
 export type { DynamicToolCallRequest } from "./tools/dynamic.js";
 export { ThreadStore } from "./store/thread-store.js";
 export { NO_TOOLS } from "./tools.js";

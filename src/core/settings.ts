@@ -1,4 +1,10 @@
-import type { ApprovalsReviewer, AskForApproval, SandboxMode, SandboxPolicy } from "../protocol/index.js";
+import type {
+  ApprovalsReviewer,
+  AskForApproval,
+  SandboxMode,
+  SandboxPolicy,
+  TurnContextOverrides,
+} from "../protocol/index.js";
 
 /**
  * The settings a thread's turns run with. `thread/start` sets them, `thread/resume`/`fork` and
@@ -47,4 +53,17 @@ export function sandboxPolicyName(p: SandboxPolicy): string {
 /** `approvalPolicy` as one word for telemetry (`granular` for the object form). */
 export function approvalPolicyName(p: AskForApproval): string {
   return typeof p === "string" ? p : "granular";
+}
+
+/** The settings a thread's turns run with once a `turn/start`'s overrides are applied. */
+export function withOverrides(s: ThreadSettings, o: TurnContextOverrides): ThreadSettings {
+  return {
+    ...s,
+    cwd: o.cwd ?? s.cwd,
+    model: o.model ?? s.model,
+    reasoningEffort: o.effort ?? s.reasoningEffort,
+    reasoningSummary: o.summary ?? s.reasoningSummary,
+    approvalPolicy: (o.approvalPolicy as ThreadSettings["approvalPolicy"] | undefined) ?? s.approvalPolicy,
+    sandbox: (o.sandboxPolicy as ThreadSettings["sandbox"] | undefined) ?? s.sandbox,
+  };
 }

@@ -24,7 +24,7 @@ import { InvalidTurnStateError } from "./errors.js";
 import type { CoreEvent, CoreEventListener } from "./events.js";
 import type { HistorySink } from "./history-sink.js";
 import { initialContextItems, inputText, itemIdOf, turnAbortedItem, userMessageItem } from "./prompt.js";
-import type { ThreadSettings } from "./settings.js";
+import { withOverrides, type ThreadSettings } from "./settings.js";
 import { ReviewTask } from "./review/index.js";
 import { SubmissionLoop } from "./submission-loop.js";
 import { RegularTask } from "./tasks/regular.js";
@@ -354,16 +354,7 @@ export class CoreThread {
   }
 
   private applyOverrides(o: TurnContextOverrides): ThreadSettings {
-    const s = this.settings;
-    const next: ThreadSettings = {
-      ...s,
-      cwd: o.cwd ?? s.cwd,
-      model: o.model ?? s.model,
-      reasoningEffort: o.effort ?? s.reasoningEffort,
-      reasoningSummary: o.summary ?? s.reasoningSummary,
-      approvalPolicy: (o.approvalPolicy as ThreadSettings["approvalPolicy"] | undefined) ?? s.approvalPolicy,
-      sandbox: (o.sandboxPolicy as ThreadSettings["sandbox"] | undefined) ?? s.sandbox,
-    };
+    const next = withOverrides(this.settings, o);
     this.settings = next;
     return next;
   }
