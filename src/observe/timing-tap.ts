@@ -1,5 +1,5 @@
-import { SeverityNumber, type LoggerProvider, type Logger as OtelLogger } from "@opentelemetry/api-logs";
-import { addLogTap, type LogLevel, type TappedLogRecord } from "../telemetry/index.js";
+import type { LoggerProvider, Logger as OtelLogger } from "@opentelemetry/api-logs";
+import { LOG_SEVERITY as SEVERITY, addLogTap, type TappedLogRecord } from "../telemetry/index.js";
 
 /**
  * Where Spool emits its timing events (spec/timing-events.md): core's tool-call guard and the
@@ -17,14 +17,6 @@ export const TIMING_EVENTS: ReadonlySet<string> = new Set([
   "codex.exec_server_request",
   "codex.exec_server_process",
 ]);
-
-const SEVERITY: Readonly<Record<LogLevel, SeverityNumber>> = {
-  error: SeverityNumber.ERROR,
-  warn: SeverityNumber.WARN,
-  info: SeverityNumber.INFO,
-  debug: SeverityNumber.DEBUG,
-  trace: SeverityNumber.TRACE,
-};
 
 function attributesOf(fields: TappedLogRecord["fields"]): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};

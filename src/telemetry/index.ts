@@ -1,6 +1,6 @@
 export type { LogLevel } from "./log-level.js";
 export type { LogFilter } from "./log-filter.js";
-export { addLogTap, configureLogging, logger } from "./log.js";
+export { SEVERITY as LOG_SEVERITY, addLogTap, configureLogging, logger } from "./log.js";
 export type {
   LogFields,
   LogFieldsArg,

@@ -157,7 +157,8 @@ export function setLogExportLanes(lanes: { loggerProvider?: LoggerProvider; trac
   state.generation++;
 }
 
-const SEVERITY: Readonly<Record<LogLevel, SeverityNumber>> = {
+/** The OTel severity of each log level (the export lanes and log taps map levels the same way). */
+export const SEVERITY: Readonly<Record<LogLevel, SeverityNumber>> = {
   error: SeverityNumber.ERROR,
   warn: SeverityNumber.WARN,
   info: SeverityNumber.INFO,
