@@ -1,40 +1,24 @@
-import { resolve } from "node:path";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
-import { ModelClient, sessionModelTelemetry } from "../model-client/index.js";
 import {
   emptyTokenUsage,
-  type AskForApproval,
   type Thread,
   type ThreadForkParams,
   type ThreadListParams,
   type ThreadListResponse,
   type ThreadResumeParams,
   type ThreadStartParams,
-  type DynamicToolSpec,
 } from "../protocol/index.js";
-import {
-  resolveRolloutTraceRoot,
-  startRolloutRecorder,
-  type SessionMetadataPayload,
-} from "../rollout-trace/index.js";
-import {
-  METRIC,
-  SPOOL_VERSION,
-  SessionTelemetry,
-  logger,
-  withSpan,
-  type MetricsClient,
-} from "../telemetry/index.js";
-import { autoCompactLimit } from "./compaction/index.js";
+import { SPOOL_VERSION, logger, type MetricsClient } from "../telemetry/index.js";
 import { InvalidCoreArgumentError, InvalidTurnStateError, ThreadNotFoundError } from "./errors.js";
-import { NO_HISTORY, type HistoryLineType } from "./history-sink.js";
+import type { HistoryLineType } from "./history-sink.js";
 import { newThreadId } from "./ids.js";
-import { baseInstructionsItem, initialContextItems, turnAbortedItem } from "./prompt.js";
-import { approvalPolicyName, sandboxPolicyName, sandboxPolicyOf, type ThreadSettings } from "./settings.js";
+import { turnAbortedItem } from "./prompt.js";
+import type { ThreadSettings } from "./settings.js";
 import type { ThreadStore } from "./store/thread-store.js";
-import { CoreThread, threadView, type ThreadMeta, type ThreadState } from "./thread.js";
+import { loadThread, type SessionDeps } from "./thread-session.js";
+import { resolveThreadSettings } from "./thread-settings.js";
+import { threadView, type CoreThread, type ThreadMeta, type ThreadState } from "./thread.js";
 import { NO_TOOLS, type ToolRouter } from "./tools.js";
-import { DynamicToolRouter } from "./tools/dynamic.js";
 
 const log = logger("spool_core::threads");
 
@@ -66,16 +50,6 @@ export interface ThreadOrigin {
 
 type UnloadListener = (threadId: string) => void;
 
-/** How a thread is loaded: fresh, resumed, forked; the tools its client registered. */
-interface LoadHow {
-  lazy: boolean;
-  resumed?: boolean;
-  forkedHistory?: boolean;
-  repair?: [HistoryLineType, unknown][];
-  /** `thread/start.dynamicTools` (not kept in the history: a resumed thread has none). */
-  dynamicTools?: DynamicToolSpec[];
-}
-
 /**
  * The loaded threads of one app-server process and the operations on threads as a whole:
  * start, resume (from memory or disk), fork, read, list, and unloading threads nobody watches.
@@ -87,6 +61,7 @@ export class ThreadManager {
   private readonly idleUnloadMs: number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly tools: ToolRouter;
+  private readonly session: SessionDeps;
   private shuttingDown: Promise<void> | undefined;
 
   constructor(private readonly options: ThreadManagerOptions) {
@@ -95,6 +70,12 @@ export class ThreadManager {
     const fromEnv = Number(this.env.SPOOL_THREAD_IDLE_UNLOAD_MS);
     this.idleUnloadMs =
       options.idleUnloadMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_IDLE_UNLOAD_MS);
+    this.session = {
+      options,
+      env: this.env,
+      tools: this.tools,
+      register: (thread) => this.loaded.set(thread.id, thread),
+    };
   }
 
   get(threadId: string): CoreThread | undefined {
@@ -122,7 +103,7 @@ export class ThreadManager {
   startThread(params: ThreadStartParams, origin: ThreadOrigin): CoreThread {
     this.assertRunning();
     const id = newThreadId();
-    const settings = this.resolveSettings(params, undefined);
+    const settings = resolveThreadSettings(this.options, params, undefined);
     const nowS = Math.floor(Date.now() / 1000);
     const ephemeral = params.ephemeral ?? false;
     const meta: ThreadMeta = {
@@ -147,7 +128,10 @@ export class ThreadManager {
       hasContext: false,
       turnStarts: new Map(),
     };
-    const thread = this.load(meta, settings, state, { lazy: true, dynamicTools: params.dynamicTools ?? [] });
+    const thread = loadThread(this.session, meta, settings, state, {
+      lazy: true,
+      dynamicTools: params.dynamicTools ?? [],
+    });
     return thread;
   }
 
@@ -159,12 +143,12 @@ export class ThreadManager {
     this.assertRunning();
     const loaded = this.loaded.get(params.threadId);
     if (loaded) {
-      loaded.settings = this.resolveSettings(params, loaded.settings);
+      loaded.settings = resolveThreadSettings(this.options, params, loaded.settings);
       return loaded;
     }
     const stored = this.options.store?.load(params.threadId);
     if (!stored) throw new ThreadNotFoundError(params.threadId);
-    const settings = this.resolveSettings(params, stored.settings);
+    const settings = resolveThreadSettings(this.options, params, stored.settings);
     const marker = stored.state.history[stored.state.history.length - 1];
     const repair: [HistoryLineType, unknown][] = stored.unfinishedTurnId
       ? [
@@ -172,7 +156,11 @@ export class ThreadManager {
           ["response_item", marker],
         ]
       : [];
-    return this.load(stored.meta, settings, stored.state, { lazy: false, resumed: true, repair });
+    return loadThread(this.session, stored.meta, settings, stored.state, {
+      lazy: false,
+      resumed: true,
+      repair,
+    });
   }
 
   /** `thread/fork`: a new thread whose history is the source's up to `lastTurnId` (inclusive). */
@@ -230,8 +218,8 @@ export class ThreadManager {
       path: ephemeral ? null : (this.options.store?.pathFor(id, Date.now()) ?? null),
       threadSource: params.threadSource ?? sourceMeta.threadSource,
     };
-    const settings = this.resolveSettings(params, sourceSettings);
-    return this.load(meta, settings, state, { lazy: false, forkedHistory: true });
+    const settings = resolveThreadSettings(this.options, params, sourceSettings);
+    return loadThread(this.session, meta, settings, state, { lazy: false, forkedHistory: true });
   }
 
   /** `thread/read`: a loaded thread, else the thread's history file. */
@@ -314,161 +302,6 @@ export class ThreadManager {
 
   private assertRunning(): void {
     if (this.shuttingDown) throw new InvalidTurnStateError("the server is shutting down");
-  }
-
-  private provider(id: string): ModelProvider {
-    const p = this.options.providers.get(id);
-    if (!p) throw new InvalidCoreArgumentError(`modelProvider: unknown provider ${JSON.stringify(id)}`);
-    return p;
-  }
-
-  private resolveSettings(
-    params: ThreadStartParams | ThreadResumeParams | ThreadForkParams,
-    base: ThreadSettings | undefined,
-  ): ThreadSettings {
-    const cfg = this.options.config.config;
-    const providerId = params.modelProvider ?? base?.modelProvider ?? this.options.defaultProvider.id;
-    this.provider(providerId);
-    const configApproval: AskForApproval | undefined =
-      cfg.approval_policy === "on-failure"
-        ? "on-request"
-        : (cfg.approval_policy as AskForApproval | undefined);
-    return {
-      model: params.model ?? base?.model ?? this.options.defaultModel,
-      modelProvider: providerId,
-      cwd: params.cwd ? resolve(params.cwd) : (base?.cwd ?? process.cwd()),
-      approvalPolicy: params.approvalPolicy ?? base?.approvalPolicy ?? configApproval ?? "on-request",
-      approvalsReviewer: params.approvalsReviewer ?? base?.approvalsReviewer ?? "user",
-      sandbox: params.sandbox
-        ? sandboxPolicyOf(params.sandbox)
-        : (base?.sandbox ?? sandboxPolicyOf(cfg.sandbox_mode ?? "read-only")),
-      reasoningEffort: base?.reasoningEffort ?? cfg.model_reasoning_effort ?? null,
-      reasoningSummary: base?.reasoningSummary ?? "auto",
-      baseInstructions: params.baseInstructions ?? base?.baseInstructions ?? null,
-      developerInstructions: params.developerInstructions ?? base?.developerInstructions ?? null,
-      serviceTier: params.serviceTier ?? base?.serviceTier ?? null,
-      autoCompactTokenLimit: autoCompactLimit(cfg),
-    };
-  }
-
-  /** Builds the live session of a thread inside `session_init` (Codex's span for it). */
-  private load(meta: ThreadMeta, settings: ThreadSettings, state: ThreadState, how: LoadHow): CoreThread {
-    return withSpan("session_init", { "thread.id": meta.id }, () =>
-      this.buildSession(meta, settings, state, how),
-    );
-  }
-
-  /** The live session of a thread: telemetry, model client, rollout recording, history sink. */
-  private buildSession(
-    meta: ThreadMeta,
-    settings: ThreadSettings,
-    state: ThreadState,
-    how: LoadHow,
-  ): CoreThread {
-    const provider = this.provider(settings.modelProvider);
-    const otel = this.options.config.config.otel as { log_user_prompt?: boolean } | undefined;
-    let telemetry = new SessionTelemetry(
-      {
-        conversationId: meta.id,
-        model: settings.model,
-        slug: settings.model,
-        originator: meta.originator ?? "unknown",
-        serviceName: meta.serviceName ?? undefined,
-        appVersion: SPOOL_VERSION,
-        terminalType: "unknown",
-        sessionSource: typeof meta.source === "string" ? meta.source : "custom",
-      },
-      { logUserPrompt: otel?.log_user_prompt ?? false },
-    );
-    if (this.options.metrics) telemetry = telemetry.withMetrics(this.options.metrics);
-    const client = new ModelClient({
-      provider,
-      telemetry: sessionModelTelemetry(telemetry),
-      sessionId: meta.id,
-      env: this.env,
-    });
-    const traceConfig = this.options.config.config.rollout_trace;
-    const recorder = startRolloutRecorder({
-      root: resolveRolloutTraceRoot(traceConfig?.root, this.env),
-      rootThreadId: meta.id,
-      schema: traceConfig?.schema,
-      maxPayloadBytes: traceConfig?.max_payload_bytes,
-      maxBytes: traceConfig?.max_bytes,
-    });
-    const sessionMetadata = (): SessionMetadataPayload => ({
-      thread_id: meta.id,
-      agent_path: "/root",
-      task_name: null,
-      nickname: null,
-      agent_role: null,
-      session_source: meta.source,
-      cwd: settings.cwd,
-      rollout_path: meta.path,
-      model: settings.model,
-      provider_name: provider.id,
-      approval_policy: approvalPolicyName(settings.approvalPolicy),
-      sandbox_policy: sandboxPolicyName(settings.sandbox),
-    });
-    const rollout = withSpan("rollout_trace.start_thread", {}, () =>
-      recorder.startThread({ threadId: meta.id, agentPath: "/root", metadata: sessionMetadata }),
-    );
-    recorder.protocolEvent("session_configured", () => ({
-      type: "session_configured",
-      session_id: meta.id,
-      thread_id: meta.id,
-      model: settings.model,
-      model_provider_id: provider.id,
-      approval_policy: approvalPolicyName(settings.approvalPolicy),
-      approvals_reviewer: settings.approvalsReviewer,
-      cwd: settings.cwd,
-      rollout_path: meta.path,
-      ...(meta.forkedFromId ? { forked_from_id: meta.forkedFromId } : {}),
-      ...(how.resumed ? { resumed: true } : {}),
-    }));
-    const store = this.options.store;
-    const history =
-      meta.ephemeral || !store
-        ? NO_HISTORY
-        : store.sink(
-            meta,
-            settings,
-            how.resumed
-              ? { kind: "append", repair: how.repair }
-              : how.forkedHistory
-                ? { kind: "copy", state }
-                : { kind: "lazy" },
-          );
-    const thread = new CoreThread(meta, settings, state, {
-      client,
-      tools: how.dynamicTools?.length ? new DynamicToolRouter(this.tools, how.dynamicTools) : this.tools,
-      telemetry,
-      recorder,
-      rollout,
-      history,
-      onTurnEnded: (t) => {
-        if (!t.meta.ephemeral) store?.update(t.meta, t.settings);
-      },
-    });
-    this.loaded.set(meta.id, thread);
-    telemetry.conversationStarts({
-      providerName: provider.id,
-      reasoningEffort: settings.reasoningEffort ?? undefined,
-      reasoningSummary: settings.reasoningSummary,
-      approvalPolicy: approvalPolicyName(settings.approvalPolicy),
-      sandboxPolicy: sandboxPolicyName(settings.sandbox),
-      mcpServers: [],
-    });
-    if (!how.resumed) telemetry.counter(METRIC.THREAD_STARTED, 1, { source: "app_server" });
-    if (provider.supportsWebsockets)
-      client.startPrewarm({
-        model: settings.model,
-        input: [
-          baseInstructionsItem(settings),
-          ...(state.hasContext ? state.history : initialContextItems(settings)),
-        ],
-        store: false,
-      });
-    return thread;
   }
 }
 

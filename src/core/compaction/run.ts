@@ -4,7 +4,8 @@ import type { ThreadItem } from "../../protocol/index.js";
 import { METRIC, logger, withSpan } from "../../telemetry/index.js";
 import { newItemId } from "../ids.js";
 import { initialContextItems } from "../prompt.js";
-import { buildRequest, turnErrorOf } from "../sampling.js";
+import { buildRequest } from "../sampling-request.js";
+import { turnErrorOf } from "../turn-error.js";
 import type { TaskOutcome, TurnContext } from "../tasks/task.js";
 import {
   approxItemTokens,
