@@ -22,7 +22,7 @@ import {
 } from "../rpc/index.js";
 import { environmentInfo, execInitialize, processStart } from "./methods.js";
 import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
-import type { ExecServerOptions } from "./process-session.js";
+import type { ExecServerOptions } from "./process-options.js";
 import { clientExecServerToken } from "./token.js";
 import { serveExecConnection } from "./server-connection.js";
 import { ExecProcess, type OutputChunk } from "./exec-process.js";

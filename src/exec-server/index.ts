@@ -11,6 +11,6 @@ export {
 } from "./token.js";
 export type { ExecServerListenOptions } from "./listen.js";
 export { ProcessSession } from "./process-session.js";
-export type { ExecServerOptions } from "./process-session.js";
+export type { ExecServerOptions } from "./process-options.js";
 export { serveExecConnection } from "./server-connection.js";
 export type { ExecServerConnection } from "./server-connection.js";

@@ -4,7 +4,7 @@ import {
   DEFAULT_TOTAL_PROCESSES,
   DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES,
   type ExecServerOptions,
-} from "./process-session.js";
+} from "./process-options.js";
 import { serveExecConnection, type ExecServerConnection } from "./server-connection.js";
 
 export interface ExecServerListenOptions extends Omit<ExecServerOptions, "budget"> {

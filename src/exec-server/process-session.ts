@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { isAbsolute } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   ErrorCode,
   ExecMethod,
@@ -20,49 +18,19 @@ import { currentSpanW3cTraceContext, logger } from "../telemetry/index.js";
 import { ExecBudget } from "./budget.js";
 import { signalMarked } from "./descendants.js";
 import { childEnvironment } from "./env-policy.js";
+import { OutputFlow } from "./output-flow.js";
 import { OutputRing } from "./output-ring.js";
+import {
+  DEFAULT_SESSION_TUNABLES,
+  DEFAULT_TOTAL_PROCESSES,
+  DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES,
+  type ExecServerOptions,
+  type SessionTunables,
+} from "./process-options.js";
+import { SessionLimits } from "./session-limits.js";
 import { SpawnError, spawnChild, type ChildHandle } from "./spawn-child.js";
+import { checkStartParams } from "./start-params.js";
 import { processStarted, type ProcessTimingGuard } from "./telemetry.js";
-
-/** Tunables of the process service; every field has a default. */
-export interface ExecServerOptions {
-  /** Output bytes retained per process for `process/read` (default 4 MiB). */
-  retainedOutputBytes?: number;
-  /** Time between SIGTERM and SIGKILL when terminating (default 2000 ms). */
-  terminateGraceMs?: number;
-  /** How long a closed process stays readable before it is forgotten (default 30 s). */
-  closedProcessRetentionMs?: number;
-  /** Unsent notification bytes above which process output is paused (default 1 MiB). */
-  outputHighWaterBytes?: number;
-  /** Processes one connection may have running at once (default 64). */
-  maxProcesses?: number;
-  /** Output bytes retained across all of one connection's processes (default 64 MiB). */
-  maxRetainedOutputBytes?: number;
-  /** Stdin bytes queued for a child not yet reading, past which a write is refused (default 1 MiB). */
-  maxPendingStdinBytes?: number;
-  /** Longest `process/read` long-poll; a larger `waitMs` is clamped to it (default 60 s). */
-  maxWaitMs?: number;
-  /**
-   * Server-wide limits shared by every connection; default: one of its own per connection (256
-   * processes, 256 MiB retained), which a listener replaces with one shared budget.
-   */
-  budget?: ExecBudget;
-}
-
-/** Defaults of the server-wide budget a listener shares across its connections. */
-export const DEFAULT_TOTAL_PROCESSES = 256;
-export const DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES = 256 * 1024 * 1024;
-
-const DEFAULTS: Required<Omit<ExecServerOptions, "budget">> = {
-  retainedOutputBytes: 4 * 1024 * 1024,
-  terminateGraceMs: 2000,
-  closedProcessRetentionMs: 30_000,
-  outputHighWaterBytes: 1024 * 1024,
-  maxProcesses: 64,
-  maxRetainedOutputBytes: 64 * 1024 * 1024,
-  maxPendingStdinBytes: 1024 * 1024,
-  maxWaitMs: 60_000,
-};
 
 /** The environment variable whose per-process value marks a child and all its descendants. */
 export const DESCENDANT_MARKER_VAR = "SPOOL_EXEC_PROCESS_TAG";
@@ -96,43 +64,17 @@ interface ManagedProcess {
 
 const log = logger("spool_exec_server::process");
 
-function cwdFromUri(uri: string): string {
-  let path: string;
-  try {
-    const url = new URL(uri);
-    if (url.protocol !== "file:") throw new Error("not a file URI");
-    path = fileURLToPath(url);
-  } catch {
-    throw JsonRpcError.invalidParams(`cwd must be an absolute file:// URI, got ${JSON.stringify(uri)}`);
-  }
-  if (!isAbsolute(path)) {
-    throw JsonRpcError.invalidParams(`cwd must be an absolute file:// URI, got ${JSON.stringify(uri)}`);
-  }
-  return path;
-}
-
-function unsupportedFields(params: ProcessStartParams): string[] {
-  const out: string[] = [];
-  if (params.sandbox !== undefined && params.sandbox !== null) out.push("sandbox");
-  if (params.enforceManagedNetwork === true) out.push("enforceManagedNetwork");
-  if (params.managedNetwork !== undefined && params.managedNetwork !== null) out.push("managedNetwork");
-  return out;
-}
-
 /**
  * The processes of one exec-server connection: start, read, write, signal, terminate, and the
  * notifications that stream their output. Everything it started dies with it (`shutdown`).
  */
 export class ProcessSession {
   private readonly processes = new Map<string, ManagedProcess>();
-  private readonly options: Required<Omit<ExecServerOptions, "budget">>;
-  private readonly budget: ExecBudget;
-  private running = 0;
-  private retained = 0;
+  private readonly options: SessionTunables;
+  private readonly limits: SessionLimits;
+  private readonly flow: OutputFlow;
   /** Prefix of every child's tag entry: `NAME=<session>:`. */
   private readonly sessionMarker = `${DESCENDANT_MARKER_VAR}=${randomUUID()}:`;
-  private paused = false;
-  private resumeTimer: NodeJS.Timeout | undefined;
   private shutDown = false;
 
   constructor(
@@ -140,40 +82,31 @@ export class ProcessSession {
     options: ExecServerOptions = {},
   ) {
     const { budget, ...rest } = options;
-    this.options = { ...DEFAULTS, ...rest };
-    this.budget = budget ?? new ExecBudget(DEFAULT_TOTAL_PROCESSES, DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES);
+    this.options = { ...DEFAULT_SESSION_TUNABLES, ...rest };
+    this.limits = new SessionLimits(
+      this.options.maxProcesses,
+      this.options.maxRetainedOutputBytes,
+      budget ?? new ExecBudget(DEFAULT_TOTAL_PROCESSES, DEFAULT_TOTAL_RETAINED_OUTPUT_BYTES),
+    );
+    this.flow = new OutputFlow(this.options.outputHighWaterBytes, {
+      bufferedBytes: () => this.outlet.bufferedBytes(),
+      setOutputPaused: (paused) => {
+        for (const p of this.processes.values()) {
+          if (paused) p.child?.pauseOutput();
+          else p.child?.resumeOutput();
+        }
+      },
+    });
   }
 
   /** `process/start`. Runs inside the request span, whose carrier the child inherits. */
   async start(params: ProcessStartParams): Promise<ProcessStartResponse> {
-    if (params.argv.length === 0) throw JsonRpcError.invalidParams("argv must not be empty");
-    const cwd = cwdFromUri(params.cwd);
-    const unsupported = unsupportedFields(params);
-    if (unsupported.length > 0) {
-      throw JsonRpcError.invalidParams(
-        `unsupported by the Spool exec-server: ${unsupported.join(", ")} (no sandbox or managed network is enforced; refusing to run unconfined)`,
-      );
-    }
-    if (params.tty && params.arg0 !== null) {
-      throw JsonRpcError.invalidParams("arg0 is not supported with tty: true");
-    }
+    const cwd = checkStartParams(params);
     if (this.shutDown) throw JsonRpcError.invalidRequest("connection is closing");
     if (this.processes.has(params.processId)) {
       throw JsonRpcError.invalidParams(`process ${params.processId} already exists`);
     }
-    if (this.running >= this.options.maxProcesses) {
-      throw new JsonRpcError(
-        ErrorCode.ServerOverloaded,
-        `process limit reached: ${this.running} processes running on this connection (max ${this.options.maxProcesses}); wait for one to exit or terminate one`,
-      );
-    }
-    if (!this.budget.acquireProcess()) {
-      throw new JsonRpcError(
-        ErrorCode.ServerOverloaded,
-        `process limit reached: ${this.budget.processes} processes running on this exec-server (max ${this.budget.maxProcesses})`,
-      );
-    }
-    this.running++;
+    this.limits.acquireProcess();
     const proc: ManagedProcess = {
       id: params.processId,
       child: undefined,
@@ -225,7 +158,7 @@ export class ProcessSession {
     proc.openStreams += proc.child.streamCount;
     proc.guard = guard;
     if (this.shutDown) this.kill(proc);
-    if (this.paused) proc.child.pauseOutput();
+    if (this.flow.paused) proc.child.pauseOutput();
     return { processId: proc.id };
   }
 
@@ -317,7 +250,7 @@ export class ProcessSession {
   shutdown(): void {
     if (this.shutDown) return;
     this.shutDown = true;
-    clearTimeout(this.resumeTimer);
+    this.flow.stop();
     for (const proc of this.processes.values()) {
       if (proc.child && !proc.closed) this.kill(proc);
       this.wake(proc);
@@ -365,8 +298,8 @@ export class ProcessSession {
     const seq = proc.nextSeq++;
     const before = proc.ring.bytes;
     proc.ring.push({ seq, stream, bytes });
-    this.retainedChanged(proc.ring.bytes - before);
-    this.enforceRetainedLimits();
+    this.limits.retainedChanged(proc.ring.bytes - before);
+    this.limits.enforceRetained(this.processes);
     this.wake(proc);
     this.outlet.notify(ExecMethod.ProcessOutput, {
       processId: proc.id,
@@ -374,60 +307,19 @@ export class ProcessSession {
       stream,
       chunk: bytes.toString("base64"),
     });
-    if (!this.paused && this.outlet.bufferedBytes() > this.options.outputHighWaterBytes) this.pause();
-  }
-
-  private pause(): void {
-    this.paused = true;
-    for (const p of this.processes.values()) p.child?.pauseOutput();
-    this.scheduleResumeCheck(0);
-  }
-
-  // The transport has no drain event, so it is polled while output is paused: first on the next
-  // loop turns (an in-process peer drains there), then every millisecond (a socket drains at the
-  // network's pace) without spinning a core.
-  private scheduleResumeCheck(attempt: number): void {
-    const check = () => {
-      this.resumeTimer = undefined;
-      if (this.shutDown) return;
-      if (this.outlet.bufferedBytes() > this.options.outputHighWaterBytes / 4) {
-        this.scheduleResumeCheck(attempt + 1);
-        return;
-      }
-      this.paused = false;
-      for (const p of this.processes.values()) p.child?.resumeOutput();
-    };
-    if (attempt < 4) setImmediate(check);
-    else this.resumeTimer = setTimeout(check, 1);
-  }
-
-  private retainedChanged(delta: number): void {
-    this.retained += delta;
-    this.budget.adjustRetained(delta);
-  }
-
-  /** Evicts the oldest output of the largest ring until this connection and the server fit. */
-  private enforceRetainedLimits(): void {
-    while (this.retained > this.options.maxRetainedOutputBytes || this.budget.overRetained) {
-      let largest: ManagedProcess | undefined;
-      for (const p of this.processes.values()) if (!largest || p.ring.bytes > largest.ring.bytes) largest = p;
-      const freed = largest?.ring.evictOldest() ?? 0;
-      if (freed === 0) return;
-      this.retainedChanged(-freed);
-    }
+    this.flow.sent();
   }
 
   private releaseSlot(proc: ManagedProcess): void {
     if (!proc.holdsSlot) return;
     proc.holdsSlot = false;
-    this.running--;
-    this.budget.releaseProcess();
+    this.limits.releaseProcess();
   }
 
   private forget(proc: ManagedProcess): void {
     if (this.processes.get(proc.id) !== proc) return;
     this.processes.delete(proc.id);
-    this.retainedChanged(-proc.ring.bytes);
+    this.limits.retainedChanged(-proc.ring.bytes);
   }
 
   private onExited(proc: ManagedProcess, exitCode: number): void {

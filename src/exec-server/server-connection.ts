@@ -21,7 +21,8 @@ import {
   processTerminate,
   processWrite,
 } from "./methods.js";
-import { ProcessSession, type ExecServerOptions } from "./process-session.js";
+import type { ExecServerOptions } from "./process-options.js";
+import { ProcessSession } from "./process-session.js";
 import { requestCompleted, requestStarted } from "./telemetry.js";
 
 /** Requests one connection handles at once; each is cheap, a parked long-poll costs nothing. */

@@ -1,34 +1,24 @@
-import { SpanKind, SpanStatusCode, context, type Attributes, type Span } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, context } from "@opentelemetry/api";
 import type { ModelProvider } from "../config/index.js";
 import {
-  genAiProviderName,
   inferenceRequestAttributes,
-  inferenceResultAttributes,
   injectSpanW3cTraceHeaders,
   logger,
   startSpan,
-  type InferenceRecord,
-  type InferenceRequest,
 } from "../telemetry/index.js";
 import type { AttemptResult, AttemptSink } from "./attempt.js";
+import { AttemptSpans } from "./attempt-span.js";
 import { abortableSleep } from "./backoff.js";
-import { InferenceWatch, attemptOutput, inferenceContent, inferenceResult } from "./genai.js";
-import { nextStep, type RetryBudget } from "./retry-policy.js";
-import type { WebSocketConnectError } from "./errors.js";
 import type { ModelClientError } from "./errors.js";
-import { API_PATH, endpointUrl, providerHeaders, serverOf, websocketHeaders } from "./provider-request.js";
-import { StartupPrewarm, warmupResult, type PrewarmResolution } from "./prewarm.js";
-import {
-  buildRequestBody,
-  buildWebSocketCreate,
-  type ResponsesRequest,
-  type ResponsesRequestBody,
-} from "./request.js";
+import { InferenceWatch } from "./genai.js";
+import type { PrewarmResolution } from "./prewarm.js";
+import { API_PATH, endpointUrl, providerHeaders } from "./provider-request.js";
+import { buildRequestBody, type ResponsesRequest, type ResponsesRequestBody } from "./request.js";
 import { ResponseStream, type ModelTransport } from "./response-stream.js";
-import type { ResponseItem } from "./wire-events.js";
+import { nextStep, type RetryBudget } from "./retry-policy.js";
 import { runSseAttempt } from "./sse-transport.js";
 import { guardedModelTelemetry, noopModelTelemetry, type ModelClientTelemetry } from "./telemetry.js";
-import { ResponsesWebSocket, websocketUrl } from "./websocket-transport.js";
+import { WebSocketSession } from "./websocket-session.js";
 
 const log = logger("spool_model_client");
 export interface ModelClientOptions {
@@ -79,14 +69,8 @@ export class ModelClient {
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
   private readonly sessionId: string | undefined;
-  private readonly conversationId: string | undefined;
-  private readonly genAi: boolean;
-  private readonly serverAddress: string;
-  private readonly serverPort: number;
-  private prewarm: StartupPrewarm | undefined;
-  private idleConnection: ResponsesWebSocket | undefined;
-  private httpFallback = false;
-  private closed = false;
+  private readonly spans: AttemptSpans;
+  private readonly websocket: WebSocketSession;
 
   constructor(options: ModelClientOptions) {
     this.provider = options.provider;
@@ -99,16 +83,24 @@ export class ModelClient {
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
     this.sessionId = options.sessionId;
-    this.conversationId = options.conversationId;
-    this.genAi = options.genAi ?? true;
-    const server = serverOf(this.provider);
-    this.serverAddress = server.address;
-    this.serverPort = server.port;
+    this.spans = new AttemptSpans(
+      this.provider,
+      this.telemetry,
+      options.genAi ?? true,
+      options.conversationId,
+    );
+    this.websocket = new WebSocketSession({
+      provider: this.provider,
+      telemetry: this.telemetry,
+      spans: this.spans,
+      baseHeaders: () => this.baseHeaders(undefined),
+      endpointUrl: () => this.endpointUrl(),
+    });
   }
 
   /** `websocket` until a WebSocket failure makes the session fall back to HTTP for good. */
   get transport(): ModelTransport {
-    return this.provider.supportsWebsockets && !this.httpFallback ? "responses_websocket" : "responses_http";
+    return this.websocket.transport;
   }
 
   /** The endpoint URL with the provider's query params. */
@@ -126,41 +118,7 @@ export class ModelClient {
    * when the provider has no WebSocket support or a prewarm already started.
    */
   startPrewarm(request: ResponsesRequest): void {
-    if (this.closed || this.prewarm || this.transport !== "responses_websocket") return;
-    let headers: Record<string, string>;
-    try {
-      headers = this.baseHeaders(undefined);
-    } catch (err) {
-      log.warn("startup prewarm skipped", { error: (err as Error).message });
-      return;
-    }
-    const body = buildRequestBody(request);
-    this.prewarm = new StartupPrewarm({
-      timeoutMs: this.provider.websocketConnectTimeoutMs,
-      telemetry: this.telemetry,
-      open: (signal) =>
-        this.withSpan("responses_websocket", request.model, 0, undefined, async (span) => {
-          span.setAttribute("warmup", true);
-          const h = websocketHeaders(headers);
-          injectSpanW3cTraceHeaders(span, h);
-          return ResponsesWebSocket.open(websocketUrl(this.endpointUrl()), {
-            headers: h,
-            timeoutMs: this.provider.websocketConnectTimeoutMs,
-            signal,
-          });
-        }),
-      warm: async (connection, signal) => {
-        let terminal;
-        const sink: AttemptSink = { upstreamRequestId() {}, event() {} };
-        const r = await connection.request(
-          buildWebSocketCreate(body, { generate: false }),
-          { idleTimeoutMs: this.provider.streamIdleTimeoutMs, signal, telemetry: this.telemetry },
-          sink,
-        );
-        if (r.kind === "terminal") terminal = r.event;
-        return warmupResult(terminal, "error" in r ? r.error.message : r.kind);
-      },
-    });
+    this.websocket.startPrewarm(request);
   }
 
   /**
@@ -168,21 +126,7 @@ export class ModelClient {
    * fired first; the caller must then make no model request).
    */
   async consumePrewarm(signal?: AbortSignal): Promise<PrewarmResolution> {
-    if (!this.prewarm) return { kind: "unavailable", reason: "no startup prewarm", status: "not_started" };
-    const r = await this.prewarm.consume(signal, this.telemetry);
-    if (r.kind === "ready") {
-      const conn = this.prewarm.take();
-      if (conn) this.idleConnection ??= conn;
-    } else if (r.kind === "unavailable" && this.prewarm.connectFailed) {
-      this.fallBackToHttp(r.reason);
-    }
-    return r;
-  }
-
-  private fallBackToHttp(reason: string): void {
-    if (this.httpFallback) return;
-    this.httpFallback = true;
-    log.warn("websocket unavailable; falling back to HTTP SSE for this session", { reason });
+    return this.websocket.consumePrewarm(signal);
   }
 
   /**
@@ -191,8 +135,7 @@ export class ModelClient {
    * with only the new items (Codex's incremental WebSocket requests).
    */
   get canChainResponses(): boolean {
-    const conn = this.idleConnection;
-    return this.transport === "responses_websocket" && conn !== undefined && conn.isOpen && !conn.busy;
+    return this.websocket.canChainResponses;
   }
 
   /**
@@ -284,21 +227,6 @@ export class ModelClient {
     }
   }
 
-  /** The GenAI description of a request, or `undefined` when GenAI telemetry is off. */
-  private inferenceRequest(model: string, options: StreamOptions): InferenceRequest | undefined {
-    if (!this.genAi) return undefined;
-    const req: InferenceRequest = {
-      providerName: genAiProviderName(this.provider.id),
-      requestModel: model,
-      stream: true,
-      serverAddress: this.serverAddress,
-      serverPort: this.serverPort,
-    };
-    const conversationId = options.conversationId ?? this.conversationId;
-    if (conversationId !== undefined) req.conversationId = conversationId;
-    return req;
-  }
-
   /**
    * One attempt inside its CLIENT span `responses.stream_request`, which also carries the GenAI
    * `chat` attributes; the attempt is reported to telemetry as one GenAI operation when it ends.
@@ -312,9 +240,9 @@ export class ModelClient {
     options: StreamOptions,
   ): Promise<AttemptResult> {
     const signal = options.signal;
-    const genAi = this.inferenceRequest(request.model, options);
+    const genAi = this.spans.inferenceRequest(request.model, options.conversationId);
     const attrs = genAi && inferenceRequestAttributes(genAi);
-    return this.withSpan(this.transport, request.model, attempt, attrs, async (span) => {
+    return this.spans.withSpan(this.transport, request.model, attempt, attrs, async (span) => {
       const watch = genAi && new InferenceWatch();
       const sink: AttemptSink = {
         upstreamRequestId: (id) => {
@@ -330,7 +258,7 @@ export class ModelClient {
       };
       let result: AttemptResult | undefined;
       if (this.transport === "responses_websocket") {
-        result = await this.websocketAttempt(stream, body, headers, span, signal, sink);
+        result = await this.websocket.attempt(stream, body, headers, span, signal, sink);
         if (result === undefined) span.setAttribute("transport", "responses_http");
       }
       if (result === undefined) {
@@ -361,113 +289,13 @@ export class ModelClient {
       if (result.kind !== "terminal" || result.event.type !== "response.completed") {
         span.setStatus({ code: SpanStatusCode.ERROR, message: result.kind });
       }
-      if (genAi && watch) this.reportInference(span, genAi, watch, result, body, stream.partialOutput);
+      if (genAi && watch) this.spans.reportInference(span, genAi, watch, result, body, stream.partialOutput);
       return result;
     });
   }
 
-  private reportInference(
-    span: Span,
-    request: InferenceRequest,
-    watch: InferenceWatch,
-    result: AttemptResult,
-    body: ResponsesRequestBody,
-    doneItems: ResponseItem[],
-  ): void {
-    const output = attemptOutput(result, doneItems);
-    const res = inferenceResult(result, watch, output);
-    span.setAttributes(inferenceResultAttributes(res));
-    const record: InferenceRecord = {
-      request,
-      result: res,
-      content: () => inferenceContent(body, output, res.finishReasons?.[0]),
-    };
-    this.telemetry.inference(record);
-  }
-
-  /**
-   * A WebSocket attempt, or `undefined` when the WebSocket is unavailable (the session then
-   * falls back to HTTP for good and the caller runs the attempt over SSE).
-   */
-  private async websocketAttempt(
-    stream: ResponseStream,
-    body: ResponsesRequestBody,
-    headers: Record<string, string>,
-    span: Span,
-    signal: AbortSignal | undefined,
-    sink: AttemptSink,
-  ): Promise<AttemptResult | undefined> {
-    if (this.prewarm) {
-      const r = await this.consumePrewarm(signal);
-      if (r.kind === "cancelled") return { kind: "cancelled", reason: r.reason };
-      if (this.httpFallback) return undefined;
-    }
-    let conn = this.idleConnection;
-    this.idleConnection = undefined;
-    if (!conn || !conn.isOpen || conn.busy) {
-      const h = websocketHeaders(headers);
-      injectSpanW3cTraceHeaders(span, h);
-      try {
-        conn = await ResponsesWebSocket.open(websocketUrl(this.endpointUrl()), {
-          headers: h,
-          timeoutMs: this.provider.websocketConnectTimeoutMs,
-          signal,
-        });
-      } catch (err) {
-        if (signal?.aborted) return { kind: "cancelled", reason: signal.reason };
-        this.fallBackToHttp((err as WebSocketConnectError).message);
-        return undefined;
-      }
-    }
-    stream.beginAttempt("responses_websocket");
-    // Over WebSocket there are no per-request headers: the carrier rides in client_metadata.
-    const carrier: Record<string, string> = {};
-    injectSpanW3cTraceHeaders(span, carrier);
-    const message = buildWebSocketCreate({
-      ...body,
-      client_metadata: { ...(body.client_metadata ?? {}), ...carrier },
-    });
-    const result = await conn.request(
-      message,
-      { idleTimeoutMs: this.provider.streamIdleTimeoutMs, signal, telemetry: this.telemetry },
-      sink,
-    );
-    // A terminal event or a retryable `error` event leaves the socket ready for the next request.
-    if ((result.kind === "terminal" || result.kind === "http_error") && conn.isOpen && !this.closed) {
-      this.idleConnection = conn;
-    }
-    return result;
-  }
-
-  private withSpan<T>(
-    transport: ModelTransport,
-    model: string,
-    attempt: number,
-    genAiAttributes: Attributes | undefined,
-    fn: (span: Span) => Promise<T>,
-  ): Promise<T> {
-    const { span, context: spanContext } = startSpan(
-      "responses.stream_request",
-      {
-        "server.address": this.serverAddress,
-        "server.port": this.serverPort,
-        model,
-        provider: this.provider.name,
-        transport,
-        "http.method": transport === "responses_http" ? "POST" : "GET",
-        "api.path": API_PATH,
-        attempt,
-      },
-      { kind: SpanKind.CLIENT, attributes: genAiAttributes },
-    );
-    return context.with(spanContext, () => fn(span)).finally(() => span.end());
-  }
-
   /** Closes WebSocket connections; in-flight HTTP streams end through their signals. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.idleConnection?.close();
-    this.idleConnection = undefined;
-    await this.prewarm?.dispose();
+    await this.websocket.close();
   }
 }
