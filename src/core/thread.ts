@@ -11,22 +11,19 @@ import type {
   TurnContextOverrides,
   UserInput,
 } from "../protocol/index.js";
-import type { RolloutRecorder, ThreadRecorder } from "../rollout-trace/index.js";
 import { logger, withSpan, type SessionTelemetry } from "../telemetry/index.js";
 import { ApprovalBroker, type ApprovalDecision } from "./approvals/index.js";
 import { CompactTask } from "./compaction/index.js";
 import { InvalidTurnStateError } from "./errors.js";
 import type { CoreEvent, CoreEventListener } from "./events.js";
-import type { HistorySink } from "./history-sink.js";
 import { withOverrides, type ThreadSettings } from "./settings.js";
 import { ReviewTask } from "./review/index.js";
 import { SubmissionLoop } from "./submission-loop.js";
 import { RegularTask } from "./tasks/regular.js";
 import { ThreadHistory } from "./thread-history.js";
 import { placeholderTurn, threadView, type ThreadMeta, type ThreadState } from "./thread-view.js";
-import type { ToolRouter } from "./tools.js";
 import { DynamicToolRouter } from "./tools/dynamic.js";
-import { TurnRunner } from "./turn-runner.js";
+import { TurnRunner, type TurnRunnerDeps } from "./turn-runner.js";
 
 // Re-exported: thread-manager.ts and index.ts import these from here.
 export { threadView } from "./thread-view.js";
@@ -34,13 +31,7 @@ export type { ThreadMeta, ThreadState } from "./thread-view.js";
 
 const log = logger("spool_core::thread");
 
-export interface CoreThreadDeps {
-  client: ModelClient;
-  tools: ToolRouter;
-  telemetry: SessionTelemetry;
-  recorder: RolloutRecorder;
-  rollout: ThreadRecorder;
-  history: HistorySink;
+export interface CoreThreadDeps extends TurnRunnerDeps {
   /** Called after every turn ends (index refresh, idle bookkeeping). */
   onTurnEnded?(thread: CoreThread): void;
 }

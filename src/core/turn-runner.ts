@@ -19,19 +19,22 @@ import { announceUserInput, recordTurnStart, thrownOutcome } from "./turn-start.
 
 const log = logger("spool_core::thread");
 
+/** What a thread's turns run with: the model, tools, telemetry and where they are recorded. */
+export interface TurnRunnerDeps {
+  client: ModelClient;
+  tools: ToolRouter;
+  telemetry: SessionTelemetry;
+  recorder: RolloutRecorder;
+  rollout: ThreadRecorder;
+  history: HistorySink;
+}
+
 /** The thread a `TurnRunner` runs turns for. */
 export interface TurnRunnerHost {
   readonly threadId: string;
   /** Read on each use: the thread may be given new metadata. */
   meta(): ThreadMeta;
-  readonly deps: {
-    client: ModelClient;
-    tools: ToolRouter;
-    telemetry: SessionTelemetry;
-    recorder: RolloutRecorder;
-    rollout: ThreadRecorder;
-    history: HistorySink;
-  };
+  readonly deps: TurnRunnerDeps;
   readonly history: ThreadHistory;
   readonly approvals: ApprovalBroker;
   /** Applies a turn's overrides to the thread's settings; returns the new settings. */
@@ -51,7 +54,6 @@ export interface TurnRunnerHost {
  * owner of each turn span.
  */
 export class TurnRunner {
-  /** The turn whose task is running (or was abandoned and not yet finished). */
   active: ActiveTurn | undefined;
   private responseChain: ResponseChain | undefined;
 
