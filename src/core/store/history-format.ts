@@ -12,7 +12,7 @@ import { logger } from "../../telemetry/index.js";
 import type { HistoryLineType } from "../history-sink.js";
 import { turnAbortedItem } from "../prompt.js";
 import type { ThreadSettings } from "../settings.js";
-import type { ThreadMeta, ThreadState } from "../thread.js";
+import type { ThreadMeta, ThreadState } from "../thread-view.js";
 
 const log = logger("spool_core::history_file");
 

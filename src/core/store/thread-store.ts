@@ -4,7 +4,7 @@ import type { ThreadListParams } from "../../protocol/index.js";
 import { logger } from "../../telemetry/index.js";
 import type { HistoryLineType, HistorySink } from "../history-sink.js";
 import type { ThreadSettings } from "../settings.js";
-import { threadView, type ThreadMeta, type ThreadState } from "../thread.js";
+import { threadView, type ThreadMeta, type ThreadState } from "../thread-view.js";
 import { HistoryFile, historyLine } from "./history-file.js";
 import { readHistory, replayLines, sessionMetaPayload, type StoredThread } from "./history-format.js";
 import { ThreadIndex, sourceKindOf, type IndexPage, type IndexRow } from "./thread-index.js";
