@@ -187,3 +187,29 @@ test("stdio: a client that stops reading stops being read, memory stays flat, an
   assert.equal(exit.code, 0);
   assert.match(s.stderr(), /closing connection: the client stopped reading its answers/);
 });
+
+test("stdio: a reading client that keeps tripping a small outbound bound gets every answer and the server stays up", async () => {
+  // The gate pauses stdin while it is over its bound; a client that drains the pipe between two
+  // polls once left the process with nothing keeping it alive (exit 13 mid-session).
+  const s = spawnSpool(["app-server", "--max-outbound-bytes", "2048"], env());
+  s.child.stdin.on("error", () => {});
+  const total = 20_000;
+  let answered = 0;
+  const all = new Promise<void>((resolve, reject) => {
+    void s.exit.then((e) => reject(new Error(`exited after ${answered} answers (${e.code}): ${s.stderr()}`)));
+    s.child.stdout.on("data", (d: Buffer) => {
+      for (const byte of d) if (byte === 0x0a) answered++;
+      if (answered === total + 1) resolve();
+    });
+  });
+  s.child.stdin.write(`${INIT}\n`);
+  // Sent in small batches, so the gate opens and closes many times over the session.
+  for (let i = 1; i <= total; i += 200) {
+    for (let k = i; k < i + 200; k++) s.child.stdin.write(`{"id":${k},"method":"model/list"}\n`);
+    await sleep(5);
+  }
+  await all;
+  assert.equal(answered, total + 1);
+  s.child.stdin.end();
+  assert.equal((await s.exit).code, 0, "stdin EOF is still the one way it exits");
+});

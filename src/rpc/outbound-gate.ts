@@ -64,8 +64,10 @@ export class OutboundGate {
     this.lastBuffered = buffered;
     this.lastProgress = Date.now();
     this.hooks.blocked(true);
+    // Kept referenced: a blocked stdio connection has paused stdin, and with its send buffer
+    // drained between polls nothing else would keep the process alive (it would exit with 13,
+    // its top-level await unsettled). The stall deadline bounds how long this can hold.
     this.poll = setInterval(() => this.check(), POLL_MS);
-    this.poll.unref();
   }
 
   /** Undefined while the client keeps up; else resolves once it has caught up (or the gate stopped). */
