@@ -23,11 +23,16 @@ import {
   type RolloutRecorder,
 } from "../src/rollout-trace/index.js";
 import { scratchDir } from "./rollout-bundle-builder.js";
+import { configureLogging, type LogRecord } from "../src/telemetry/index.js";
 import { installedCodex } from "./support/codex-reducer.js";
 
 const scratch = scratchDir("spool-rollout-v3-");
 after(scratch.cleanup);
 const FIXTURES = join(import.meta.dirname, "fixtures", "rollout");
+
+// The writer's warnings are asserted, not printed.
+const warnings: LogRecord[] = [];
+configureLogging({ filter: "spool_rollout_trace=warn,off", sink: (r) => void warnings.push(r) });
 const THREAD = "01a20752-69f1-7a33-b0d4-ef04dacd8dba";
 let n = 0;
 
@@ -235,10 +240,14 @@ describe("schema 3 writer", () => {
   });
 
   test("max_bytes smaller than the manifest stops recording with one warning and writes no events", async () => {
+    const before = warnings.length;
     const rec = recorder({ maxBytes: 100 });
     const bundle = await toolTurn(rec);
     assert.equal(existsSync(join(bundle, "manifest.json")), false);
     assert.equal(existsSync(join(bundle, "trace.jsonl")), false);
+    const mine = warnings.slice(before);
+    assert.equal(mine.length, 1);
+    assert.match(mine[0]!.message, /^failed to start rollout trace: manifest exceeds trace byte limit; /);
   });
 });
 
