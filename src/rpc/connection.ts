@@ -1,15 +1,14 @@
-import { parse as parseLossless } from "lossless-json";
 import {
   ErrorCode,
-  JsonRpcRequestSchema,
   displayRequestId,
   type JsonRpcErrorObject,
   type JsonRpcRequest,
   type RequestId,
   type W3cTraceContext,
 } from "../protocol/index.js";
-import { logger, type Logger } from "../telemetry/index.js";
+import { logger, withinTimeout, type Logger } from "../telemetry/index.js";
 import { ConnectionError, InvalidResultError, JsonRpcError } from "./errors.js";
+import { decodeFrame, encodeFrame } from "./frame-codec.js";
 import {
   formatIssuePath,
   type MethodDescriptor,
@@ -17,9 +16,9 @@ import {
   type MethodResult,
 } from "./method-table.js";
 import { OutboundGate, type OutboundLimits } from "./outbound-gate.js";
+import { PendingCalls } from "./pending-calls.js";
 import type { RequestSpanHandle, RequestTracer } from "./request-span.js";
 import type { Transport } from "./transport.js";
-import { withinTimeout } from "../telemetry/index.js";
 
 /** Everything a request handler learns about its request beyond the params. */
 export interface RequestContext extends RequestSpanHandle {
@@ -65,34 +64,12 @@ type Inbound =
   | { kind: "request"; request: JsonRpcRequest; rawId?: string }
   | { kind: "notification"; method: string; params: unknown };
 
-interface PendingCall {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-}
-
 const DEFAULT_MAX_QUEUED = 1024;
 /**
  * Queued messages at which a transport that can pause stops being read (resumed at half). The
  * queue's bound (-32001 past it) then only matters for transports that cannot pause.
  */
 const INGRESS_HIGH_MARK = 64;
-
-const EXACT_ID_MARKER = "\u0000spool-exact-id\u0000";
-const EXACT_ID_MARKER_JSON = JSON.stringify(EXACT_ID_MARKER);
-
-/**
- * The source text of an integer id a double cannot hold (beyond 2^53), so the answer carries the
- * id byte for byte. The lossless re-parse runs only for such frames.
- */
-function exactIntegerText(frame: string, parsedId: number): string | undefined {
-  if (Number.isSafeInteger(parsedId)) return undefined;
-  try {
-    const id = (parseLossless(frame) as { id?: unknown } | null)?.id;
-    return id !== null && typeof id === "object" ? String(id) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const noSpan: RequestSpanHandle = {
   recordTurnId() {},
@@ -119,7 +96,7 @@ export class RpcConnection {
   /** Finished: nothing more is written. */
   private closed = false;
   private nextOutboundId = 1;
-  private readonly pending = new Map<string, PendingCall>();
+  private readonly pending = new PendingCalls();
   private readonly closeListeners: ((error?: Error) => void)[] = [];
   private readonly maxQueued: number;
   private readonly maxConcurrent: number;
@@ -246,26 +223,7 @@ export class RpcConnection {
     const msg: Record<string, unknown> = { id, method };
     if (params !== undefined) msg.params = params;
     if (options.trace) msg.trace = options.trace;
-    const { signal } = options;
-    const response = new Promise<T>((resolve, reject) => {
-      const key = String(id);
-      const onAbort = () => {
-        if (this.pending.delete(key)) reject(new ConnectionError(`request ${method} abandoned`));
-      };
-      this.pending.set(key, {
-        resolve: (v) => {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(v as T);
-        },
-        reject: (e) => {
-          signal?.removeEventListener("abort", onAbort);
-          reject(e);
-        },
-      });
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.write(msg);
-    });
+    const response = this.pending.wait<T>(id, method, options.signal, () => this.write(msg));
     return { id, response };
   }
 
@@ -294,89 +252,28 @@ export class RpcConnection {
 
   private onFrame(frame: string): void {
     this.options.onFrame?.("in", frame);
-    let msg: unknown;
-    try {
-      msg = JSON.parse(frame);
-    } catch (err) {
-      this.sendError(null, new JsonRpcError(ErrorCode.ParseError, `Parse error: ${(err as Error).message}`));
-      return;
-    }
-    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) {
-      const what = Array.isArray(msg) ? "batch requests are not supported" : "message is not a JSON object";
-      this.sendError(null, JsonRpcError.invalidRequest(`Invalid request: ${what}`));
-      return;
-    }
-    const obj = msg as Record<string, unknown>;
-    const rawId = obj.id;
-    const idOk = typeof rawId === "string" || (typeof rawId === "number" && Number.isInteger(rawId));
-    const exactId = idOk && typeof rawId === "number" ? exactIntegerText(frame, rawId) : undefined;
-    if ("method" in obj) {
-      if (rawId === undefined) {
-        if (typeof obj.method !== "string") {
-          this.sendError(null, JsonRpcError.invalidRequest("Invalid request: method must be a string"));
-          return;
+    const inbound = decodeFrame(frame);
+    switch (inbound.kind) {
+      case "invalid":
+        return this.sendError(inbound.id, inbound.error, inbound.exactId);
+      case "response":
+        if (!this.pending.answer(inbound.id, inbound.message)) {
+          this.log.warn("response to an unknown request id", { id: inbound.id });
         }
-        if (this.queue.length - this.queueHead >= this.maxQueued) {
-          this.log.warn("ingress queue full; notification dropped", { method: obj.method });
-          return;
+        return;
+      case "stray-response":
+        return this.log.warn("response without a usable id", { error: JSON.stringify(inbound.error) });
+      case "notification":
+        if (this.queued >= this.maxQueued) {
+          return this.log.warn("ingress queue full; notification dropped", { method: inbound.method });
         }
-        this.enqueue({ kind: "notification", method: obj.method, params: obj.params });
-        return;
-      }
-      const parsed = JsonRpcRequestSchema.safeParse(obj);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        this.sendError(
-          idOk ? (rawId as RequestId) : null,
-          JsonRpcError.invalidRequest(
-            `Invalid request: ${formatIssuePath(issue.path, "envelope")}: ${issue.message}`,
-          ),
-          exactId,
-        );
-        return;
-      }
-      if (this.queue.length - this.queueHead >= this.maxQueued) {
-        this.sendError(
-          parsed.data.id,
-          new JsonRpcError(ErrorCode.ServerOverloaded, "Server overloaded; retry later."),
-          exactId,
-        );
-        return;
-      }
-      this.enqueue({ kind: "request", request: parsed.data, rawId: exactId });
-      return;
-    }
-    if ("result" in obj || "error" in obj) {
-      // Responses are never answered, not even malformed ones: two peers would ping-pong.
-      if (idOk) this.onResponse(String(rawId), obj);
-      else this.log.warn("response without a usable id", { error: JSON.stringify(obj.error) });
-      return;
-    }
-    this.sendError(
-      idOk ? (rawId as RequestId) : null,
-      JsonRpcError.invalidRequest("Invalid request: no method"),
-      exactId,
-    );
-  }
-
-  private onResponse(id: string, obj: Record<string, unknown>): void {
-    const call = this.pending.get(id);
-    if (!call) {
-      this.log.warn("response to an unknown request id", { id });
-      return;
-    }
-    this.pending.delete(id);
-    const error = obj.error as Partial<JsonRpcErrorObject> | undefined;
-    if (error !== undefined) {
-      call.reject(
-        new JsonRpcError(
-          Number(error?.code ?? ErrorCode.InternalError),
-          String(error?.message ?? "error"),
-          error?.data,
-        ),
-      );
-    } else {
-      call.resolve(obj.result);
+        return this.enqueue(inbound);
+      case "request":
+        if (this.queued >= this.maxQueued) {
+          const overloaded = new JsonRpcError(ErrorCode.ServerOverloaded, "Server overloaded; retry later.");
+          return this.sendError(inbound.request.id, overloaded, inbound.exactId);
+        }
+        return this.enqueue({ kind: "request", request: inbound.request, rawId: inbound.exactId });
     }
   }
 
@@ -495,10 +392,7 @@ export class RpcConnection {
     if (this.closed || this.abandoned) return;
     let frame: string;
     try {
-      const out = exactId === undefined ? msg : { ...msg, id: EXACT_ID_MARKER };
-      frame = JSON.stringify(this.options.writeJsonRpcVersion ? { jsonrpc: "2.0", ...out } : out);
-      // `id` is serialized before `result`/`error`, so the first marker is the id's.
-      if (exactId !== undefined) frame = frame.replace(EXACT_ID_MARKER_JSON, exactId);
+      frame = encodeFrame(msg, exactId, this.options.writeJsonRpcVersion ?? false);
     } catch (err) {
       // A result that cannot be serialized (a BigInt, a cycle) still gets an answer.
       this.log.error("outbound message could not be serialized", { error: String(err) });
@@ -525,8 +419,7 @@ export class RpcConnection {
     if (this.inputEnded) return;
     this.inputEnded = true;
     const reason = new ConnectionError(error ? `connection closed: ${error.message}` : "connection closed");
-    for (const call of this.pending.values()) call.reject(reason);
-    this.pending.clear();
+    this.pending.rejectAll(reason);
     if (error) this.finish(error);
     else void this.settle().then(() => this.finish());
   }
