@@ -55,6 +55,11 @@ export class ThreadSubscriptions {
     this.core.retain(thread.id);
   }
 
+  /** Sends one notification to every open connection. */
+  notifyAll(method: string, params: unknown): void {
+    for (const s of this.connections) s.notify(method, params);
+  }
+
   /** Sends one notification to every connection subscribed to a thread. */
   notifySubscribers(threadId: string, method: string, params: unknown): void {
     for (const s of this.byThread.get(threadId)?.sessions ?? []) s.notify(method, params);

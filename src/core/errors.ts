@@ -6,8 +6,11 @@ export class CoreError extends Error {
 /** No thread with that id, loaded or on disk. */
 export class ThreadNotFoundError extends CoreError {
   override readonly name = "ThreadNotFoundError";
-  constructor(readonly threadId: string) {
-    super(`thread not found: ${threadId}`);
+  constructor(
+    readonly threadId: string,
+    message = `thread not found: ${threadId}`,
+  ) {
+    super(message);
   }
 }
 

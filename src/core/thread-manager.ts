@@ -14,6 +14,7 @@ import type { HistoryLineType } from "./history-sink.js";
 import { newThreadId } from "./ids.js";
 import { turnAbortedItem } from "./prompt.js";
 import type { ThreadSettings } from "./settings.js";
+import type { StoredThread } from "./store/history-format.js";
 import type { ThreadStore } from "./store/thread-store.js";
 import { loadThread, type SessionDeps } from "./thread-session.js";
 import { resolveThreadSettings } from "./thread-settings.js";
@@ -146,8 +147,7 @@ export class ThreadManager {
       loaded.settings = resolveThreadSettings(this.options, params, loaded.settings);
       return loaded;
     }
-    const stored = this.options.store?.load(params.threadId);
-    if (!stored) throw new ThreadNotFoundError(params.threadId);
+    const stored = this.loadUnarchived(params.threadId);
     const settings = resolveThreadSettings(this.options, params, stored.settings);
     const marker = stored.state.history[stored.state.history.length - 1];
     const repair: [HistoryLineType, unknown][] = stored.unfinishedTurnId
@@ -177,8 +177,7 @@ export class ThreadManager {
       state = loaded.stateCopy();
       activeTurnId = loaded.activeTurnId;
     } else {
-      const stored = this.options.store?.load(params.threadId);
-      if (!stored) throw new ThreadNotFoundError(params.threadId);
+      const stored = this.loadUnarchived(params.threadId);
       sourceMeta = stored.meta;
       sourceSettings = stored.settings;
       state = stored.state;
@@ -222,7 +221,20 @@ export class ThreadManager {
     return loadThread(this.session, meta, settings, state, { lazy: false, forkedHistory: true });
   }
 
-  /** `thread/read`: a loaded thread, else the thread's history file. */
+  /** A stored thread to resume or fork from; an archived one must be unarchived first. */
+  private loadUnarchived(threadId: string): StoredThread {
+    const store = this.options.store;
+    if (store?.locate(threadId)?.archived) {
+      throw new InvalidTurnStateError(
+        `thread ${threadId} is archived; unarchive it first (thread/unarchive)`,
+      );
+    }
+    const stored = store?.load(threadId);
+    if (!stored) throw new ThreadNotFoundError(threadId);
+    return stored;
+  }
+
+  /** `thread/read`: a loaded thread, else the thread's history file (archived ones too). */
   readThread(threadId: string, includeTurns: boolean): Thread {
     const loaded = this.loaded.get(threadId);
     if (loaded) return loaded.snapshot(includeTurns);
@@ -249,6 +261,46 @@ export class ThreadManager {
         return live ? { ...t, status: live.status() } : t;
       }),
     };
+  }
+
+  /**
+   * `thread/archive`: the thread is unloaded (a running turn is interrupted, its subscribers told
+   * `thread/closed`) and its history file moved to `archived_sessions/`. A thread with no file
+   * yet (no turn written, or ephemeral) cannot be archived and stays as it is.
+   */
+  async archiveThread(threadId: string): Promise<void> {
+    const found = this.options.store?.locate(threadId);
+    if (!found || found.archived) {
+      throw new ThreadNotFoundError(threadId, `no rollout found for thread id ${threadId}`);
+    }
+    await this.closeNow(threadId);
+    this.options.store!.archive(threadId);
+  }
+
+  /** `thread/unarchive`: the history file back in `sessions/`; the thread as stored, not loaded. */
+  unarchiveThread(threadId: string): Thread {
+    const store = this.options.store;
+    if (!store)
+      throw new ThreadNotFoundError(threadId, `no archived rollout found for thread id ${threadId}`);
+    const stored = store.unarchive(threadId);
+    return threadView(stored.meta, stored.settings, [], { type: "notLoaded" });
+  }
+
+  /** `thread/delete`: the thread unloaded and its history file (archived or not) deleted. */
+  async deleteThread(threadId: string): Promise<void> {
+    const found = this.options.store?.locate(threadId);
+    if (!found && !this.loaded.has(threadId)) throw new ThreadNotFoundError(threadId);
+    await this.closeNow(threadId);
+    if (found) this.options.store!.remove(threadId);
+  }
+
+  /** Unloads a loaded thread at once, whoever is subscribed. */
+  private async closeNow(threadId: string): Promise<void> {
+    const thread = this.loaded.get(threadId);
+    if (!thread) return;
+    clearTimeout(this.unloadTimers.get(threadId));
+    this.unloadTimers.delete(threadId);
+    await this.unload(thread);
   }
 
   /** A connection subscribed: the thread must not unload. */

@@ -223,6 +223,7 @@ export {
 } from "./token-usage.js";
 export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";
 export * from "./v2-client-startup.js";
+export * from "./v2-thread-archive.js";
 export {
   CollaborationModeKindSchema,
   CollaborationModeSchema,

@@ -12,6 +12,7 @@ import {
 import { ServerRequestResolvedSchema } from "./v2-approvals.js";
 import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
 import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
+import { THREAD_ARCHIVE_NOTIFICATIONS } from "./v2-thread-archive.js";
 import { CollaborationModeSchema, THREAD_SETTINGS_NOTIFICATIONS } from "./v2-thread-settings.js";
 
 // The v2 turn methods and the notifications a turn streams (codex-schema 0.169.0).
@@ -83,6 +84,7 @@ export const SERVER_NOTIFICATIONS = {
   "thread/started": z.object({ thread: ThreadSchema }),
   "thread/status/changed": z.object({ threadId: z.string(), status: ThreadStatusSchema }),
   "thread/closed": z.object({ threadId: z.string() }),
+  ...THREAD_ARCHIVE_NOTIFICATIONS,
   ...THREAD_SETTINGS_NOTIFICATIONS,
   "thread/readState/changed": z.object({ threadId: z.string(), readState: ThreadReadStateSchema }),
   "thread/tokenUsage/updated": z.object({ ...ids, tokenUsage: ThreadTokenUsageSchema }),

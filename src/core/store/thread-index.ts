@@ -75,7 +75,8 @@ export class ThreadIndex {
       `INSERT INTO threads (id, path, created_at, updated_at, cwd, model_provider, source_kind, archived, preview, thread_json, file_size, file_mtime_ms)
        VALUES (@id, @path, @createdAt, @updatedAt, @cwd, @modelProvider, @sourceKind, @archived, @preview, @thread, @fileSize, @fileMtimeMs)
        ON CONFLICT(id) DO UPDATE SET path = excluded.path, updated_at = excluded.updated_at, cwd = excluded.cwd,
-         model_provider = excluded.model_provider, source_kind = excluded.source_kind, preview = excluded.preview,
+         model_provider = excluded.model_provider, source_kind = excluded.source_kind, archived = excluded.archived,
+         preview = excluded.preview,
          thread_json = excluded.thread_json, file_size = excluded.file_size, file_mtime_ms = excluded.file_mtime_ms`,
     );
     this.deleteStmt = db.prepare("DELETE FROM threads WHERE id = ?");
@@ -156,10 +157,15 @@ export class ThreadIndex {
       .all() as { id: string; path: string; fileSize: number; fileMtimeMs: number }[];
   }
 
-  pathOf(id: string): string | undefined {
-    const row = this.db.prepare("SELECT path FROM threads WHERE id = ?").get(id) as
-      { path: string } | undefined;
-    return row?.path;
+  /** Where the thread's history file is, and whether it is archived. */
+  locate(id: string): { path: string; archived: boolean } | undefined {
+    const row = this.db.prepare("SELECT path, archived FROM threads WHERE id = ?").get(id) as
+      { path: string; archived: number } | undefined;
+    return row && { path: row.path, archived: row.archived === 1 };
+  }
+
+  delete(id: string): void {
+    this.deleteStmt.run(id);
   }
 
   count(): number {

@@ -1,7 +1,8 @@
-import { mkdirSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync } from "node:fs";
+import { basename, join } from "node:path";
 import type { ThreadListParams } from "../../protocol/index.js";
 import { logger } from "../../telemetry/index.js";
+import { ThreadNotFoundError } from "../errors.js";
 import type { HistoryLineType, HistorySink } from "../history-sink.js";
 import type { ThreadSettings } from "../settings.js";
 import { threadView, type ThreadMeta, type ThreadState } from "../thread-view.js";
@@ -26,9 +27,23 @@ function pad(n: number): string {
   return String(n).padStart(2, "0");
 }
 
-/** Every `rollout-*.jsonl` under `dir` (sessions/YYYY/MM/DD/), with its fingerprint. */
-function scanHistoryFiles(dir: string): Map<string, { path: string; size: number; mtimeMs: number }> {
-  const out = new Map<string, { path: string; size: number; mtimeMs: number }>();
+const STAMP_RE = /^rollout-(\d{4})-(\d{2})-(\d{2})T/;
+
+/** Where Codex keeps archived history files: one flat folder beside `sessions/`. */
+const ARCHIVED_SESSIONS = "archived_sessions";
+
+interface FoundFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Every `rollout-*.jsonl` under `dir` with its fingerprint: `levels` folders deep (3 for
+ * sessions/YYYY/MM/DD/, 0 for the flat archived_sessions/).
+ */
+function scanHistoryFiles(dir: string, levels = 3): Map<string, FoundFile> {
+  const out = new Map<string, FoundFile>();
   const walk = (d: string, depth: number) => {
     let names: string[];
     try {
@@ -38,7 +53,7 @@ function scanHistoryFiles(dir: string): Map<string, { path: string; size: number
     }
     for (const name of names) {
       const p = join(d, name);
-      if (depth < 3) {
+      if (depth < levels) {
         walk(p, depth + 1);
         continue;
       }
@@ -63,6 +78,7 @@ function scanHistoryFiles(dir: string): Map<string, { path: string; size: number
  */
 export class ThreadStore {
   readonly sessionsDir: string;
+  readonly archivedDir: string;
   private readonly index: ThreadIndex;
   /** Rows to refresh, written in one transaction shortly after (or before the next list). */
   private readonly dirty = new Map<string, { meta: ThreadMeta; settings: ThreadSettings }>();
@@ -73,6 +89,7 @@ export class ThreadStore {
     index: ThreadIndex,
   ) {
     this.sessionsDir = join(home, "sessions");
+    this.archivedDir = join(home, ARCHIVED_SESSIONS);
     this.index = index;
   }
 
@@ -88,8 +105,16 @@ export class ThreadStore {
     return store;
   }
 
+  /** Every history file by thread id, archived or not (an active file wins over an archived copy). */
+  private scanAll(): Map<string, FoundFile & { archived: boolean }> {
+    const files = new Map<string, FoundFile & { archived: boolean }>();
+    for (const [id, f] of scanHistoryFiles(this.archivedDir, 0)) files.set(id, { ...f, archived: true });
+    for (const [id, f] of scanHistoryFiles(this.sessionsDir)) files.set(id, { ...f, archived: false });
+    return files;
+  }
+
   private reconcile(fresh: boolean, reason: string | null): void {
-    const files = scanHistoryFiles(this.sessionsDir);
+    const files = this.scanAll();
     const rows = new Map(this.index.fingerprints().map((r) => [r.id, r]));
     const upserts: IndexRow[] = [];
     const deletes: string[] = [];
@@ -97,7 +122,7 @@ export class ThreadStore {
       const row = rows.get(id);
       if (row && row.path === f.path && row.fileSize === f.size && row.fileMtimeMs === f.mtimeMs) continue;
       const stored = readHistory(f.path);
-      if (stored) upserts.push(this.row(stored.meta, stored.settings, f.size, f.mtimeMs));
+      if (stored) upserts.push(this.row(stored.meta, stored.settings, f.size, f.mtimeMs, f.archived));
     }
     for (const id of rows.keys()) if (!files.has(id)) deletes.push(id);
     if (upserts.length === 0 && deletes.length === 0 && !fresh) return;
@@ -138,10 +163,78 @@ export class ThreadStore {
     return file;
   }
 
-  /** A persisted thread rebuilt from its history file. */
+  /** Where a thread's history file is (the index first, then the folders), if it has one. */
+  locate(threadId: string): { path: string; archived: boolean } | undefined {
+    this.flushIndex();
+    const known = this.index.locate(threadId);
+    if (known && existsSync(known.path)) return known;
+    return this.scanAll().get(threadId);
+  }
+
+  /** A persisted thread rebuilt from its history file, archived or not. */
   load(threadId: string): StoredThread | undefined {
-    const path = this.index.pathOf(threadId) ?? scanHistoryFiles(this.sessionsDir).get(threadId)?.path;
-    return path ? readHistory(path) : undefined;
+    const found = this.locate(threadId);
+    const stored = found && readHistory(found.path);
+    if (!stored) return undefined;
+    // As in the index row: the file's time counts (an unarchived thread lists and reads as recent).
+    const mtimeS = Math.floor(statSync(found.path).mtimeMs / 1000);
+    stored.meta.updatedAt = Math.max(stored.meta.updatedAt, mtimeS);
+    return stored;
+  }
+
+  /**
+   * Moves a thread's history file into `archived_sessions/` under the same name, as Codex does;
+   * the thread must not be loaded. A thread whose first turn has not been written has no file.
+   */
+  archive(threadId: string): void {
+    const found = this.locate(threadId);
+    if (!found || found.archived) {
+      throw new ThreadNotFoundError(threadId, `no rollout found for thread id ${threadId}`);
+    }
+    mkdirSync(this.archivedDir, { recursive: true });
+    this.moveAndIndex(found.path, join(this.archivedDir, basename(found.path)), true);
+  }
+
+  /**
+   * Moves an archived history file back to `sessions/YYYY/MM/DD/` (the day in its name) and
+   * marks it updated now, so it lists as recent; returns the thread as stored.
+   */
+  unarchive(threadId: string): StoredThread {
+    const found = this.locate(threadId);
+    if (!found?.archived) {
+      throw new ThreadNotFoundError(threadId, `no archived rollout found for thread id ${threadId}`);
+    }
+    const name = basename(found.path);
+    const day = STAMP_RE.exec(name);
+    const dir = day ? join(this.sessionsDir, day[1]!, day[2]!, day[3]!) : this.sessionsDir;
+    const target = join(dir, name);
+    if (existsSync(target)) {
+      throw new ThreadNotFoundError(
+        threadId,
+        `thread ${threadId} already has an active rollout at ${target}`,
+      );
+    }
+    mkdirSync(dir, { recursive: true });
+    const now = new Date();
+    utimesSync(found.path, now, now);
+    return this.moveAndIndex(found.path, target, false);
+  }
+
+  /** Deletes a thread's history file (archived or not) and its index row; the thread must not be loaded. */
+  remove(threadId: string): void {
+    const found = this.locate(threadId);
+    if (!found) throw new ThreadNotFoundError(threadId, `no rollout found for thread id ${threadId}`);
+    unlinkSync(found.path);
+    this.index.delete(threadId);
+  }
+
+  private moveAndIndex(from: string, to: string, archived: boolean): StoredThread {
+    renameSync(from, to);
+    const stored = readHistory(to);
+    if (!stored) throw new Error(`history file ${to} cannot be read after the move`);
+    const st = statSync(to);
+    this.index.apply([this.row(stored.meta, stored.settings, st.size, Math.floor(st.mtimeMs), archived)], []);
+    return stored;
   }
 
   list(params: ThreadListParams): IndexPage {
@@ -168,7 +261,7 @@ export class ThreadStore {
     for (const { meta, settings } of this.dirty.values()) {
       try {
         const st = statSync(meta.path!);
-        rows.push(this.row(meta, settings, st.size, Math.floor(st.mtimeMs)));
+        rows.push(this.row(meta, settings, st.size, Math.floor(st.mtimeMs), false));
       } catch (err) {
         log.warn("thread index update failed", { "thread.id": meta.id, error: (err as Error).message });
       }
@@ -181,16 +274,28 @@ export class ThreadStore {
     }
   }
 
-  private row(meta: ThreadMeta, settings: ThreadSettings, fileSize: number, fileMtimeMs: number): IndexRow {
+  /**
+   * The index row of a thread. Its update time is the later of the last line's and the file's
+   * (an unarchived file is touched, as Codex does, so it lists as recent).
+   */
+  private row(
+    meta: ThreadMeta,
+    settings: ThreadSettings,
+    fileSize: number,
+    fileMtimeMs: number,
+    archived: boolean,
+  ): IndexRow {
+    const updatedAt = Math.max(meta.updatedAt, Math.floor(fileMtimeMs / 1000));
+    meta = { ...meta, updatedAt };
     return {
       id: meta.id,
       path: meta.path!,
       createdAt: meta.createdAt,
-      updatedAt: meta.updatedAt,
+      updatedAt,
       cwd: settings.cwd,
       modelProvider: settings.modelProvider,
       sourceKind: sourceKindOf(meta.source),
-      archived: false,
+      archived,
       preview: meta.preview,
       thread: threadView(meta, settings, [], { type: "notLoaded" }),
       fileSize,
