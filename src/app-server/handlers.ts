@@ -4,7 +4,7 @@ import { SPOOL_VERSION } from "../telemetry/index.js";
 import { JsonRpcError, MethodTable, implement } from "../rpc/index.js";
 import { configRead, initialize, modelList, type HandlerContext } from "./methods.js";
 import { THREAD_HANDLERS } from "./thread-handlers.js";
-import { ARCHIVE_HANDLERS } from "./archive-handlers.js";
+import { THREAD_STORE_HANDLERS } from "./thread-store-handlers.js";
 import { TASK_HANDLERS } from "./task-handlers.js";
 import { TURN_HANDLERS } from "./turn-handlers.js";
 import { STARTUP_HANDLERS } from "./startup-handlers.js";
@@ -59,7 +59,7 @@ export const APP_SERVER_METHODS = new MethodTable<HandlerContext>(
     handleModelList,
     handleConfigRead,
     ...THREAD_HANDLERS,
-    ...ARCHIVE_HANDLERS,
+    ...THREAD_STORE_HANDLERS,
     ...TURN_HANDLERS,
     ...STARTUP_HANDLERS,
     ...TASK_HANDLERS,

@@ -27,6 +27,8 @@ import {
   ThreadCompactStartResponseSchema,
   ThreadSetNameParamsSchema,
   ThreadSetNameResponseSchema,
+  ThreadShellCommandParamsSchema,
+  ThreadShellCommandResponseSchema,
 } from "../protocol/index.js";
 import type { LoadedConfig, ModelProvider } from "../config/index.js";
 import type { ThreadManager } from "../core/index.js";
@@ -91,6 +93,12 @@ export const threadUnsubscribe = defineMethod({
   method: "thread/unsubscribe",
   params: ThreadUnsubscribeParamsSchema,
   result: ThreadUnsubscribeResponseSchema,
+});
+
+export const threadShellCommand = defineMethod({
+  method: "thread/shellCommand",
+  params: ThreadShellCommandParamsSchema,
+  result: ThreadShellCommandResponseSchema,
 });
 
 export const threadNameSet = defineMethod({

@@ -21,6 +21,7 @@ import {
   applyPatchTool,
   execCommandTool,
   shellCommandTool,
+  userShellRunner,
   type ToolRouter,
 } from "../core/index.js";
 import { ExecServerClient } from "../exec-server/index.js";
@@ -90,10 +91,14 @@ export function buildTools(config: LoadedConfig, env: NodeJS.ProcessEnv): ToolRe
     client.catch(() => (client = undefined));
     return client;
   };
-  return new ToolRegistry([execCommandTool(exec), shellCommandTool(exec), applyPatchTool()], async () => {
-    const c = await client?.catch(() => undefined);
-    c?.close();
-  });
+  return new ToolRegistry(
+    [execCommandTool(exec), shellCommandTool(exec), applyPatchTool()],
+    async () => {
+      const c = await client?.catch(() => undefined);
+      c?.close();
+    },
+    userShellRunner(exec),
+  );
 }
 
 /**

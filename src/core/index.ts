@@ -19,6 +19,7 @@ export {
   defineTool,
   execCommandTool,
   shellCommandTool,
+  userShellRunner,
   truncateMiddle,
 } from "./tools/index.js";
 export type { ExecClientProvider, ToolHandler, ToolInvocation, ToolOutput } from "./tools/index.js";

@@ -10,19 +10,22 @@ import type {
   Turn,
   TurnContextOverrides,
   UserInput,
+  UserShellOp,
 } from "../protocol/index.js";
 import { logger, withSpan, type SessionTelemetry } from "../telemetry/index.js";
 import { ApprovalBroker, type ApprovalDecision } from "./approvals/index.js";
 import { CompactTask } from "./compaction/index.js";
-import { InvalidTurnStateError } from "./errors.js";
+import { CoreBusyError, InvalidTurnStateError } from "./errors.js";
 import type { CoreEvent, CoreEventListener } from "./events.js";
 import { withOverrides, type ThreadSettings } from "./settings.js";
 import { ReviewTask } from "./review/index.js";
 import { SubmissionLoop } from "./submission-loop.js";
 import { RegularTask } from "./tasks/regular.js";
+import { UserShellTask } from "./tasks/user-shell.js";
 import { ThreadHistory } from "./thread-history.js";
 import { placeholderTurn, threadView, type ThreadMeta, type ThreadState } from "./thread-view.js";
 import { DynamicToolRouter } from "./tools/dynamic.js";
+import { USER_SHELL_TIMEOUT_MS } from "./tools/user-shell.js";
 import { TurnRunner, type TurnRunnerDeps } from "./turn-runner.js";
 
 // Re-exported: thread-manager.ts and index.ts import these from here.
@@ -30,6 +33,9 @@ export { threadView } from "./thread-view.js";
 export type { ThreadMeta, ThreadState } from "./thread-view.js";
 
 const log = logger("spool_core::thread");
+
+/** Shell commands that may wait for a running turn: past this the client is told to retry. */
+const MAX_QUEUED_SHELL_COMMANDS = 16;
 
 export interface CoreThreadDeps extends TurnRunnerDeps {
   /** Called after every turn ends (index refresh, idle bookkeeping). */
@@ -51,6 +57,8 @@ export class CoreThread {
   private currentTurnId: string | undefined;
   /** Review and compaction turns take no steered input (spec/app-server.md §5, `turn/steer`). */
   private currentTurnSteerable = true;
+  /** `thread/shellCommand`s that arrived while a turn ran; each runs as its own turn after it. */
+  private readonly queuedShell: UserShellOp[] = [];
   private readonly loop: SubmissionLoop;
   private readonly listeners = new Set<CoreEventListener>();
   private shutdownPromise: Promise<void> | undefined;
@@ -84,7 +92,10 @@ export class CoreThread {
         this.currentTurnId = turnId;
       },
       turnEnded: (turnId) => {
-        if (this.currentTurnId === turnId) this.currentTurnId = undefined;
+        if (this.currentTurnId !== turnId) return;
+        this.currentTurnId = undefined;
+        const next = this.queuedShell.shift();
+        if (next && !this.closed && !this.shutdownPromise) this.startTask(next);
       },
       afterTurn: () => this.deps.onTurnEnded?.(this),
     });
@@ -192,6 +203,24 @@ export class CoreThread {
     this.assertOpen();
     if (this.currentTurnId !== undefined)
       throw new InvalidTurnStateError(`turn ${this.currentTurnId} is still running`);
+    return this.startTask(op);
+  }
+
+  /**
+   * Accepts `thread/shellCommand`: a turn of its own now, or right after the running turn ends
+   * (Codex runs it beside that turn; Spool keeps the turn's history in order instead). Returns
+   * the new turn's id, or undefined when it waits.
+   */
+  runUserShell(op: UserShellOp): string | undefined {
+    this.assertOpen();
+    if (this.currentTurnId === undefined) return this.startTask(op).id;
+    if (this.queuedShell.length >= MAX_QUEUED_SHELL_COMMANDS)
+      throw new CoreBusyError(`${MAX_QUEUED_SHELL_COMMANDS} shell commands are already waiting`);
+    this.queuedShell.push(op);
+    return undefined;
+  }
+
+  private startTask(op: ReviewOp | CompactOp | UserShellOp): Turn {
     const submission = this.loop.submit(op);
     this.currentTurnId = submission.id;
     this.currentTurnSteerable = false;
@@ -201,7 +230,7 @@ export class CoreThread {
   private assertSteerable(): void {
     if (!this.currentTurnSteerable)
       throw new InvalidTurnStateError(
-        `turn ${this.currentTurnId} is a review or compaction and cannot be steered`,
+        `turn ${this.currentTurnId} is a review, compaction or shell command and cannot be steered`,
       );
   }
 
@@ -294,6 +323,15 @@ export class CoreThread {
         return;
       case "review":
         this.runner.start(new ReviewTask(op.target), s.id, [], {}, undefined);
+        return;
+      case "user_shell":
+        this.runner.start(
+          new UserShellTask(op.command, op.timeoutMs ?? USER_SHELL_TIMEOUT_MS),
+          s.id,
+          [],
+          {},
+          undefined,
+        );
         return;
       case "compact":
         withSpan("codex.compaction", { "conversation.id": this.id, "turn.id": s.id }, () =>

@@ -4,6 +4,7 @@ import type { SessionTelemetry } from "../telemetry/index.js";
 import type { AskForApproval, SandboxPolicy, ThreadItem } from "../protocol/index.js";
 import type { ApprovalDecision, ApprovalRequest } from "./approvals/types.js";
 import type { CoreEvent } from "./events.js";
+import type { UserShellRunner } from "./tools/user-shell.js";
 
 /** A tool call the model made, as the sampling loop hands it to the router. */
 export interface ToolCallRequest {
@@ -61,6 +62,8 @@ export interface ToolRouter {
   /** Whether the model may ask for several calls at once (`parallel_tool_calls`). */
   readonly parallel: boolean;
   dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem>;
+  /** Runs a command the user typed (`thread/shellCommand`); absent when there is no exec-server. */
+  readonly userShell?: UserShellRunner;
   /** Releases what the tools hold (the exec-server connection); called once at shutdown. */
   close?(): Promise<void>;
 }

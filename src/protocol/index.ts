@@ -202,6 +202,7 @@ export { ReviewTargetSchema, TextElementSchema, UserInputSchema } from "./user-i
 export type { ReviewTarget, TextElement, UserInput } from "./user-input.js";
 export type {
   CompactOp,
+  UserShellOp,
   ExecApprovalOp,
   InterruptOp,
   Op,
@@ -223,7 +224,8 @@ export {
 } from "./token-usage.js";
 export type { ThreadTokenUsage, ThreadTokenUsageUpdatedNotification, TokenUsage } from "./token-usage.js";
 export * from "./v2-client-startup.js";
-export * from "./v2-thread-archive.js";
+export * from "./v2-thread-store.js";
+export * from "./v2-thread-shell.js";
 export {
   CollaborationModeKindSchema,
   CollaborationModeSchema,

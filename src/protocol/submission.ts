@@ -57,6 +57,14 @@ export interface CompactOp {
   type: "compact";
 }
 
+/** A command the user typed (`thread/shellCommand`, the TUI's `!cmd`), run as a turn of its own. */
+export interface UserShellOp {
+  type: "user_shell";
+  command: string;
+  /** Null or absent: one hour, as Codex; 0 times out at once. */
+  timeoutMs?: number | null;
+}
+
 /** The client's answer to a command-execution approval request. */
 export interface ExecApprovalOp {
   type: "exec_approval";
@@ -78,7 +86,15 @@ export interface ShutdownOp {
 }
 
 export type Op =
-  TurnInputOp | SteerOp | InterruptOp | ReviewOp | CompactOp | ExecApprovalOp | PatchApprovalOp | ShutdownOp;
+  | TurnInputOp
+  | SteerOp
+  | InterruptOp
+  | ReviewOp
+  | CompactOp
+  | UserShellOp
+  | ExecApprovalOp
+  | PatchApprovalOp
+  | ShutdownOp;
 
 /** The snake_case op name (`turn_input`, `interrupt`, …). */
 export type OpKind = Op["type"];

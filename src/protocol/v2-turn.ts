@@ -12,7 +12,7 @@ import {
 import { ServerRequestResolvedSchema } from "./v2-approvals.js";
 import { ThreadItemSchema, TurnErrorSchema, TurnSchema } from "./v2-items.js";
 import { ThreadSchema, ThreadStatusSchema } from "./v2-thread.js";
-import { THREAD_ARCHIVE_NOTIFICATIONS } from "./v2-thread-archive.js";
+import { THREAD_ARCHIVE_NOTIFICATIONS } from "./v2-thread-store.js";
 import { CollaborationModeSchema, THREAD_SETTINGS_NOTIFICATIONS } from "./v2-thread-settings.js";
 
 // The v2 turn methods and the notifications a turn streams (codex-schema 0.169.0).

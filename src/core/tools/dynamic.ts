@@ -82,6 +82,10 @@ export class DynamicToolRouter implements ToolRouter {
     return this.base.parallel;
   }
 
+  get userShell(): ToolRouter["userShell"] {
+    return this.base.userShell;
+  }
+
   specs(): ToolSpec[] {
     return [...this.base.specs(), ...this.offered];
   }

@@ -5,6 +5,7 @@ import { logger, recordSpanFields, toolSpanAttributes, withSpan } from "../../te
 import { newItemId } from "../ids.js";
 import type { ToolCallRequest, ToolContext, ToolRouter } from "../tools.js";
 import { ParallelGate, startToolCallTiming } from "./parallel.js";
+import type { UserShellRunner } from "./user-shell.js";
 
 const log = logger("spool_core::tools::router");
 
@@ -63,6 +64,7 @@ export class ToolRegistry implements ToolRouter {
   constructor(
     handlers: readonly ToolHandler<unknown>[],
     private readonly onClose?: () => Promise<void>,
+    readonly userShell?: UserShellRunner,
   ) {
     for (const h of handlers) this.handlers.set(h.spec.name, h);
   }

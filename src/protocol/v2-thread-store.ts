@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { ThreadSchema } from "./v2-thread.js";
+import { ThreadListParamsSchema, ThreadSchema } from "./v2-thread.js";
 
-// `thread/archive`, `thread/unarchive`, `thread/delete` (codex-schema: ThreadArchiveParams …).
+// `thread/archive`, `thread/unarchive`, `thread/delete` (codex-schema: ThreadArchiveParams …), and
+// `thread/search`.
 const ThreadIdParams = z.object({ threadId: z.string() }).loose();
 
 export const ThreadArchiveParamsSchema = ThreadIdParams;
@@ -22,3 +23,15 @@ export const THREAD_ARCHIVE_NOTIFICATIONS = {
   "thread/unarchived": z.object({ threadId: z.string() }),
   "thread/deleted": z.object({ threadId: z.string() }),
 } as const;
+
+/**
+ * `thread/search` (codex-schema-experimental: ThreadSearchParams), what the TUI's `@` mentions
+ * ask for as the user types: `thread/list`'s filters with a required `searchTerm`.
+ */
+export const ThreadSearchParamsSchema = ThreadListParamsSchema.extend({ searchTerm: z.string() });
+export type ThreadSearchParams = z.infer<typeof ThreadSearchParamsSchema>;
+export const ThreadSearchResponseSchema = z.object({
+  data: z.array(z.object({ snippet: z.string(), thread: ThreadSchema })),
+  nextCursor: z.string().nullable(),
+  backwardsCursor: z.string().nullable(),
+});

@@ -3,13 +3,15 @@ import {
   ThreadArchiveResponseSchema,
   ThreadDeleteParamsSchema,
   ThreadDeleteResponseSchema,
+  ThreadSearchParamsSchema,
+  ThreadSearchResponseSchema,
   ThreadUnarchiveParamsSchema,
   ThreadUnarchiveResponseSchema,
 } from "../protocol/index.js";
 import { defineMethod } from "../rpc/index.js";
 
-// Moving threads out of and back into the list, and deleting them (descriptors; handlers in
-// archive-handlers.ts).
+// The stored threads as a whole: archiving, unarchiving, deleting and searching them
+// (descriptors; handlers in thread-store-handlers.ts).
 
 export const threadArchive = defineMethod({
   method: "thread/archive",
@@ -27,4 +29,10 @@ export const threadDelete = defineMethod({
   method: "thread/delete",
   params: ThreadDeleteParamsSchema,
   result: ThreadDeleteResponseSchema,
+});
+
+export const threadSearch = defineMethod({
+  method: "thread/search",
+  params: ThreadSearchParamsSchema,
+  result: ThreadSearchResponseSchema,
 });
