@@ -132,7 +132,25 @@ test("archived threads survive a restart with the index rebuilt from the files",
       archived.data.map((t) => [t.id, t.preview]),
       [[ids[0], "archived one"]],
     );
+    // thread/search: the same index, by preview, with its archived filter.
+    const found = await second.rpc.request<{ data: { snippet: string; thread: WireThread }[] }>(
+      "thread/search",
+      { searchTerm: "ACTIVE" },
+    );
+    assert.deepEqual(
+      found.data.map((r) => [r.thread.id, r.snippet]),
+      [[ids[1], "active one"]],
+    );
+    const inArchive = await second.rpc.request<{ data: { thread: WireThread }[] }>("thread/search", {
+      searchTerm: "one",
+      archived: true,
+    });
+    assert.deepEqual(
+      inArchive.data.map((r) => r.thread.id),
+      [ids[0]],
+    );
     assert.equal(await second.stop(), 0);
+    assert.deepEqual(schemaProblems(second.frames), []);
   } finally {
     await model.close();
   }
