@@ -63,6 +63,8 @@ export interface ToolRouter {
   dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem>;
   /** Releases what the tools hold (the exec-server connection); called once at shutdown. */
   close?(): Promise<void>;
+  /** Releases what the tools hold for one thread (its running exec sessions) as it ends. */
+  threadEnded?(threadId: string): Promise<void>;
 }
 
 /**
