@@ -16,6 +16,8 @@ export type CoreEvent =
   | { type: "reasoning_summary_delta"; turnId: string; itemId: string; delta: string; summaryIndex: number }
   | { type: "reasoning_text_delta"; turnId: string; itemId: string; delta: string; contentIndex: number }
   | { type: "command_output_delta"; turnId: string; itemId: string; delta: string }
+  /** `write_stdin` wrote to the session of `itemId`'s command (v2 `item/commandExecution/terminalInteraction`). */
+  | { type: "terminal_interaction"; turnId: string; itemId: string; processId: string; stdin: string }
   | { type: "token_count"; turnId: string; usage: ThreadTokenUsage }
   | { type: "error"; turnId: string; error: TurnError; willRetry: boolean }
   /** History was replaced by a compaction (v2 `thread/compacted`, kept for older clients). */

@@ -349,6 +349,8 @@ export class CoreThread {
 
   private async runShutdown(): Promise<void> {
     await this.runner.abortActive();
+    // Before the recorder ends, so the sessions' terminal ends are in the bundle.
+    await this.deps.tools.threadEnded?.(this.id).catch(() => undefined);
     this.closed = true;
     this.deps.recorder.protocolEvent("shutdown_complete", { type: "shutdown_complete" });
     this.deps.rollout.ended("completed");

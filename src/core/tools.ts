@@ -66,6 +66,8 @@ export interface ToolRouter {
   readonly userShell?: UserShellRunner;
   /** Releases what the tools hold (the exec-server connection); called once at shutdown. */
   close?(): Promise<void>;
+  /** Releases what the tools hold for one thread (its running exec sessions) as it ends. */
+  threadEnded?(threadId: string): Promise<void>;
 }
 
 /**

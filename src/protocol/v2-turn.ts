@@ -96,6 +96,12 @@ export const SERVER_NOTIFICATIONS = {
   "item/completed": z.object({ ...ids, item: ThreadItemSchema, completedAtMs: z.number().int() }),
   "item/agentMessage/delta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
   "item/commandExecution/outputDelta": z.object({ ...ids, itemId: z.string(), delta: z.string() }),
+  "item/commandExecution/terminalInteraction": z.object({
+    ...ids,
+    itemId: z.string(),
+    processId: z.string(),
+    stdin: z.string(),
+  }),
   "item/reasoning/summaryTextDelta": z.object({
     ...ids,
     itemId: z.string(),

@@ -90,6 +90,10 @@ export class DynamicToolRouter implements ToolRouter {
     return [...this.base.specs(), ...this.offered];
   }
 
+  async threadEnded(threadId: string): Promise<void> {
+    await this.base.threadEnded?.(threadId);
+  }
+
   /** Settles a call with a client's answer; false when it is not waiting (answered, or ended). */
   answer(id: string, response: DynamicToolCallResponse): boolean {
     const settle = this.pending.get(id);

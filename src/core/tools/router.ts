@@ -35,6 +35,10 @@ export interface ToolHandler<A = unknown> {
   readonly parallelSafe: boolean;
   /** Overrides the rollout kind derived from the name. */
   readonly kind?: ToolCallKind;
+  /** Tools registered with this one, sharing its state (`exec_command`'s `write_stdin`). */
+  readonly companions?: readonly ToolHandler<unknown>[];
+  /** Releases what the tool holds for a thread that has ended (its running sessions). */
+  threadEnded?(threadId: string): Promise<void>;
   handle(args: A, invocation: ToolInvocation): Promise<ToolOutput>;
 }
 
@@ -66,7 +70,7 @@ export class ToolRegistry implements ToolRouter {
     private readonly onClose?: () => Promise<void>,
     readonly userShell?: UserShellRunner,
   ) {
-    for (const h of handlers) this.handlers.set(h.spec.name, h);
+    for (const h of handlers) for (const t of [h, ...(h.companions ?? [])]) this.handlers.set(t.spec.name, t);
   }
 
   specs(): ToolSpec[] {
@@ -75,6 +79,10 @@ export class ToolRegistry implements ToolRouter {
 
   async close(): Promise<void> {
     await this.onClose?.();
+  }
+
+  async threadEnded(threadId: string): Promise<void> {
+    await Promise.all([...this.handlers.values()].map((h) => h.threadEnded?.(threadId)));
   }
 
   dispatch(call: ToolCallRequest, ctx: ToolContext): Promise<ResponseInputItem> {

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
@@ -23,21 +22,6 @@ export const TIMEOUT_EXIT_CODE = 124;
 
 /** How the shell tools reach an exec-server: created on first use, shared by every thread. */
 export type ExecClientProvider = () => Promise<ExecServerClient>;
-
-const ExecCommandArgs = z.object({
-  cmd: z.string().min(1),
-  workdir: z.string().optional(),
-  shell: z.string().optional(),
-  login: z.boolean().optional(),
-  tty: z.boolean().optional(),
-  yield_time_ms: z.number().nonnegative().optional(),
-  max_output_tokens: z.number().int().positive().optional(),
-  timeout_ms: z.number().int().positive().optional(),
-  justification: z.string().optional(),
-  sandbox_permissions: z.enum(["use_default", "require_escalated"]).optional(),
-  prefix_rule: z.array(z.string()).optional(),
-});
-type ExecCommandArgs = z.infer<typeof ExecCommandArgs>;
 
 const ShellCommandArgs = z.object({
   command: z.string().min(1),
@@ -79,6 +63,11 @@ interface RunSpec {
 /** Ids of the processes this server started (`commandExecution.processId`), unique per process. */
 let nextProcessId = 1000;
 
+/** A fresh process id; numeric, since `write_stdin`'s `session_id` is this id. */
+export function allocateProcessId(): string {
+  return String(nextProcessId++);
+}
+
 interface RunResult {
   exitCode: number;
   output: string;
@@ -105,7 +94,7 @@ async function runCommand(
   if (declined !== undefined) return { declined };
   const client = await exec();
   const startedAtMs = Date.now();
-  const processId = String(nextProcessId++);
+  const processId = allocateProcessId();
   const base = {
     type: "commandExecution",
     id: call.callId,
@@ -206,90 +195,6 @@ async function runCommand(
 
 function workdirOf(cwd: string, workdir: string | undefined): string {
   return workdir ? resolve(cwd, workdir) : cwd;
-}
-
-function chunkId(): string {
-  return randomBytes(3).toString("hex");
-}
-
-/** `exec_command`: Codex's unified-exec tool (its argument shape and its output format). */
-export function execCommandTool(
-  exec: ExecClientProvider,
-  shell: () => string = defaultShell,
-): ToolHandler<unknown> {
-  return defineTool<ExecCommandArgs>({
-    spec: {
-      type: "function",
-      name: "exec_command",
-      description: "Runs a command in a PTY, returning output or a session ID for ongoing interaction.",
-      strict: false,
-      parameters: {
-        type: "object",
-        properties: {
-          cmd: { type: "string", description: "Shell command to execute." },
-          workdir: {
-            type: "string",
-            description: "Working directory for the command. Defaults to the turn cwd.",
-          },
-          shell: {
-            type: "string",
-            description: "Shell binary to launch. Defaults to the user's default shell.",
-          },
-          login: {
-            type: "boolean",
-            description: "True runs the shell with -l/-i semantics; false disables them. Defaults to true.",
-          },
-          tty: {
-            type: "boolean",
-            description: "True allocates a PTY for the command; false or omitted uses plain pipes.",
-          },
-          yield_time_ms: {
-            type: "number",
-            description: "Wait before yielding output. Defaults to 10000 ms.",
-          },
-          max_output_tokens: {
-            type: "number",
-            description: "Output token budget. Defaults to 10000 tokens.",
-          },
-          timeout_ms: { type: "number", description: "Kill the command after this many milliseconds." },
-        },
-        required: ["cmd"],
-        additionalProperties: false,
-      },
-    },
-    args: ExecCommandArgs,
-    parallelSafe: true,
-    kind: { type: "exec_command" },
-    async handle(args, inv): Promise<ToolOutput> {
-      const argv = [args.shell ?? shell(), args.login === false ? "-c" : "-lc", args.cmd];
-      const r = await runCommand(
-        exec,
-        {
-          argv,
-          commandLine: shellJoin(argv),
-          cwd: workdirOf(inv.ctx.cwd, args.workdir),
-          tty: args.tty ?? false,
-          timeoutMs: args.timeout_ms,
-          source: "unifiedExecStartup",
-          rolloutSource: "unified_exec_startup",
-        },
-        inv,
-      );
-      if ("declined" in r) return { output: r.declined, success: false };
-      const t = truncateMiddle(r.output, args.max_output_tokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
-      const lines = [
-        `Chunk ID: ${chunkId()}`,
-        `Wall time: ${(r.durationMs / 1000).toFixed(4)} seconds`,
-        r.timedOut
-          ? `Process timed out after ${args.timeout_ms} ms`
-          : `Process exited with code ${r.exitCode}`,
-        `Original token count: ${t.originalTokens}`,
-        "Output:",
-        t.text,
-      ];
-      return { output: lines.join("\n"), success: r.exitCode === 0 };
-    },
-  });
 }
 
 /** `shell_command`: one command line in the user's shell, Codex's freeform output format. */
