@@ -93,11 +93,8 @@ export function directoryPayloadSource(
         // O_NOFOLLOW and a size check before reading: a link or a huge file is named, not read.
         // The path is joined by hand (`join` normalizes, and costs more than the read of a small
         // file); the kernel resolves it the same, and the messages name the normalized one.
-        const body = reader.readText(
-          `${root}/${ref.path}`,
-          ref.path,
-          `payload ${ref.raw_payload_id}`,
-          () => join(root, ref.path),
+        const body = reader.readText(`${root}/${ref.path}`, ref.path, `payload ${ref.raw_payload_id}`, () =>
+          join(root, ref.path),
         );
         return { available: true, text: body.text, bytes: body.bytes };
       } catch (err) {
