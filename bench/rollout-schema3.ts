@@ -142,10 +142,12 @@ function reduceMs(dir: string): { wall: number; cpu: number } {
   return { wall: median(walls), cpu: median(cpus) };
 }
 
-// `--keep <dir>`: only write the real-shape bundles of both schemas under <dir> (for profiling).
+// `--keep <dir> [large]`: only write the real-shape (or the large) bundles of both schemas under
+// <dir> (for profiling).
 if (process.argv[2] === "--keep") {
+  const [turns, outputBytes] = process.argv[4] === "large" ? [110, 20_000] : [80, 6_000];
   for (const schema of [2, 3] as const)
-    console.log(await record(join(process.argv[3]!, `s${schema}`), schema, 80, 6_000));
+    console.log(await record(join(process.argv[3]!, `s${schema}`), schema, turns, outputBytes));
   process.exit(0);
 }
 if (!existsSync(CLI)) throw new Error("run `npm run build` first");

@@ -44,6 +44,9 @@ export class ShardStore {
   private readonly retainBytes: number;
   private readonly maxRecordBytes: number;
   private payloadsChecked = false;
+  private decoder: FrameDecoder | undefined;
+  private readBuf: Buffer | undefined;
+  private decoding = false;
 
   constructor(
     private readonly bundle: string,
@@ -141,9 +144,16 @@ export class ShardStore {
       const link = (cause as NodeJS.ErrnoException).code === "ELOOP";
       throw new TraceRuleError(link ? `payload shard ${file} is a symlink` : `open shard ${file}`, rel);
     }
-    const decoder = new FrameDecoder();
+    // One context for every shard of the bundle (see FrameDecoder.reset); a decode started from
+    // inside another one's callback gets its own.
+    const shared = !this.decoding;
+    const decoder = shared ? (this.decoder ??= new FrameDecoder()) : new FrameDecoder();
+    if (shared) {
+      decoder.reset();
+      this.decoding = true;
+    }
     const splitter = new RecordSplitter((r) => onRecord(r.id, r.payload), this.maxRecordBytes);
-    const chunk = Buffer.allocUnsafe(READ_CHUNK);
+    const chunk = shared ? (this.readBuf ??= Buffer.allocUnsafe(READ_CHUNK)) : Buffer.allocUnsafe(READ_CHUNK);
     try {
       for (;;) {
         let got: number;
@@ -172,6 +182,7 @@ export class ShardStore {
       throw err;
     } finally {
       closeSync(fd);
+      if (shared) this.decoding = false;
     }
     return { sealed: !decoder.frameOpen, partialTail: splitter.pending };
   }

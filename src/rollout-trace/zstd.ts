@@ -76,7 +76,8 @@ export class ZstdDecodeError extends Error {
 /**
  * Streaming decoder for a sequence of zstd frames. `push` hands decompressed bytes to `onData`
  * (views into a reused buffer: copy what you keep). `frameOpen` tells whether the input so far
- * ends inside a frame (a missing footer) — Codex's "sealed" test.
+ * ends inside a frame (a missing footer) — Codex's "sealed" test. {@link reset} starts a new
+ * input (the next shard) on the same context.
  */
 export class FrameDecoder {
   private readonly dctx = new zstd.DCtx();
@@ -88,6 +89,19 @@ export class FrameDecoder {
   constructor() {
     // Frames from other writers may use a bigger window than ours; accept up to 2 GiB, like the CLI's --long=31.
     this.dctx.setParameter(zstd.DParameter.windowLogMax, 31);
+  }
+
+  /**
+   * Forgets the input so far (also after a decode error) and keeps the context's buffers: a new
+   * context allocates its window (8 MiB for Codex's shards) afresh, and the page faults of that
+   * fresh memory cost more than the decompression itself (measured: 277 MB of shards decode in
+   * 120 ms on one reset context, 466 ms with a new context per shard).
+   */
+  reset(): void {
+    this.dctx.reset(zstd.ResetDirective.sessionOnly);
+    this.consumedTotal = 0;
+    this.open = false;
+    this.frames = 0;
   }
 
   push(input: Buffer, onData: (chunk: Buffer) => void): void {

@@ -1,4 +1,5 @@
-import { createHash } from "node:crypto";
+import type * as Crypto from "node:crypto";
+import { createRequire } from "node:module";
 import { TraceRuleError } from "../errors.js";
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from "./limits.js";
 import type {
@@ -97,12 +98,23 @@ function canonicalJson(root: unknown): string {
   return out.join("");
 }
 
+let crypto: typeof Crypto | undefined;
+
+/**
+ * `node:crypto` costs about 5 ms to load (`await import("node:crypto")` in a fresh Node 20), and
+ * only image and file parts need it: it is loaded on first use.
+ */
+function sha256Hex(text: string): string {
+  crypto ??= createRequire(import.meta.url)("node:crypto") as typeof Crypto;
+  return crypto.createHash("sha256").update(text).digest("hex");
+}
+
 /**
  * A content part Spool does not render (an image, a file, an untyped part): Codex 0.169 names it by
  * the SHA-256 of its canonical JSON, which is what identifies it when the history is re-sent.
  */
 function contentRef(label: string, part: unknown, payloadId: string): ConversationPart {
-  const content_sha256 = createHash("sha256").update(canonicalJson(part)).digest("hex");
+  const content_sha256 = sha256Hex(canonicalJson(part));
   return { type: "payload_ref", label, raw_payload_id: payloadId, content_sha256 };
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { TraceReduceError, TraceRuleError } from "../errors.js";
 
@@ -96,6 +96,54 @@ export function readBundleFile(path: string, rel: string, what: string, maxBytes
     return readFileSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Where {@link BundleFileReader} starts; it grows to the largest file read. */
+const READER_START_BYTES = 256 * 1024;
+
+/**
+ * Reads whole bundle files, one after another, through one buffer that is reused (and grown to
+ * the largest file so far): a bundle of the real shape has ~900 payload files of 1-60 KB, and a
+ * fresh buffer per file (what `readFileSync` allocates) is external memory the GC has to chase.
+ * Same errors as {@link readBundleFile}.
+ */
+export class BundleFileReader {
+  private buf = Buffer.allocUnsafeSlow(READER_START_BYTES);
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** The file's text (decoded as UTF-8) and its size in bytes; `shown` is the path errors name. */
+  readText(
+    path: string,
+    rel: string,
+    what: string,
+    shown: () => string = () => path,
+  ): { text: string; bytes: number } {
+    let fd: number;
+    try {
+      fd = openNoFollow(path);
+    } catch (err) {
+      if (isSymlinkError(err)) throw new TraceRuleError(`${what} ${shown()} is a symlink`, rel);
+      throw err;
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size > this.maxBytes) {
+        throw new TraceRuleError(`${what} is ${size} bytes, over the ${this.maxBytes}-byte limit`, rel);
+      }
+      if (size > this.buf.length) this.buf = Buffer.allocUnsafeSlow(Math.max(size, this.buf.length * 2));
+      // Like readFileSync: the size fstat gave, or less if the file shrank meanwhile.
+      let n = 0;
+      while (n < size) {
+        const got = readSync(fd, this.buf, n, size - n, null);
+        if (got === 0) break;
+        n += got;
+      }
+      return { text: this.buf.toString("utf8", 0, n), bytes: n };
+    } finally {
+      closeSync(fd);
+    }
   }
 }
 

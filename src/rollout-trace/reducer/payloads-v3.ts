@@ -175,21 +175,16 @@ export function assemblePayload(store: ShardStore, ref: RawPayloadRefV3): string
   return text;
 }
 
-/** A ref as `state.json` lists it: complete capture dropped, `shard: null` kept, parts normalized. */
-export function normalizeRef(ref: RawPayloadRefV3): RawPayloadRefV3 {
-  const out: RawPayloadRefV3 = {
-    raw_payload_id: ref.raw_payload_id,
-    kind: { type: ref.kind.type },
-    shard: ref.shard ?? null,
-  };
-  if (ref.capture && ref.capture.status !== "complete") out.capture = ref.capture;
-  if (ref.parts && ref.parts.length > 0) out.parts = ref.parts.map(normalizeRef);
-  return out;
-}
-
 /**
  * Registers a schema-3 ref and its parts (each its own `raw_payloads` entry) as Codex 0.171 does:
- * every occurrence of an id must be the same ref, and an omitted payload has no shard.
+ * every occurrence of an id must be the same ref, and an omitted payload has no shard. The entry
+ * is the ref as `state.json` lists it: complete capture dropped, `shard: null` kept.
+ *
+ * A prepared prompt lists every model item of the conversation so far, so a session's prompts
+ * repeat the same parts thousands of times. The normalized parts of a new ref are the registered
+ * entries themselves: an identical reference normalizes to the same value (the validators build
+ * each ref with its keys in one order), so sharing it changes nothing in `state.json` and saves a
+ * copy per occurrence.
  */
 export function registerRefV3(ref: RawPayloadRefV3, registry: Map<string, AnyPayloadRef>): void {
   const known = registry.get(ref.raw_payload_id);
@@ -199,12 +194,20 @@ export function registerRefV3(ref: RawPayloadRefV3, registry: Map<string, AnyPay
     }
     return;
   }
-  const normal = normalizeRef(ref);
+  const normal: RawPayloadRefV3 = {
+    raw_payload_id: ref.raw_payload_id,
+    kind: { type: ref.kind.type },
+    shard: ref.shard ?? null,
+  };
+  if (ref.capture && ref.capture.status !== "complete") normal.capture = ref.capture;
   if (ref.capture?.status === "omitted" && ref.shard != null) {
     throw new TraceRuleError("omitted payload has a shard");
   }
   registry.set(ref.raw_payload_id, normal);
-  for (const part of ref.parts ?? []) registerRefV3(part, registry);
+  const parts = ref.parts ?? [];
+  if (parts.length === 0) return;
+  for (const part of parts) registerRefV3(part, registry);
+  normal.parts = parts.map((part) => registry.get(part.raw_payload_id) as RawPayloadRefV3);
 }
 
 /** Codex's "identical reference": id, kind, shard, capture (absent = complete) and parts, recursively. */

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TraceReduceError, TraceRuleError, type TraceErrorLocation } from "../errors.js";
@@ -455,11 +455,7 @@ async function replay(
 
   const pending: ParsedLine[] = [];
   try {
-    const stream = createReadStream(traceFile, {
-      fd: openNoFollow(traceFile),
-      highWaterMark: 1 << 20,
-      signal,
-    });
+    const fd = openNoFollow(traceFile);
     const tooLong = (chars: number, text: string, at: number): TraceReduceError | undefined => {
       // UTF-16 units never exceed UTF-8 bytes, so the byte count is needed only near the limit.
       if (chars <= limits.maxLineBytes / 3 || Buffer.byteLength(text) <= limits.maxLineBytes)
@@ -475,7 +471,7 @@ async function replay(
     const decoder = new StringDecoder("utf8");
     let carry = "";
     let line = 0;
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (const chunk of readChunks(fd, signal)) {
       bytesRead += chunk.length;
       let start = 0;
       const text = carry + decoder.write(chunk);
@@ -539,6 +535,25 @@ async function replay(
   finish(g);
   g.sortTranscripts();
   return { state: g.state, anomalies: g.anomalies, events, bytesRead };
+}
+
+/**
+ * `trace.jsonl` in 1 MiB chunks (views into one buffer, each valid until the next), read
+ * synchronously like the payloads: the replay waits for each chunk either way, and a read stream
+ * would load a dozen more of Node's modules. Closes `fd` when done or abandoned.
+ */
+function* readChunks(fd: number, signal: AbortSignal | undefined): Generator<Buffer> {
+  const buf = Buffer.allocUnsafeSlow(1 << 20);
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      const got = readSync(fd, buf, 0, buf.length, null);
+      if (got === 0) return;
+      yield buf.subarray(0, got);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A rule error inside an event (or a payload) becomes a reduce error pointing at the line. */
