@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { StringDecoder } from "node:string_decoder";
 import { z } from "zod";
 import type { ExecServerClient } from "../../exec-server/index.js";
 import type { ThreadItem } from "../../protocol/index.js";
@@ -13,6 +12,7 @@ import {
   type ToolOutput,
 } from "./router.js";
 import { approveCommand } from "./command-approval.js";
+import { CommandOutput } from "./command-output.js";
 import { truncateMiddle } from "./truncate.js";
 
 /** Codex's default model-visible output budget for a command. */
@@ -118,17 +118,9 @@ async function runCommand(
 
   const timeout = spec.timeoutMs !== undefined ? AbortSignal.timeout(spec.timeoutMs) : undefined;
   const signal = timeout ? AbortSignal.any([ctx.signal, timeout]) : ctx.signal;
-  const decoders = {
-    stdout: new StringDecoder("utf8"),
-    stderr: new StringDecoder("utf8"),
-    pty: new StringDecoder("utf8"),
-  };
-  let output = "";
-  const onText = (text: string) => {
-    if (text === "") return;
-    output += text;
-    ctx.emit({ type: "command_output_delta", turnId: ctx.turnId, itemId: call.callId, delta: text });
-  };
+  const out = new CommandOutput((delta) =>
+    ctx.emit({ type: "command_output_delta", turnId: ctx.turnId, itemId: call.callId, delta }),
+  );
   const t0 = performance.now();
   let exitCode: number;
   let failure: unknown;
@@ -149,7 +141,7 @@ async function runCommand(
             tty: spec.tty,
             processId,
             signal,
-            onOutput: (c) => onText(decoders[c.stream].write(c.bytes)),
+            onOutput: (c) => out.push(c.stream, c.bytes),
           }),
         );
         const r = await proc.wait();
@@ -164,7 +156,8 @@ async function runCommand(
     failure = err;
     exitCode = -1;
   }
-  for (const d of Object.values(decoders)) onText(d.end());
+  out.end();
+  const output = out.text;
   const durationMs = Math.round(performance.now() - t0);
   const timedOut = !ctx.signal.aborted && timeout?.aborted === true;
   if (timedOut) exitCode = TIMEOUT_EXIT_CODE;

@@ -1,4 +1,4 @@
-import { StringDecoder } from "node:string_decoder";
+import { CommandOutput } from "./command-output.js";
 import type { ThreadItem } from "../../protocol/index.js";
 import { withSpan } from "../../telemetry/index.js";
 import type { CoreEvent } from "../events.js";
@@ -80,17 +80,9 @@ export function userShellRunner(
       atMs: startedAtMs,
     });
     const timeout = AbortSignal.timeout(timeoutMs);
-    const decoders = {
-      stdout: new StringDecoder("utf8"),
-      stderr: new StringDecoder("utf8"),
-      pty: new StringDecoder("utf8"),
-    };
-    let output = "";
-    const onText = (text: string) => {
-      if (text === "") return;
-      output += text;
-      ctx.emit({ type: "command_output_delta", turnId: ctx.turnId, itemId, delta: text });
-    };
+    const out = new CommandOutput((delta) =>
+      ctx.emit({ type: "command_output_delta", turnId: ctx.turnId, itemId, delta }),
+    );
     const t0 = performance.now();
     let exitCode = -1;
     let failure: string | undefined;
@@ -106,7 +98,7 @@ export function userShellRunner(
             tty: false,
             processId,
             signal: AbortSignal.any([ctx.signal, timeout]),
-            onOutput: (c) => onText(decoders[c.stream].write(c.bytes)),
+            onOutput: (c) => out.push(c.stream, c.bytes),
           });
           const r = await proc.wait();
           span.setAttribute(
@@ -119,7 +111,8 @@ export function userShellRunner(
     } catch (err) {
       failure = `execution error: ${(err as Error).message}`;
     }
-    for (const d of Object.values(decoders)) onText(d.end());
+    out.end();
+    const output = out.text;
     const durationMs = Math.round(performance.now() - t0);
     const aborted = ctx.signal.aborted;
     if (!aborted && timeout.aborted) exitCode = TIMEOUT_EXIT_CODE;
