@@ -15,6 +15,7 @@ import {
   type MethodParamsInput,
   type MethodResult,
 } from "./method-table.js";
+import { Fifo } from "./fifo.js";
 import { OutboundGate, type OutboundLimits } from "./outbound-gate.js";
 import { PendingCalls } from "./pending-calls.js";
 import type { RequestSpanHandle, RequestTracer } from "./request-span.js";
@@ -85,8 +86,7 @@ const noSpan: RequestSpanHandle = {
 export class RpcConnection {
   readonly id: string;
   private readonly log: Logger;
-  private readonly queue: (Inbound | undefined)[] = [];
-  private queueHead = 0;
+  private readonly queue = new Fifo<Inbound>();
   // Cleared synchronously when the drain loop exits, so an enqueue can never slip between the
   // loop's last check and the flag; `drained` is what settle() waits on.
   private draining = false;
@@ -241,9 +241,7 @@ export class RpcConnection {
     if (this.abandoned || this.closed) return;
     this.holdInput("shutdown", true);
     const refusal = new JsonRpcError(ErrorCode.ServerOverloaded, "Server is shutting down.");
-    while (this.queueHead < this.queue.length) {
-      const item = this.queue[this.queueHead]!;
-      this.queue[this.queueHead++] = undefined;
+    for (let item = this.queue.shift(); item; item = this.queue.shift()) {
       if (item.kind === "request") this.sendError(item.request.id, refusal, item.rawId);
     }
     await withinTimeout(this.settle(), graceMs);
@@ -278,7 +276,7 @@ export class RpcConnection {
   }
 
   private get queued(): number {
-    return this.queue.length - this.queueHead;
+    return this.queue.size;
   }
 
   private enqueue(item: Inbound): void {
@@ -292,13 +290,12 @@ export class RpcConnection {
     try {
       // The loop and the finally share one function, so the flag is cleared in the same
       // synchronous step as the loop's last check: no enqueue can fall between them.
-      while (this.queueHead < this.queue.length) {
+      while (this.queue.size > 0) {
         // Backpressure: nothing more is answered into a send buffer over its bound.
         const open = this.gate.whenOpen();
         if (open) await open;
-        if (this.abandoned || this.queueHead >= this.queue.length) break;
-        const item = this.queue[this.queueHead]!;
-        this.queue[this.queueHead++] = undefined;
+        const item = this.abandoned ? undefined : this.queue.shift();
+        if (!item) break;
         if (this.inputHolds.has("queue") && this.queued <= INGRESS_HIGH_MARK / 2)
           this.holdInput("queue", false);
         try {
@@ -309,15 +306,10 @@ export class RpcConnection {
           // the requests queued behind this one their answers.
           this.log.error("inbound message handling failed", { error: String((err as Error)?.stack ?? err) });
         }
-        if (this.queueHead >= 4096 && this.queueHead * 2 >= this.queue.length) {
-          this.queue.splice(0, this.queueHead);
-          this.queueHead = 0;
-        }
       }
     } finally {
       this.draining = false;
-      this.queue.length = 0;
-      this.queueHead = 0;
+      this.queue.clear();
       this.holdInput("queue", false);
     }
   }
